@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Makes sure a mediasoup-worker binary matching the installed mediasoup version exists in a cache
+# outside the repo (so fresh clones and CI on the same machine reuse it) and prints its path.
+#
+# Order: cache hit -> official prebuilt download (normal machines) -> local build against Debian's
+# system libraries (machines that reach only npm and Debian; see ../shared/notes/mediasoup-offline-build.md).
+# The project installs with ignore-scripts (see .npmrc), so mediasoup's own postinstall never runs;
+# sfu/ finds the binary through the same cache path (sfu/src/workerBinary.ts).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+log() { printf '[mediasoup-worker] %s\n' "$*" >&2; }
+die() { printf '[mediasoup-worker] ERROR: %s\n' "$*" >&2; exit 1; }
+
+pkg_dir="$root/node_modules/mediasoup"
+[ -f "$pkg_dir/package.json" ] || die "node_modules/mediasoup is missing: run 'npm ci' first."
+version=$(node -p "require('$pkg_dir/package.json').version")
+arch=$(node -p 'process.arch')
+cache_root=${MEDIASOUP_WORKER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/confer/mediasoup-worker}
+cache_dir="$cache_root/$version-linux-$arch"
+bin="$cache_dir/mediasoup-worker"
+
+# A worker started without mediasoup's environment exits with code 41: that proves it loads and links.
+works() { local rc=0; "$1" >/dev/null 2>&1 || rc=$?; [ "$rc" = 41 ]; }
+
+if [ -n "${MEDIASOUP_WORKER_BIN:-}" ]; then
+  works "$MEDIASOUP_WORKER_BIN" || die "MEDIASOUP_WORKER_BIN=$MEDIASOUP_WORKER_BIN does not run (expected exit code 41). Unset it or point it at a working mediasoup-worker $version."
+  echo "$MEDIASOUP_WORKER_BIN"; exit 0
+fi
+if [ -x "$bin" ] && works "$bin"; then echo "$bin"; exit 0; fi
+mkdir -p "$cache_dir"
+
+# 1. The official prebuilt binary (what mediasoup's own postinstall would fetch).
+kernel=$(uname -r | cut -d. -f1)
+url="https://github.com/versatica/mediasoup/releases/download/$version/mediasoup-worker-$version-linux-$arch-kernel$kernel.tgz"
+if [ -z "${MEDIASOUP_SKIP_WORKER_PREBUILT_DOWNLOAD:-}" ] && command -v curl >/dev/null; then
+  log "trying prebuilt worker $url"
+  tmp=$(mktemp -d)
+  if curl -fsSL --connect-timeout 5 --max-time 120 "$url" -o "$tmp/w.tgz" 2>/dev/null \
+     && tar -xzf "$tmp/w.tgz" -C "$tmp" && [ -f "$tmp/mediasoup-worker" ] && works "$tmp/mediasoup-worker"; then
+    install -m 755 "$tmp/mediasoup-worker" "$bin"; rm -rf "$tmp"
+    log "prebuilt worker cached at $bin"; echo "$bin"; exit 0
+  fi
+  rm -rf "$tmp"
+  log "no prebuilt worker reachable; building from Debian's libraries"
+fi
+
+# 2. Local build against Debian's libraries.
+build_pkgs=(libuv1-dev libsrtp2-dev libabsl-dev libssl-dev libusrsctp-dev flatbuffers-compiler libflatbuffers-dev pkg-config python3 g++ make)
+missing=()
+for p in "${build_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing build packages: ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2 \
+      || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2; } \
+      || die "apt-get could not install: ${missing[*]}"
+  else
+    die "cannot build mediasoup-worker: missing Debian packages. Run as root: apt-get install -y ${missing[*]}   (or set MEDIASOUP_WORKER_BIN to a working mediasoup-worker $version)"
+  fi
+fi
+
+# Meson + ninja: pip wheels (this machine kind has them locally), else Debian's meson.
+tools="$cache_root/tools"
+meson="$tools/bin/meson"
+if [ ! -x "$meson" ]; then
+  log "installing meson/ninja into $tools"
+  PIP_DISABLE_PIP_VERSION_CHECK=1 python3 -m pip install -q --no-user --target "$tools" \
+      "meson==${MESON_VERSION:-1.12.1}" "ninja==${NINJA_VERSION:-1.13.2}" >&2 \
+    || PIP_DISABLE_PIP_VERSION_CHECK=1 python3 -m pip install -q --no-user --target "$tools" meson ninja >&2 \
+    || true
+fi
+if [ -x "$meson" ]; then
+  export PYTHONPATH="$tools${PYTHONPATH:+:$PYTHONPATH}" PATH="$tools/bin:$PATH"
+else
+  command -v meson >/dev/null || { [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q meson ninja-build >&2; } || true
+  meson=$(command -v meson) || die "no meson: run 'pip install meson ninja' or 'apt-get install meson ninja-build'"
+fi
+
+src="$cache_dir/src"
+rm -rf "$src"; mkdir -p "$src"
+cp -r "$pkg_dir/worker" "$src/worker"
+sub="$src/worker/subprojects"
+wrapdir() { sed -n 's/^directory *= *//p' "$sub/$1.wrap"; }
+
+# Stand-in subprojects: each defines the variables mediasoup's meson.build reads with get_variable(),
+# taken from the system packages, so Meson never tries to download the wrap.
+standin() { mkdir -p "$sub/$(wrapdir "$1")"; cat > "$sub/$(wrapdir "$1")/meson.build"; }
+options() { cat > "$sub/$(wrapdir "$1")/meson_options.txt"; }
+
+standin openssl <<'M'
+project('openssl', 'c')
+openssl_dep = declare_dependency(dependencies: [dependency('libcrypto'), dependency('libssl')])
+libcrypto_lib = []
+libssl_lib = []
+M
+standin libuv <<'M'
+project('libuv', 'c')
+libuv_dep = dependency('libuv')
+libuv = []
+M
+options libuv <<'M'
+option('build_tests', type: 'boolean', value: false)
+option('build_benchmarks', type: 'boolean', value: false)
+M
+standin libsrtp2 <<'M'
+project('libsrtp2', 'c')
+srtp = dependency('libsrtp2')
+# mediasoup includes <srtp.h>; Debian installs it as <srtp2/srtp.h>.
+libsrtp2_dep = declare_dependency(dependencies: srtp,
+  compile_args: '-I' + srtp.get_variable(pkgconfig: 'includedir') + '/srtp2')
+libsrtp2 = []
+M
+options libsrtp2 <<'M'
+option('crypto-library', type: 'combo', choices: ['none', 'openssl', 'nss', 'mbedtls'], value: 'openssl')
+option('crypto-library-kdf', type: 'feature', value: 'disabled')
+option('tests', type: 'feature', value: 'disabled')
+M
+standin usrsctp <<'M'
+project('usrsctp', 'c')
+usrsctp_dep = dependency('usrsctp')
+usrsctp = []
+M
+options usrsctp <<'M'
+option('sctp_build_programs', type: 'boolean', value: false)
+M
+standin abseil-cpp <<'M'
+project('abseil-cpp', 'cpp')
+absl_container_dep = declare_dependency(dependencies: [
+  dependency('absl_flat_hash_map'), dependency('absl_flat_hash_set'), dependency('absl_btree'),
+  dependency('absl_inlined_vector'), dependency('absl_memory')])
+absl_strings_dep = dependency('absl_strings')
+absl_types_dep = declare_dependency()
+absl_container_lib = []
+M
+standin flatbuffers <<'M'
+project('flatbuffers', 'cpp')
+flatbuffers_dep = dependency('flatbuffers')
+flatbuffers_lib = []
+M
+standin catch2 <<'M'
+project('catch2', 'cpp')
+catch2_dep = declare_dependency()
+M
+
+log "building mediasoup-worker $version (about 5 minutes on 2 cores)"
+cd "$src/worker"
+MESON_ARGS_EXTRA=${MESON_ARGS:-}
+# Debian's liburing 2.3 is too old for the worker; it falls back to plain libuv I/O.
+"$meson" setup --buildtype release -Db_ndebug=true -Dms_disable_liburing=true $MESON_ARGS_EXTRA out >&2 \
+  || die "meson setup failed (see above)"
+# The generated flatbuffers headers must exist before anything includes them (as mediasoup's tasks.py does).
+"$meson" compile -C out flatbuffers-generator >&2 && "$meson" compile -C out -j "$(nproc)" mediasoup-worker >&2 || die "worker compile failed (see above)"
+works out/mediasoup-worker || die "built worker does not run"
+install -m 755 out/mediasoup-worker "$bin"
+cd "$cache_dir"; rm -rf "$src"
+log "worker built and cached at $bin"
+echo "$bin"

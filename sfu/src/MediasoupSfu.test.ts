@@ -1,0 +1,143 @@
+import { createSocket, type Socket } from 'node:dgram';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '@confer/shared';
+import { MediasoupSfu } from './MediasoupSfu.js';
+
+const VP8_PT = 101;
+const LAYER_SSRCS = [1111, 2222, 3333];
+
+/** One RTP packet carrying a whole VP8 key frame (every frame is a key frame, so any layer switch can happen at once). */
+function vp8KeyFramePacket(ssrc: number, seq: number, pictureId: number): Buffer {
+  const header = Buffer.alloc(12);
+  header[0] = 0x80; // RTP version 2
+  header[1] = 0x80 | VP8_PT; // marker: last packet of the frame
+  header.writeUInt16BE(seq & 0xffff, 2);
+  header.writeUInt32BE((seq * 3000) >>> 0, 4); // 30 fps at 90 kHz
+  header.writeUInt32BE(ssrc, 8);
+  const descriptor = Buffer.from([
+    0x90, // X=1, S=1 (start of partition 0)
+    0xe0, // I, L, T present
+    0x80 | ((pictureId >> 8) & 0x7f), // 15-bit picture id
+    pictureId & 0xff,
+    pictureId & 0xff, // TL0PICIDX
+    0x20, // TID=0, Y=1
+  ]);
+  // VP8 payload header with P=0 (key frame), start code, 320x240.
+  const payload = Buffer.from([0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00, ...new Array<number>(100).fill(0)]);
+  return Buffer.concat([header, descriptor, payload]);
+}
+
+/** RTCP sender report: mediasoup switches simulcast layers only once each layer's NTP/RTP time is known. */
+function senderReport(ssrc: number, seq: number): Buffer {
+  const sr = Buffer.alloc(28);
+  sr[0] = 0x80;
+  sr[1] = 200;
+  sr.writeUInt16BE(6, 2); // length in 32-bit words minus one
+  sr.writeUInt32BE(ssrc, 4);
+  const ntpSeconds = Math.floor(Date.now() / 1000) + 2_208_988_800;
+  sr.writeUInt32BE(ntpSeconds >>> 0, 8);
+  sr.writeUInt32BE(Math.floor(((Date.now() % 1000) / 1000) * 2 ** 32) >>> 0, 12);
+  sr.writeUInt32BE((seq * 3000) >>> 0, 16);
+  sr.writeUInt32BE(seq, 20);
+  sr.writeUInt32BE(seq * 120, 24);
+  return sr;
+}
+
+describe('MediasoupSfu with a real worker', () => {
+  let sfu: MediasoupSfu;
+
+  beforeAll(async () => {
+    sfu = await MediasoupSfu.start(
+      { workers: 1, listenIp: '127.0.0.1', announcedIp: undefined, rtcMinPort: 42000, rtcMaxPort: 42999, logLevel: 'warn' },
+      silentLogger,
+    );
+  });
+  afterAll(async () => {
+    await sfu?.close();
+  });
+
+  it('reports its live worker in health()', () => {
+    const health = sfu.health();
+    expect(health.status).toBe('ok');
+    expect(health.workers).toHaveLength(1);
+    expect(health.workers[0]?.alive).toBe(true);
+    expect(health.workers[0]?.pid).toBeGreaterThan(0);
+  });
+
+  it('creates a router with Opus, VP8 and H264 and a WebRtcTransport on 127.0.0.1', async () => {
+    const router = await sfu.routerForRoom('codecs');
+    const mimeTypes = router.rtpCapabilities.codecs?.map((c) => c.mimeType) ?? [];
+    expect(mimeTypes).toEqual(expect.arrayContaining(['audio/opus', 'video/VP8', 'video/H264']));
+
+    const transport = await router.createWebRtcTransport({ listenInfos: sfu.webRtcListenInfos() });
+    expect(transport.iceCandidates.length).toBeGreaterThanOrEqual(2);
+    for (const candidate of transport.iceCandidates) expect(candidate.ip).toBe('127.0.0.1');
+    expect(transport.iceCandidates.map((c) => c.protocol).sort()).toEqual(['tcp', 'udp']);
+    expect(transport.dtlsParameters.fingerprints.length).toBeGreaterThan(0);
+    transport.close();
+  });
+
+  it('forwards real RTP from a 3-layer simulcast producer to a consumer', async () => {
+    const router = await sfu.routerForRoom('rtp');
+    const listenInfo = { protocol: 'udp', ip: '127.0.0.1' } as const;
+    const sendTransport = await router.createPlainTransport({ listenInfo, rtcpMux: true, comedia: true });
+    const producer = await sendTransport.produce({
+      kind: 'video',
+      rtpParameters: {
+        codecs: [{ mimeType: 'video/VP8', payloadType: VP8_PT, clockRate: 90000 }],
+        encodings: LAYER_SSRCS.map((ssrc) => ({ ssrc })),
+      },
+    });
+    expect(producer.type).toBe('simulcast');
+
+    const receiver: Socket = createSocket('udp4');
+    await new Promise<void>((resolve) => receiver.bind(0, '127.0.0.1', resolve));
+    const received = new Map<number, number>();
+    receiver.on('message', (msg) => {
+      if (msg.length < 12 || (msg[1]! >= 192 && msg[1]! <= 223)) return; // skip RTCP (RFC 5761)
+      const ssrc = msg.readUInt32BE(8);
+      received.set(ssrc, (received.get(ssrc) ?? 0) + 1);
+    });
+    const recvTransport = await router.createPlainTransport({ listenInfo, rtcpMux: true, comedia: false });
+    await recvTransport.connect({ ip: '127.0.0.1', port: (receiver.address() as AddressInfo).port });
+    const consumer = await recvTransport.consume({ producerId: producer.id, rtpCapabilities: router.rtpCapabilities });
+    expect(consumer.type).toBe('simulcast');
+    const consumerSsrc = consumer.rtpParameters.encodings?.[0]?.ssrc;
+
+    const sender = createSocket('udp4');
+    const target = sendTransport.tuple;
+    let seq = 0;
+    /** Sends one key frame per layer every 33 ms until `done()` or 10 s. */
+    const pump = async (done: () => boolean) => {
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && !done()) {
+        for (const ssrc of LAYER_SSRCS) {
+          sender.send(vp8KeyFramePacket(ssrc, seq, seq), target.localPort, target.localIp);
+          if (seq % 10 === 0) sender.send(senderReport(ssrc, seq), target.localPort, target.localIp);
+        }
+        seq++;
+        await new Promise((r) => setTimeout(r, 33));
+      }
+    };
+    await pump(() => (received.get(consumerSsrc ?? 0) ?? 0) >= 30);
+    // Switching layers proves all three reach the SFU as separate simulcast streams.
+    await consumer.setPreferredLayers({ spatialLayer: 2, temporalLayer: 0 });
+    await pump(() => consumer.currentLayers?.spatialLayer === 2);
+    sender.close();
+
+    const producerStats = await producer.getStats();
+    const consumerStats = await consumer.getStats();
+    receiver.close();
+
+    // The producer received every layer...
+    expect(producerStats.map((s) => s.ssrc).sort()).toEqual(LAYER_SSRCS);
+    for (const s of producerStats) expect(s.packetCount).toBeGreaterThan(0);
+    // ...and the consumer sent packets that arrived on the receiving socket with the consumer's SSRC.
+    const outbound = consumerStats.find((s) => s.type === 'outbound-rtp');
+    expect(outbound?.packetCount ?? 0).toBeGreaterThan(0);
+    expect(received.get(consumerSsrc ?? 0) ?? 0).toBeGreaterThanOrEqual(30);
+    // The consumer switched to the top layer on request.
+    expect(consumer.currentLayers?.spatialLayer).toBe(2);
+  });
+});

@@ -1,0 +1,40 @@
+import { cpus } from 'node:os';
+import { z } from 'zod';
+import { envInt, envIp, envPort, parseEnv } from '@confer/shared';
+
+const schema = z
+  .object({
+    /** One mediasoup worker per core by default (a worker is single-threaded). */
+    SFU_WORKERS: envInt(Math.max(1, cpus().length), 1, 64),
+    SFU_LISTEN_IP: envIp.default('127.0.0.1'),
+    /** The address clients reach the SFU at (public IP behind NAT); defaults to SFU_LISTEN_IP. */
+    SFU_ANNOUNCED_IP: envIp.optional(),
+    SFU_RTC_MIN_PORT: envPort(40000),
+    SFU_RTC_MAX_PORT: envPort(40999),
+    SFU_LOG_LEVEL: z.enum(['debug', 'warn', 'error', 'none']).default('warn'),
+  })
+  .refine((c) => c.SFU_RTC_MIN_PORT <= c.SFU_RTC_MAX_PORT, {
+    path: ['SFU_RTC_MAX_PORT'],
+    message: 'must be >= SFU_RTC_MIN_PORT',
+  });
+
+export interface SfuConfig {
+  workers: number;
+  listenIp: string;
+  announcedIp: string | undefined;
+  rtcMinPort: number;
+  rtcMaxPort: number;
+  logLevel: 'debug' | 'warn' | 'error' | 'none';
+}
+
+export function sfuConfigFromEnv(env: Record<string, string | undefined> = process.env): SfuConfig {
+  const c = parseEnv(schema, env);
+  return {
+    workers: c.SFU_WORKERS,
+    listenIp: c.SFU_LISTEN_IP,
+    announcedIp: c.SFU_ANNOUNCED_IP,
+    rtcMinPort: c.SFU_RTC_MIN_PORT,
+    rtcMaxPort: c.SFU_RTC_MAX_PORT,
+    logLevel: c.SFU_LOG_LEVEL,
+  };
+}

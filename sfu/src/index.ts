@@ -1,0 +1,5 @@
+export * from './config.js';
+export * from './mediaCodecs.js';
+export * from './MediasoupSfu.js';
+export type * from './Sfu.js';
+export * from './workerBinary.js';

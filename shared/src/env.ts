@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Parses process.env-like input with a zod object schema. Throws one ConfigError whose message
+ * names every bad variable, its value and what is expected, so start-up fails in one clear line.
+ */
+export function parseEnv<S extends z.ZodObject>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = issue.path.map(String).join('.');
+    const value = env[name];
+    return `${name}=${JSON.stringify(value ?? '')} ${issue.message}`;
+  });
+  throw new ConfigError(`Invalid environment: ${problems.join('; ')}. Fix the variable(s) and start again.`);
+}
+
+/** An integer port given as a string, e.g. PORT=3000. */
+export const envPort = (fallback: number) =>
+  z.coerce.number().int('must be an integer').min(0, 'must be 0-65535').max(65535, 'must be 0-65535').default(fallback);
+
+export const envInt = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int('must be an integer').min(min, `must be >= ${min}`).max(max, `must be <= ${max}`).default(fallback);
+
+export const envIp = z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' });
+
+/** Comma-separated list, empty entries dropped. */
+export const envList = z
+  .string()
+  .default('')
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));

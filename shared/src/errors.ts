@@ -1,0 +1,13 @@
+/** Typed errors every signaling request can answer with. */
+export const errorCodes = ['BAD_REQUEST', 'NOT_IN_ROOM', 'ALREADY_IN_ROOM', 'INTERNAL'] as const;
+export type ErrorCode = (typeof errorCodes)[number];
+
+export interface ProtocolError {
+  code: ErrorCode;
+  message: string;
+  /** For BAD_REQUEST: which fields failed validation and why. */
+  issues?: { path: string; message: string }[];
+}
+
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: ProtocolError };
+export type AckCallback<T> = (response: Ack<T>) => void;

@@ -1,0 +1,208 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import sirv from 'sirv';
+import { Server, type Socket } from 'socket.io';
+import type { z } from 'zod';
+import {
+  joinRequestSchema,
+  leaveRequestSchema,
+  validate,
+  type Ack,
+  type ClientToServerEvents,
+  type ComponentStatus,
+  type HealthReport,
+  type JoinResponse,
+  type Logger,
+  type ServerToClientEvents,
+} from '@confer/shared';
+import type { Sfu } from '@confer/sfu';
+import type { SignalingConfig } from './config.js';
+import type { RoomStore } from './RoomStore.js';
+import type { TurnService } from './TurnService.js';
+
+export const VERSION = '0.1.0';
+/** Signaling messages are small; anything bigger is abuse. */
+const MAX_MESSAGE_BYTES = 64 * 1024;
+
+interface SocketData {
+  peerId: string;
+  roomId?: string;
+  displayName?: string;
+}
+type PeerSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+export class PortInUseError extends Error {
+  override name = 'PortInUseError';
+}
+
+export interface SignalingServerDeps {
+  config: Pick<SignalingConfig, 'host' | 'port' | 'publicDir'>;
+  sfu: Sfu;
+  turn: TurnService;
+  rooms: RoomStore;
+  log: Logger;
+}
+
+const worst = (statuses: ComponentStatus[]): ComponentStatus =>
+  statuses.includes('down') ? 'down' : statuses.includes('degraded') ? 'degraded' : 'ok';
+
+/** HTTP (health, built client) plus the Socket.IO signaling endpoint. */
+export class SignalingServer {
+  readonly http: HttpServer;
+  readonly io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+  private readonly startedAt = Date.now();
+
+  constructor(private readonly deps: SignalingServerDeps) {
+    const serveClient = existsSync(deps.config.publicDir) ? sirv(deps.config.publicDir, { single: true, etag: true }) : null;
+    this.http = createServer((req, res) => void this.handleHttp(req, res, serveClient));
+    this.io = new Server(this.http, { maxHttpBufferSize: MAX_MESSAGE_BYTES, serveClient: false });
+    this.io.on('connection', (socket) => this.onConnection(socket));
+  }
+
+  private async handleHttp(req: IncomingMessage, res: ServerResponse, serveClient: ReturnType<typeof sirv> | null) {
+    if (req.url === '/healthz' || req.url?.startsWith('/healthz?')) {
+      const report = await this.health();
+      res.writeHead(report.status === 'down' ? 503 : 200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(report));
+      return;
+    }
+    if (serveClient) return serveClient(req, res, () => {
+        res.writeHead(404).end();
+      });
+    res.writeHead(503, { 'content-type': 'text/plain' });
+    res.end(`Client not built (${this.deps.config.publicDir} missing): run 'npm run build'.\n`);
+  }
+
+  async health(): Promise<HealthReport> {
+    const sfu = this.deps.sfu.health();
+    const turn = await this.deps.turn.health();
+    const signaling = {
+      status: 'ok' as const,
+      connections: this.io.engine.clientsCount,
+      rooms: await this.deps.rooms.roomCount(),
+    };
+    // TURN being down degrades the service (direct and STUN paths still work); it never takes it down.
+    const turnStatus: ComponentStatus = turn.status === 'down' ? 'degraded' : 'ok';
+    return {
+      status: worst([signaling.status, sfu.status, turnStatus]),
+      version: VERSION,
+      uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+      signaling,
+      sfu,
+      turn,
+    };
+  }
+
+  private onConnection(socket: PeerSocket): void {
+    socket.data.peerId = randomUUID();
+    const log = this.deps.log.child({ peerId: socket.data.peerId });
+    log.debug({}, 'socket connected');
+
+    this.handle(socket, log, 'room:join', joinRequestSchema, async (req): Promise<Ack<JoinResponse>> => {
+      if (socket.data.roomId) {
+        return { ok: false, error: { code: 'ALREADY_IN_ROOM', message: `already in room ${socket.data.roomId}; leave it first` } };
+      }
+      const peer = { peerId: socket.data.peerId, displayName: req.displayName };
+      const peers = await this.deps.rooms.addPeer(req.roomId, peer);
+      socket.data.roomId = req.roomId;
+      socket.data.displayName = req.displayName;
+      await socket.join(req.roomId);
+      socket.to(req.roomId).emit('room:peer-joined', peer);
+      const { iceServers, expiresAt } = this.deps.turn.iceServersFor(peer.peerId);
+      log.info({ roomId: req.roomId, peers: peers.length + 1 }, 'peer joined');
+      return {
+        ok: true,
+        data: { peerId: peer.peerId, roomId: req.roomId, peers, iceServers, iceCredentialsExpireAt: expiresAt },
+      };
+    });
+
+    this.handle(socket, log, 'room:leave', leaveRequestSchema, async (): Promise<Ack<Record<string, never>>> => {
+      if (!socket.data.roomId) return { ok: false, error: { code: 'NOT_IN_ROOM', message: 'not in a room' } };
+      await this.leaveRoom(socket, log);
+      return { ok: true, data: {} };
+    });
+
+    const known = new Set<string>(['room:join', 'room:leave']);
+    socket.onAny((event: string) => {
+      if (!known.has(event)) {
+        socket.emit('server:error', { event, code: 'BAD_REQUEST', message: `unknown event "${event}"` });
+      }
+    });
+    socket.on('disconnect', (reason) => {
+      log.debug({ reason }, 'socket disconnected');
+      void this.leaveRoom(socket, log).catch((err: Error) => log.error({ err: err.message }, 'leave on disconnect failed'));
+    });
+  }
+
+  private async leaveRoom(socket: PeerSocket, log: Logger): Promise<void> {
+    const roomId = socket.data.roomId;
+    if (!roomId) return;
+    socket.data.roomId = undefined;
+    const remaining = await this.deps.rooms.removePeer(roomId, socket.data.peerId);
+    await socket.leave(roomId);
+    socket.to(roomId).emit('room:peer-left', { peerId: socket.data.peerId });
+    if (remaining === 0) this.deps.sfu.closeRoom(roomId);
+    log.info({ roomId, remaining }, 'peer left');
+  }
+
+  /**
+   * Registers a request handler: the payload is validated against `schema`, the answer goes to the
+   * ack (or to a server:error event when the client gave none), and no handler error escapes.
+   */
+  private handle<E extends keyof ClientToServerEvents, S extends z.ZodType, R>(
+    socket: PeerSocket,
+    log: Logger,
+    event: E,
+    schema: S,
+    handler: (request: z.infer<S>) => Promise<Ack<R>>,
+  ): void {
+    // Payloads are untrusted: listen untyped and let the schema establish the type.
+    const untyped = socket as unknown as { on(event: string, listener: (payload: unknown, ack: unknown) => void): void };
+    untyped.on(event, async (payload, ack) => {
+      const reply = (response: Ack<R>) => {
+        if (typeof ack === 'function') (ack as (r: Ack<R>) => void)(response);
+        else if (!response.ok) socket.emit('server:error', { ...response.error, event });
+      };
+      const request = validate(schema, payload);
+      if (!request.ok) {
+        log.warn({ event, error: request.error.message }, 'rejected invalid request');
+        return reply({ ok: false, error: request.error });
+      }
+      try {
+        reply(await handler(request.value));
+      } catch (error) {
+        log.error({ event, err: (error as Error).message }, 'request handler failed');
+        reply({ ok: false, error: { code: 'INTERNAL', message: 'internal error' } });
+      }
+    });
+  }
+
+  /** Listens on the configured host/port; resolves with the URL it serves. */
+  listen(): Promise<string> {
+    const { host, port } = this.deps.config;
+    return new Promise((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException) => {
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new PortInUseError(`Port ${port} on ${host} is in use: stop the other process or set PORT to a free port`)
+            : error.code === 'EADDRNOTAVAIL'
+              ? new PortInUseError(`HOST=${host} is not an address of this machine: set HOST to one (127.0.0.1, 0.0.0.0)`)
+              : error,
+        );
+      };
+      this.http.once('error', onError);
+      this.http.listen(port, host, () => {
+        this.http.off('error', onError);
+        const address = this.http.address() as AddressInfo;
+        const shownHost = address.address.includes(':') ? `[${address.address}]` : address.address;
+        resolve(`http://${shownHost}:${address.port}`);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.io.close(() => resolve()));
+  }
+}

@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { ConfigError, envInt, envIp, envList, envPort, parseEnv } from '@confer/shared';
+import { sfuConfigFromEnv, type SfuConfig } from '@confer/sfu';
+
+const defaultPublicDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../client/dist');
+
+const schema = z.object({
+  PORT: envPort(3000),
+  HOST: envIp.default('127.0.0.1'),
+  PUBLIC_DIR: z.string().default(defaultPublicDir),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** managed: start coturn here; external: use TURN_URLS (e.g. the compose coturn); off: STUN only. */
+  TURN_MODE: z.enum(['managed', 'external', 'off']).default('managed'),
+  TURN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  TURN_URLS: envList,
+  TURN_TTL_SECONDS: envInt(3600, 60, 7 * 86400),
+  TURN_REALM: z.string().min(1).default('confer.local'),
+  TURN_LISTEN_IP: envIp.default('127.0.0.1'),
+  TURN_PORT: envPort(3478),
+  TURN_MIN_PORT: envPort(49160),
+  TURN_MAX_PORT: envPort(49200),
+  STUN_URLS: envList,
+});
+
+export interface TurnConfig {
+  mode: 'managed' | 'external' | 'off';
+  secret: string;
+  urls: string[];
+  stunUrls: string[];
+  ttlSeconds: number;
+  realm: string;
+  listenIp: string;
+  port: number;
+  minPort: number;
+  maxPort: number;
+}
+
+export interface SignalingConfig {
+  port: number;
+  host: string;
+  publicDir: string;
+  logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+  turn: TurnConfig;
+  sfu: SfuConfig;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): SignalingConfig {
+  const c = parseEnv(schema, env);
+  if (c.TURN_MODE === 'external' && (!c.TURN_SECRET || c.TURN_URLS.length === 0)) {
+    throw new ConfigError('Invalid environment: TURN_MODE=external needs TURN_SECRET (shared with coturn) and TURN_URLS. Set both, or use TURN_MODE=managed or off.');
+  }
+  if (c.TURN_MIN_PORT > c.TURN_MAX_PORT) {
+    throw new ConfigError(`Invalid environment: TURN_MIN_PORT=${c.TURN_MIN_PORT} is above TURN_MAX_PORT=${c.TURN_MAX_PORT}.`);
+  }
+  const hostForUrls = c.TURN_LISTEN_IP.includes(':') ? `[${c.TURN_LISTEN_IP}]` : c.TURN_LISTEN_IP;
+  const managedUrls = [`turn:${hostForUrls}:${c.TURN_PORT}?transport=udp`, `turn:${hostForUrls}:${c.TURN_PORT}?transport=tcp`];
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    publicDir: c.PUBLIC_DIR,
+    logLevel: c.LOG_LEVEL,
+    turn: {
+      mode: c.TURN_MODE,
+      // A managed coturn lives and dies with this process, so a per-run random secret is enough.
+      secret: c.TURN_SECRET ?? randomBytes(24).toString('base64url'),
+      urls: c.TURN_MODE === 'managed' ? managedUrls : c.TURN_MODE === 'external' ? c.TURN_URLS : [],
+      stunUrls: c.STUN_URLS.length > 0 ? c.STUN_URLS : c.TURN_MODE === 'managed' ? [`stun:${hostForUrls}:${c.TURN_PORT}`] : [],
+      ttlSeconds: c.TURN_TTL_SECONDS,
+      realm: c.TURN_REALM,
+      listenIp: c.TURN_LISTEN_IP,
+      port: c.TURN_PORT,
+      minPort: c.TURN_MIN_PORT,
+      maxPort: c.TURN_MAX_PORT,
+    },
+    sfu: sfuConfigFromEnv(env),
+  };
+}

@@ -1,0 +1,4 @@
+export * from './coturn.js';
+export * from './credentials.js';
+export * from './stunProbe.js';
+export * from './turnserverConfig.js';
