@@ -33,12 +33,13 @@ export class MediasoupSfu implements Sfu {
   /** Starts every worker or fails with one line saying what to do. */
   static async start(config: SfuConfig, log: Logger): Promise<MediasoupSfu> {
     const sfu = new MediasoupSfu(config, log);
+    const binary = resolveWorkerBinary();
     try {
       for (let i = 0; i < config.workers; i++) sfu.slots.push(await sfu.spawnSlot(0));
     } catch (error) {
       await sfu.close();
       throw new SfuStartError(
-        `mediasoup worker failed to start (${resolveWorkerBinary()}): ${(error as Error).message}. Rebuild it with 'npm run worker' or set MEDIASOUP_WORKER_BIN`,
+        `mediasoup worker failed to start (${binary}): ${(error as Error).message}. Rebuild it with 'npm run worker' or set MEDIASOUP_WORKER_BIN`,
       );
     }
     log.info({ workers: sfu.slots.map((s) => s.worker.pid) }, 'mediasoup workers started');

@@ -26,11 +26,15 @@ export function cachedWorkerPath(env: Record<string, string | undefined> = proce
 
 /** MEDIASOUP_WORKER_BIN if set, else the cached build, else the binary inside node_modules. */
 export function resolveWorkerBinary(env: Record<string, string | undefined> = process.env): string {
+  const explicit = env.MEDIASOUP_WORKER_BIN;
+  if (explicit) {
+    if (!existsSync(explicit)) throw new WorkerBinaryError(`MEDIASOUP_WORKER_BIN=${explicit} does not exist: fix or unset it (then 'npm run worker' provides one)`);
+    return explicit;
+  }
   const candidates = [
-    env.MEDIASOUP_WORKER_BIN,
     cachedWorkerPath(env),
     join(dirname(require.resolve('mediasoup/package.json')), 'worker', 'out', 'Release', 'mediasoup-worker'),
-  ].filter((p): p is string => Boolean(p));
+  ];
   const found = candidates.find((p) => existsSync(p));
   if (!found) {
     throw new WorkerBinaryError(

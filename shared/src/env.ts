@@ -2,13 +2,16 @@ import { z } from 'zod';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid environment: ${problems.join('; ')}. Fix the variable(s) and start again.`);
+  }
 }
 
 /**
  * Parses process.env-like input with a zod object schema. Throws one ConfigError whose message
  * names every bad variable, its value and what is expected, so start-up fails in one clear line.
  */
-export function parseEnv<S extends z.ZodObject>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
+export function parseEnv<S extends z.ZodType<object>>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
@@ -16,15 +19,31 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: Record<string, s
     const value = env[name];
     return `${name}=${JSON.stringify(value ?? '')} ${issue.message}`;
   });
-  throw new ConfigError(`Invalid environment: ${problems.join('; ')}. Fix the variable(s) and start again.`);
+  throw new ConfigError(problems);
+}
+
+/** Runs several services' config parsers and reports all their problems in one ConfigError. */
+export function collectConfig<T extends unknown[]>(...parsers: { [K in keyof T]: () => T[K] }): T {
+  const problems: string[] = [];
+  const results = parsers.map((parse) => {
+    try {
+      return parse();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+      return undefined;
+    }
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  return results as T;
 }
 
 /** An integer port given as a string, e.g. PORT=3000. */
 export const envPort = (fallback: number) =>
-  z.coerce.number().int('must be an integer').min(0, 'must be 0-65535').max(65535, 'must be 0-65535').default(fallback);
+  z.coerce.number({ error: 'must be a port number (0-65535)' }).int('must be an integer').min(0, 'must be 0-65535').max(65535, 'must be 0-65535').default(fallback);
 
 export const envInt = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int('must be an integer').min(min, `must be >= ${min}`).max(max, `must be <= ${max}`).default(fallback);
+  z.coerce.number({ error: `must be a whole number from ${min} to ${max}` }).int('must be an integer').min(min, `must be >= ${min}`).max(max, `must be <= ${max}`).default(fallback);
 
 export const envIp = z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' });
 

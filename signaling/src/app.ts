@@ -3,7 +3,7 @@ import type { Logger } from '@confer/shared';
 import { MediasoupSfu } from '@confer/sfu';
 import { loadConfig, type SignalingConfig } from './config.js';
 import { InMemoryRoomStore } from './RoomStore.js';
-import { SignalingServer } from './SignalingServer.js';
+import { assertPortFree, SignalingServer } from './SignalingServer.js';
 import { TurnService } from './TurnService.js';
 
 export interface RunningApp {
@@ -21,6 +21,7 @@ export interface RunningApp {
  */
 export async function startApp(env: Record<string, string | undefined> = process.env, logger?: Logger): Promise<RunningApp> {
   const config = loadConfig(env);
+  await assertPortFree(config.host, config.port);
   const log: Logger = logger ?? pino({ level: config.logLevel, base: { service: 'signaling' } });
   const sfu = await MediasoupSfu.start(config.sfu, log.child({ component: 'sfu' }));
   const turn = await TurnService.start(config.turn, log.child({ component: 'turn' }));

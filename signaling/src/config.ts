@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { ConfigError, envInt, envIp, envList, envPort, parseEnv } from '@confer/shared';
+import { collectConfig, envInt, envIp, envList, envPort, parseEnv } from '@confer/shared';
 import { sfuConfigFromEnv, type SfuConfig } from '@confer/sfu';
 
 const defaultPublicDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../client/dist');
@@ -23,6 +23,16 @@ const schema = z.object({
   TURN_MIN_PORT: envPort(49160),
   TURN_MAX_PORT: envPort(49200),
   STUN_URLS: envList,
+}).superRefine((c, ctx) => {
+  if (c.TURN_MODE === 'external' && !c.TURN_SECRET) {
+    ctx.addIssue({ code: 'custom', path: ['TURN_SECRET'], message: 'is required with TURN_MODE=external (the secret coturn was started with)' });
+  }
+  if (c.TURN_MODE === 'external' && c.TURN_URLS.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['TURN_URLS'], message: 'is required with TURN_MODE=external (e.g. turn:turn.example.com:3478)' });
+  }
+  if (c.TURN_MIN_PORT > c.TURN_MAX_PORT) {
+    ctx.addIssue({ code: 'custom', path: ['TURN_MAX_PORT'], message: 'must be >= TURN_MIN_PORT' });
+  }
 });
 
 export interface TurnConfig {
@@ -48,13 +58,10 @@ export interface SignalingConfig {
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): SignalingConfig {
-  const c = parseEnv(schema, env);
-  if (c.TURN_MODE === 'external' && (!c.TURN_SECRET || c.TURN_URLS.length === 0)) {
-    throw new ConfigError('Invalid environment: TURN_MODE=external needs TURN_SECRET (shared with coturn) and TURN_URLS. Set both, or use TURN_MODE=managed or off.');
-  }
-  if (c.TURN_MIN_PORT > c.TURN_MAX_PORT) {
-    throw new ConfigError(`Invalid environment: TURN_MIN_PORT=${c.TURN_MIN_PORT} is above TURN_MAX_PORT=${c.TURN_MAX_PORT}.`);
-  }
+  const [c, sfu] = collectConfig<[z.infer<typeof schema>, SfuConfig]>(
+    () => parseEnv(schema, env),
+    () => sfuConfigFromEnv(env),
+  );
   const hostForUrls = c.TURN_LISTEN_IP.includes(':') ? `[${c.TURN_LISTEN_IP}]` : c.TURN_LISTEN_IP;
   const managedUrls = [`turn:${hostForUrls}:${c.TURN_PORT}?transport=udp`, `turn:${hostForUrls}:${c.TURN_PORT}?transport=tcp`];
   return {
@@ -75,6 +82,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       minPort: c.TURN_MIN_PORT,
       maxPort: c.TURN_MAX_PORT,
     },
-    sfu: sfuConfigFromEnv(env),
+    sfu,
   };
 }

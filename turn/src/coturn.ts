@@ -94,3 +94,15 @@ export async function startCoturn(
       : `coturn exited with code ${exitCode} at start-up (last log: ${last})`,
   );
 }
+
+/** A UDP port on `host` that nothing listens on right now (for tests and local runs). */
+export function freeUdpPort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    socket.once('error', reject);
+    socket.bind(0, host, () => {
+      const { port } = socket.address();
+      socket.close(() => resolve(port));
+    });
+  });
+}

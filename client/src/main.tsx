@@ -1,0 +1,17 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App';
+import { SignalingClient } from './signaling/SignalingClient';
+import './styles.css';
+
+// One signaling connection per page, opened before the first render so its state is live at once.
+const signaling = new SignalingClient();
+Object.assign(window, { __confer: { signaling } });
+
+const root = document.getElementById('root');
+if (!root) throw new Error('#root missing from index.html');
+createRoot(root).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

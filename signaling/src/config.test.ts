@@ -1,0 +1,67 @@
+import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '@confer/shared';
+import { loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('has working defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 3000, host: '127.0.0.1', turn: { mode: 'managed', port: 3478, ttlSeconds: 3600 } });
+    expect(c.turn.urls).toEqual(['turn:127.0.0.1:3478?transport=udp', 'turn:127.0.0.1:3478?transport=tcp']);
+    expect(c.turn.secret.length).toBeGreaterThanOrEqual(16);
+    expect(c.sfu.workers).toBeGreaterThanOrEqual(1);
+  });
+
+  it('names every bad variable of every service in one error', () => {
+    expect(() => loadConfig({ PORT: 'abc', HOST: 'localhost:80', SFU_WORKERS: '0' })).toThrow(ConfigError);
+    try {
+      loadConfig({ PORT: 'abc', HOST: 'nope', SFU_WORKERS: '0' });
+    } catch (error) {
+      expect((error as ConfigError).problems).toEqual([
+        'PORT="abc" must be a port number (0-65535)',
+        'HOST="nope" must be an IPv4 or IPv6 address',
+        'SFU_WORKERS="0" must be >= 1',
+      ]);
+    }
+  });
+
+  it('requires a secret and URLs for an external TURN server', () => {
+    expect(() => loadConfig({ TURN_MODE: 'external' })).toThrow(/TURN_SECRET="" is required with TURN_MODE=external.*TURN_URLS="" is required/);
+  });
+});
+
+describe('npm start failing fast', () => {
+  const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+  const run = (env: Record<string, string>) =>
+    spawnSync(process.execPath, [main], { env: { ...process.env, TURN_MODE: 'off', ...env }, encoding: 'utf8', timeout: 20_000 });
+
+  it('exits 1 with one line for bad env', () => {
+    const r = run({ PORT: 'abc' });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual(['error: Invalid environment: PORT="abc" must be a port number (0-65535). Fix the variable(s) and start again.']);
+  });
+
+  it('exits 1 with one line when the port is in use', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const r = run({ PORT: String(port) });
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim()).toBe(`error: Port ${port} on 127.0.0.1 is in use: stop the other process or set PORT to a free port`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('exits 1 with one line when the worker binary is missing or broken', () => {
+    const missing = run({ PORT: '0', MEDIASOUP_WORKER_BIN: '/nonexistent/mediasoup-worker' });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr.trim()).toBe("error: MEDIASOUP_WORKER_BIN=/nonexistent/mediasoup-worker does not exist: fix or unset it (then 'npm run worker' provides one)");
+    const broken = run({ PORT: '0', MEDIASOUP_WORKER_BIN: '/bin/false' });
+    expect(broken.status).toBe(1);
+    expect(broken.stderr.trim()).toMatch(/^error: mediasoup worker failed to start \(\/bin\/false\): .*Rebuild it with 'npm run worker'/);
+  });
+});
