@@ -1,0 +1,14 @@
+import type { Socket } from 'socket.io-client';
+import type { Ack, ClientToServerEvents, JoinRequest, JoinResponse, ServerToClientEvents } from '@confer/shared';
+
+/** What the client page exposes for tests (client/src/main.tsx). */
+declare global {
+  interface Window {
+    __confer: {
+      signaling: {
+        socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+        join(request: JoinRequest): Promise<Ack<JoinResponse>>;
+      };
+    };
+  }
+}

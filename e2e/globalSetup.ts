@@ -1,0 +1,27 @@
+import { startApp } from '@confer/signaling';
+import { freeUdpPort } from '@confer/turn';
+import { assertChromium } from './chromium.js';
+
+/**
+ * Starts the real app (signaling, mediasoup workers, managed coturn) on free loopback ports, so e2e
+ * never collides with a running dev server, and hands the URL and TURN secret to the tests.
+ */
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  assertChromium();
+  const app = await startApp({
+    ...process.env,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    TURN_MODE: 'managed',
+    TURN_LISTEN_IP: '127.0.0.1',
+    TURN_PORT: String(await freeUdpPort()),
+    SFU_LISTEN_IP: '127.0.0.1',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  });
+  const health = await app.server.health();
+  if (health.turn.status !== 'ok') throw new Error(`e2e needs coturn: ${health.turn.detail}`);
+  process.env.CONFER_E2E_URL = app.url;
+  process.env.CONFER_E2E_TURN_SECRET = app.config.turn.secret;
+  process.env.CONFER_E2E_TURN_URLS = app.config.turn.urls.join(',');
+  return () => app.close();
+}

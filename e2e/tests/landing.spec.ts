@@ -1,0 +1,31 @@
+import { expect, test } from '@playwright/test';
+import type { HealthReport } from '@confer/shared';
+
+test('the landing page connects to the signaling server over Socket.IO', async ({ page }) => {
+  await page.goto('/');
+  const status = page.getByTestId('connection-status');
+  await expect(status).toHaveAttribute('data-status', 'connected');
+  await expect(status).toHaveText('connected');
+  // The badge reflects a live socket, not a default: the transport really is open.
+  expect(await page.evaluate(() => window.__confer.signaling.socket.connected)).toBe(true);
+});
+
+test('the page shows the lost connection and reconnects by itself', async ({ page }) => {
+  await page.goto('/');
+  const status = page.getByTestId('connection-status');
+  await expect(status).toHaveAttribute('data-status', 'connected');
+  // Kill the transport under the client, as a network drop would; the manager retries.
+  await page.evaluate(() => window.__confer.signaling.socket.io.engine.close());
+  await expect(status).toHaveAttribute('data-status', 'reconnecting');
+  await expect(status).toHaveAttribute('data-status', 'connected');
+});
+
+test('GET /healthz reports the SFU workers and TURN', async ({ request }) => {
+  const res = await request.get('/healthz');
+  expect(res.status()).toBe(200);
+  const report = (await res.json()) as HealthReport;
+  expect(report.status).toBe('ok');
+  expect(report.sfu.workers.length).toBeGreaterThan(0);
+  expect(report.sfu.workers.every((w) => w.alive && w.pid > 0)).toBe(true);
+  expect(report.turn).toMatchObject({ status: 'ok', mode: 'managed' });
+});
