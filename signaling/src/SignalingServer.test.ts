@@ -28,7 +28,7 @@ const join = (socket: Client, roomId: string, displayName: string) =>
   socket.timeout(5000).emitWithAck('room:join', { roomId, displayName });
 const next = <E extends keyof ServerToClientEvents>(socket: Client, event: E) =>
   new Promise<Parameters<ServerToClientEvents[E]>[0]>((resolve) => {
-    (socket as unknown as RawClient).once(event, resolve);
+    (socket as unknown as { once(event: string, listener: (payload: never) => void): void }).once(event, resolve);
   });
 const health = async (): Promise<HealthReport> => (await fetch(`${app.url}/healthz`)).json() as Promise<HealthReport>;
 

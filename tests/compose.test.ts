@@ -1,0 +1,36 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+const root = new URL('..', import.meta.url).pathname;
+const compose = (env: Record<string, string>, ...args: string[]) =>
+  spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config', ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+  });
+
+describe('docker-compose.yml', () => {
+  it('validates with docker-compose config -q', () => {
+    const r = compose({ TURN_SECRET: 'x'.repeat(32), PUBLIC_IP: '203.0.113.10' }, '-q');
+    expect(r.error).toBeUndefined();
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('runs coturn from the official image with the config from turn/ and the app in external TURN mode', () => {
+    const r = compose({ TURN_SECRET: 'x'.repeat(32), PUBLIC_IP: '203.0.113.10' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/image: coturn\/coturn:/);
+    expect(r.stdout).toContain('/etc/coturn/turnserver.conf');
+    expect(r.stdout).toMatch(/TURN_MODE: external/);
+    expect(r.stdout).toContain('turn:203.0.113.10:3478?transport=udp');
+    expect(readFileSync(`${root}/turn/turnserver.conf`, 'utf8')).toContain('use-auth-secret');
+  });
+
+  it('refuses to start without a TURN secret', () => {
+    const r = compose({ PUBLIC_IP: '203.0.113.10' }, '-q');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('set TURN_SECRET');
+  });
+});
