@@ -140,4 +140,19 @@ describe('MediasoupSfu with a real worker', () => {
     // The consumer switched to the top layer on request.
     expect(consumer.currentLayers?.spatialLayer).toBe(2);
   });
+
+  it('replaces a worker that dies and reports it meanwhile', async () => {
+    const before = sfu.health().workers[0]!;
+    const router = await sfu.routerForRoom('doomed');
+    process.kill(before.pid, 'SIGKILL');
+    await expect.poll(() => sfu.health().status, { timeout: 5000 }).toBe('down');
+    await expect.poll(() => sfu.health().workers[0], { timeout: 10_000 }).toMatchObject({ alive: true, restarts: 1 });
+    expect(sfu.health().workers[0]!.pid).not.toBe(before.pid);
+    expect(sfu.health().status).toBe('ok');
+    // The room that lived on the dead worker gets a fresh router on the new one.
+    expect(router.closed).toBe(true);
+    const fresh = await sfu.routerForRoom('doomed');
+    expect(fresh.closed).toBe(false);
+    expect(fresh.id).not.toBe(router.id);
+  });
 });

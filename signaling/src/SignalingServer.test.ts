@@ -145,3 +145,24 @@ describe('bad input', () => {
     expect((await health()).status).toBe('ok');
   });
 });
+
+describe('without coturn installed', () => {
+  it('runs, reports TURN down and the service degraded, and issues no TURN credentials', async () => {
+    const noTurn = await startApp(
+      { PORT: '0', SFU_WORKERS: '1', TURNSERVER_BIN: '/nonexistent/turnserver', TURN_PORT: String(await freeUdpPort()) },
+      silentLogger,
+    );
+    try {
+      const report = (await (await fetch(`${noTurn.url}/healthz`)).json()) as HealthReport;
+      expect(report.status).toBe('degraded');
+      expect(report.turn).toMatchObject({ status: 'down', mode: 'managed' });
+      expect(report.turn.detail).toBe('/nonexistent/turnserver not found: install coturn (apt-get install coturn) or set TURNSERVER_BIN');
+      const socket: Client = connect(noTurn.url, { transports: ['websocket'], reconnection: false });
+      clients.push(socket);
+      const answer = await socket.timeout(5000).emitWithAck('room:join', { roomId: 'r', displayName: 'n' });
+      expect(answer).toMatchObject({ ok: true, data: { iceServers: [], iceCredentialsExpireAt: null } });
+    } finally {
+      await noTurn.close();
+    }
+  });
+});

@@ -23,6 +23,7 @@ const schema = z.object({
   TURN_MIN_PORT: envPort(49160),
   TURN_MAX_PORT: envPort(49200),
   STUN_URLS: envList,
+  TURNSERVER_BIN: z.string().min(1).default('turnserver'),
 }).superRefine((c, ctx) => {
   if (c.TURN_MODE === 'external' && !c.TURN_SECRET) {
     ctx.addIssue({ code: 'custom', path: ['TURN_SECRET'], message: 'is required with TURN_MODE=external (the secret coturn was started with)' });
@@ -37,6 +38,8 @@ const schema = z.object({
 
 export interface TurnConfig {
   mode: 'managed' | 'external' | 'off';
+  /** coturn binary for managed mode. */
+  bin: string;
   secret: string;
   urls: string[];
   stunUrls: string[];
@@ -71,6 +74,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: c.LOG_LEVEL,
     turn: {
       mode: c.TURN_MODE,
+      bin: c.TURNSERVER_BIN,
       // A managed coturn lives and dies with this process, so a per-run random secret is enough.
       secret: c.TURN_SECRET ?? randomBytes(24).toString('base64url'),
       urls: c.TURN_MODE === 'managed' ? managedUrls : c.TURN_MODE === 'external' ? c.TURN_URLS : [],

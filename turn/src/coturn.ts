@@ -21,7 +21,7 @@ export interface RunningCoturn {
   recentLog(): string[];
 }
 
-export function findTurnserver(bin = process.env.TURNSERVER_BIN ?? 'turnserver'): string | null {
+export function findTurnserver(bin = 'turnserver'): string | null {
   const probe = spawnSync(bin, ['-h'], { stdio: 'ignore' });
   return probe.error ? null : bin;
 }
@@ -42,7 +42,7 @@ export async function startCoturn(
   options: Omit<TurnserverOptions, 'stateDir'> & { listeningIp: string; bin?: string; readyTimeoutMs?: number },
 ): Promise<RunningCoturn> {
   const bin = findTurnserver(options.bin);
-  if (!bin) throw new CoturnError('turnserver not found: install coturn (apt-get install coturn) or set TURNSERVER_BIN');
+  if (!bin) throw new CoturnError(`${options.bin ?? 'turnserver'} not found: install coturn (apt-get install coturn) or set TURNSERVER_BIN`);
   if (!(await udpPortFree(options.listeningIp, options.port))) {
     throw new CoturnError(`TURN port ${options.listeningIp}:${options.port} is in use: stop the other TURN server or set TURN_PORT`);
   }
