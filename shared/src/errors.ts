@@ -1,5 +1,12 @@
 /** Typed errors every signaling request can answer with. */
-export const errorCodes = ['BAD_REQUEST', 'NOT_IN_ROOM', 'ALREADY_IN_ROOM', 'INTERNAL'] as const;
+export const errorCodes = [
+  'BAD_REQUEST',
+  'NOT_IN_ROOM',
+  'ALREADY_IN_ROOM',
+  'ROOM_FULL',
+  'PEER_NOT_FOUND',
+  'INTERNAL',
+] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 
 export interface ProtocolError {

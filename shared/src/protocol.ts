@@ -1,5 +1,5 @@
 import type { AckCallback, ProtocolError } from './errors.js';
-import type { JoinRequest, LeaveRequest } from './schemas.js';
+import type { JoinRequest, LeaveRequest, PeerUpdate, Signal, SignalRequest } from './schemas.js';
 
 /** Same shape as the browser's RTCIceServer, so the client passes it through untouched. */
 export interface IceServer {
@@ -11,12 +11,25 @@ export interface IceServer {
 export interface PeerInfo {
   peerId: string;
   displayName: string;
+  audioMuted: boolean;
+  videoMuted: boolean;
 }
+
+/** How media flows in a room: peer to peer (mesh) or through the SFU. */
+export type Topology = 'mesh' | 'sfu';
 
 export interface JoinResponse {
   peerId: string;
+  /** True when this join reclaimed a held seat (same peerId; the others never saw it leave). */
+  resumed: boolean;
+  /** Secret that lets this peer reclaim its seat after a dropped connection. */
+  resumeToken: string;
   roomId: string;
+  /** Everyone else already in the room; the newcomer offers to each of them. */
   peers: PeerInfo[];
+  topology: Topology;
+  /** Most participants the room admits. */
+  capacity: number;
   /** STUN/TURN servers with short-lived TURN credentials issued for this join. */
   iceServers: IceServer[];
   /** Unix seconds after which the TURN credentials in iceServers are refused. */
@@ -30,11 +43,16 @@ export interface JoinResponse {
 export interface ClientToServerEvents {
   'room:join': (request: JoinRequest, ack: AckCallback<JoinResponse>) => void;
   'room:leave': (request: LeaveRequest, ack: AckCallback<Record<string, never>>) => void;
+  'peer:update': (update: PeerUpdate, ack: AckCallback<PeerInfo>) => void;
+  /** Relays a signal to one peer of the sender's room. */
+  'signal:send': (request: SignalRequest, ack: AckCallback<Record<string, never>>) => void;
 }
 
 export interface ServerToClientEvents {
   'room:peer-joined': (peer: PeerInfo) => void;
   'room:peer-left': (event: { peerId: string }) => void;
+  'room:peer-updated': (peer: PeerInfo) => void;
+  'signal:receive': (event: { from: string; signal: Signal }) => void;
   /** Sent when a request cannot be answered through its ack (the client sent none). */
   'server:error': (error: ProtocolError & { event: string }) => void;
 }

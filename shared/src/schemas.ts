@@ -3,15 +3,59 @@ import { z } from 'zod';
 /** Room ids appear in URLs and logs, so they are restricted to a URL-safe alphabet. */
 export const roomIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'room id: 1-64 characters of A-Z, a-z, 0-9, _ or -');
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'room name: 1-64 characters of A-Z, a-z, 0-9, _ or -');
 
-export const displayNameSchema = z.string().trim().min(1, 'display name is empty').max(64);
+export const displayNameSchema = z.string().trim().min(1, 'display name is empty').max(64, 'display name is longer than 64 characters');
+
+export const peerIdSchema = z.uuid('peer id must be a UUID');
 
 export const joinRequestSchema = z.strictObject({
   roomId: roomIdSchema,
   displayName: displayNameSchema,
+  audioMuted: z.boolean().default(false),
+  videoMuted: z.boolean().default(false),
+  /** Reclaims the seat held for a peer whose connection dropped (from the previous JoinResponse). */
+  resume: z.strictObject({ peerId: peerIdSchema, token: z.string().min(16).max(128) }).optional(),
 });
-export type JoinRequest = z.infer<typeof joinRequestSchema>;
+export type JoinRequest = z.input<typeof joinRequestSchema>;
 
 export const leaveRequestSchema = z.strictObject({});
 export type LeaveRequest = z.infer<typeof leaveRequestSchema>;
+
+/** What a peer may change about itself; at least one field. */
+export const peerUpdateSchema = z
+  .strictObject({
+    displayName: displayNameSchema.optional(),
+    audioMuted: z.boolean().optional(),
+    videoMuted: z.boolean().optional(),
+  })
+  .refine((u) => Object.keys(u).length > 0, 'nothing to update');
+export type PeerUpdate = z.infer<typeof peerUpdateSchema>;
+
+/** SDPs of a 2-track connection are a few KB; the cap keeps one peer from flooding another. */
+const MAX_SDP = 32 * 1024;
+
+export const sessionDescriptionSchema = z.strictObject({
+  type: z.enum(['offer', 'answer']),
+  sdp: z.string().max(MAX_SDP),
+});
+
+export const iceCandidateSchema = z.strictObject({
+  candidate: z.string().max(1024),
+  sdpMid: z.string().max(64).nullable().optional(),
+  sdpMLineIndex: z.number().int().min(0).max(255).nullable().optional(),
+  usernameFragment: z.string().max(256).nullable().optional(),
+});
+
+/** A mesh signal: an SDP description, or a trickled ICE candidate (null = end of candidates). */
+export const signalSchema = z.union([
+  z.strictObject({ description: sessionDescriptionSchema }),
+  z.strictObject({ candidate: iceCandidateSchema.nullable() }),
+]);
+export type Signal = z.infer<typeof signalSchema>;
+
+export const signalRequestSchema = z.strictObject({
+  to: peerIdSchema,
+  signal: signalSchema,
+});
+export type SignalRequest = z.infer<typeof signalRequestSchema>;

@@ -34,7 +34,16 @@ const health = async (): Promise<HealthReport> => (await fetch(`${app.url}/healt
 
 beforeAll(async () => {
   app = await startApp(
-    { PORT: '0', HOST: '127.0.0.1', TURN_PORT: String(await freeUdpPort()), SFU_WORKERS: '1', PUBLIC_DIR: '/nonexistent', TURN_TTL_SECONDS: '600' },
+    {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      TURN_PORT: String(await freeUdpPort()),
+      SFU_WORKERS: '1',
+      PUBLIC_DIR: '/nonexistent',
+      TURN_TTL_SECONDS: '600',
+      ROOM_CAPACITY: '3',
+      RECONNECT_GRACE_MS: '1500',
+    },
     silentLogger,
   );
 });
@@ -72,8 +81,11 @@ describe('room:join', () => {
     const announced = next(alice, 'room:peer-joined');
     const b = (await join(bob, 'room-1', 'Bob')) as Extract<Ack<JoinResponse>, { ok: true }>;
     expect(b.ok).toBe(true);
-    expect(b.data.peers).toEqual([{ peerId: (a as Extract<typeof a, { ok: true }>).data.peerId, displayName: 'Alice' }]);
-    expect(await announced).toEqual({ peerId: b.data.peerId, displayName: 'Bob' });
+    expect(b.data.peers).toEqual([
+      { peerId: (a as Extract<typeof a, { ok: true }>).data.peerId, displayName: 'Alice', audioMuted: false, videoMuted: false },
+    ]);
+    expect(b.data).toMatchObject({ topology: 'mesh', capacity: 3 });
+    expect(await announced).toEqual({ peerId: b.data.peerId, displayName: 'Bob', audioMuted: false, videoMuted: false });
 
     const turn = b.data.iceServers.find((s) => s.username);
     expect(turn?.urls).toEqual(app.config.turn.urls);
@@ -104,6 +116,127 @@ describe('room:join', () => {
   });
 });
 
+type Joined = Extract<Ack<JoinResponse>, { ok: true }>;
+
+describe('presence and signals', () => {
+  it('broadcasts updates of name, mute and camera to the room', async () => {
+    const alice = await client();
+    const bob = await client();
+    await join(alice, 'presence', 'Alice');
+    const b = (await join(bob, 'presence', 'Bob')) as Joined;
+    const updated = next(alice, 'room:peer-updated');
+    const answer = await bob.timeout(5000).emitWithAck('peer:update', { audioMuted: true, videoMuted: true });
+    const expected = { peerId: b.data.peerId, displayName: 'Bob', audioMuted: true, videoMuted: true };
+    expect(answer).toEqual({ ok: true, data: expected });
+    expect(await updated).toEqual(expected);
+  });
+
+  it('relays a signal to the addressed peer only, with the sender id', async () => {
+    const alice = await client();
+    const bob = await client();
+    const carol = await client();
+    const a = (await join(alice, 'signals', 'Alice')) as Joined;
+    const b = (await join(bob, 'signals', 'Bob')) as Joined;
+    await join(carol, 'signals', 'Carol');
+    let carolGot = 0;
+    carol.on('signal:receive', () => carolGot++);
+    const received = next(bob, 'signal:receive');
+    const signal = { description: { type: 'offer' as const, sdp: 'v=0\r\n' } };
+    expect(await alice.timeout(5000).emitWithAck('signal:send', { to: b.data.peerId, signal })).toEqual({ ok: true, data: {} });
+    expect(await received).toEqual({ from: a.data.peerId, signal });
+    const endOfCandidates = next(bob, 'signal:receive');
+    await alice.timeout(5000).emitWithAck('signal:send', { to: b.data.peerId, signal: { candidate: null } });
+    expect(await endOfCandidates).toEqual({ from: a.data.peerId, signal: { candidate: null } });
+    expect(carolGot).toBe(0);
+  });
+
+  it('refuses signals to peers outside the room, to oneself, and from outside any room', async () => {
+    const alice = await client();
+    const mallory = await client();
+    const outsider = await client();
+    const a = (await join(alice, 'room-a', 'Alice')) as Joined;
+    const m = (await join(mallory, 'room-m', 'Mallory')) as Joined;
+    const signal = { candidate: null };
+    expect(await mallory.timeout(5000).emitWithAck('signal:send', { to: a.data.peerId, signal })).toMatchObject({
+      ok: false,
+      error: { code: 'PEER_NOT_FOUND' },
+    });
+    expect(await mallory.timeout(5000).emitWithAck('signal:send', { to: m.data.peerId, signal })).toMatchObject({
+      ok: false,
+      error: { code: 'PEER_NOT_FOUND' },
+    });
+    expect(await outsider.timeout(5000).emitWithAck('signal:send', { to: a.data.peerId, signal })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_IN_ROOM' },
+    });
+  });
+
+  it('refuses a join past the room capacity with ROOM_FULL', async () => {
+    const sockets = await Promise.all([client(), client(), client(), client()]);
+    for (const [i, s] of sockets.slice(0, 3).entries()) expect(await join(s, 'full', `P${i}`)).toMatchObject({ ok: true });
+    expect(await join(sockets[3]!, 'full', 'Late')).toMatchObject({
+      ok: false,
+      error: { code: 'ROOM_FULL', message: 'room full is full (3 participants)' },
+    });
+  });
+
+  it('keeps the seat of a peer whose connection drops and comes back within the grace period', async () => {
+    const alice = await client();
+    const bob: Client = connect(app.url, { transports: ['websocket'], reconnectionDelay: 100, reconnectionDelayMax: 200 });
+    clients.push(bob);
+    await new Promise<void>((resolve) => bob.once('connect', () => resolve()));
+    await join(alice, 'grace', 'Alice');
+    const b = (await join(bob, 'grace', 'Bob')) as Joined;
+    let left = 0;
+    alice.on('room:peer-left', () => left++);
+    bob.io.engine.close(); // a network drop, not a leave
+    await new Promise<void>((resolve) => bob.once('connect', () => resolve()));
+    const resumed = (await bob
+      .timeout(5000)
+      .emitWithAck('room:join', { roomId: 'grace', displayName: 'Bob', resume: { peerId: b.data.peerId, token: b.data.resumeToken } })) as Joined;
+    expect(resumed.data).toMatchObject({ peerId: b.data.peerId, resumed: true, peers: [{ displayName: 'Alice' }] });
+    // Still in the room under the same id: signals reach it.
+    const received = next(bob, 'signal:receive');
+    await alice.timeout(5000).emitWithAck('signal:send', { to: b.data.peerId, signal: { candidate: null } });
+    expect(await received).toMatchObject({ signal: { candidate: null } });
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(left).toBe(0);
+  });
+
+  it('removes a dropped peer that does not come back once the grace period is over', async () => {
+    const alice = await client();
+    const bob = await client();
+    await join(alice, 'gone', 'Alice');
+    const b = (await join(bob, 'gone', 'Bob')) as Joined;
+    const started = Date.now();
+    const left = next(alice, 'room:peer-left');
+    bob.io.engine.close();
+    expect(await left).toEqual({ peerId: b.data.peerId });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+    // Too late: the token no longer reclaims anything, so this is a fresh join.
+    const late = await client();
+    const again = (await late
+      .timeout(5000)
+      .emitWithAck('room:join', { roomId: 'gone', displayName: 'Bob', resume: { peerId: b.data.peerId, token: b.data.resumeToken } })) as Joined;
+    expect(again.data.resumed).toBe(false);
+    expect(again.data.peerId).not.toBe(b.data.peerId);
+  });
+
+  it('does not let a wrong token take a held seat', async () => {
+    const alice = await client();
+    const bob = await client();
+    await join(alice, 'steal', 'Alice');
+    const b = (await join(bob, 'steal', 'Bob')) as Joined;
+    bob.io.engine.close();
+    const thief = await client();
+    const answer = (await thief
+      .timeout(5000)
+      .emitWithAck('room:join', { roomId: 'steal', displayName: 'Bob', resume: { peerId: b.data.peerId, token: 'x'.repeat(32) } })) as Joined;
+    expect(answer.data.resumed).toBe(false);
+    expect(answer.data.peerId).not.toBe(b.data.peerId);
+  });
+});
+
 describe('bad input', () => {
   const bad: [string, unknown, string][] = [
     ['a room id with a path', { roomId: '../etc', displayName: 'x' }, 'roomId'],
@@ -111,6 +244,7 @@ describe('bad input', () => {
     ['a missing field', { roomId: 'ok' }, 'displayName'],
     ['an unexpected field', { roomId: 'ok', displayName: 'x', admin: true }, '(root)'],
     ['a string', 'join me', '(root)'],
+    ['a non-boolean mute flag', { roomId: 'ok', displayName: 'x', audioMuted: 'yes' }, 'audioMuted'],
     ['null', null, '(root)'],
     ['an array', [1, 2], '(root)'],
   ];
@@ -122,6 +256,21 @@ describe('bad input', () => {
     const error = (answer as { error: ProtocolError }).error;
     expect(error.code).toBe('BAD_REQUEST');
     expect(error.issues?.map((i) => i.path)).toContain(path);
+  });
+
+  it.each([
+    ['a malformed peer id', { to: 'not-a-uuid', signal: { candidate: null } }, 'to'],
+    ['an unknown signal kind', { to: '6f1c2f0e-3a1b-4c55-9d1e-0a6f3b9a2c11', signal: { bye: true } }, 'signal'],
+    ['an SDP of a wrong type', { to: '6f1c2f0e-3a1b-4c55-9d1e-0a6f3b9a2c11', signal: { description: { type: 'pranswer', sdp: '' } } }, 'signal'],
+    ['an oversized SDP', { to: '6f1c2f0e-3a1b-4c55-9d1e-0a6f3b9a2c11', signal: { description: { type: 'offer', sdp: 'x'.repeat(40_000) } } }, 'signal'],
+  ])('answers a signal with %s with BAD_REQUEST', async (_name, payload, path) => {
+    const socket = await client();
+    await join(socket, 'bad-signals', 'Eve');
+    const answer = (await raw(socket).timeout(5000).emitWithAck('signal:send', payload)) as Ack<unknown>;
+    expect(answer.ok).toBe(false);
+    const error = (answer as { error: ProtocolError }).error;
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.issues?.map((i) => i.path).some((p) => p.startsWith(path))).toBe(true);
   });
 
   it('sends server:error when a bad request has no ack, and for unknown events', async () => {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
@@ -8,6 +8,8 @@ import type { z } from 'zod';
 import {
   joinRequestSchema,
   leaveRequestSchema,
+  peerUpdateSchema,
+  signalRequestSchema,
   validate,
   type Ack,
   type ClientToServerEvents,
@@ -15,6 +17,7 @@ import {
   type HealthReport,
   type JoinResponse,
   type Logger,
+  type PeerInfo,
   type ServerToClientEvents,
 } from '@confer/shared';
 import type { Sfu } from '@confer/sfu';
@@ -29,7 +32,6 @@ const MAX_MESSAGE_BYTES = 64 * 1024;
 interface SocketData {
   peerId: string;
   roomId?: string;
-  displayName?: string;
 }
 type PeerSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
@@ -56,12 +58,17 @@ export function assertPortFree(host: string, port: number): Promise<void> {
 }
 
 export interface SignalingServerDeps {
-  config: Pick<SignalingConfig, 'host' | 'port' | 'publicDir'>;
+  config: Pick<SignalingConfig, 'host' | 'port' | 'publicDir' | 'roomCapacity' | 'reconnectGraceMs'>;
   sfu: Sfu;
   turn: TurnService;
   rooms: RoomStore;
   log: Logger;
 }
+
+const safeEqual = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+const notInRoom = { ok: false, error: { code: 'NOT_IN_ROOM', message: 'not in a room: join one first' } } as const;
+/** Every socket sits in a Socket.IO room of its own peer id, so signals reach it on any server. */
+const peerRoom = (peerId: string) => `peer:${peerId}`;
 
 const worst = (statuses: ComponentStatus[]): ComponentStatus =>
   statuses.includes('down') ? 'down' : statuses.includes('degraded') ? 'degraded' : 'ok';
@@ -71,11 +78,18 @@ export class SignalingServer {
   readonly http: HttpServer;
   readonly io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
   private readonly startedAt = Date.now();
+  /** Seats of peers whose connection dropped: freed unless they resume in time. */
+  private readonly heldSeats = new Map<string, { roomId: string; token: string; timer: NodeJS.Timeout }>();
+  /** Resume tokens of peers in a room, by peer id. */
+  private readonly resumeTokens = new Map<string, string>();
 
   constructor(private readonly deps: SignalingServerDeps) {
     const serveClient = existsSync(deps.config.publicDir) ? sirv(deps.config.publicDir, { single: true, etag: true }) : null;
     this.http = createServer((req, res) => void this.handleHttp(req, res, serveClient));
-    this.io = new Server(this.http, { maxHttpBufferSize: MAX_MESSAGE_BYTES, serveClient: false });
+    this.io = new Server(this.http, {
+      maxHttpBufferSize: MAX_MESSAGE_BYTES,
+      serveClient: false,
+    });
     this.io.on('connection', (socket) => this.onConnection(socket));
   }
 
@@ -115,52 +129,116 @@ export class SignalingServer {
 
   private onConnection(socket: PeerSocket): void {
     socket.data.peerId = randomUUID();
-    const log = this.deps.log.child({ peerId: socket.data.peerId });
+    let log = this.deps.log.child({ peerId: socket.data.peerId });
     log.debug({}, 'socket connected');
 
     this.handle(socket, log, 'room:join', joinRequestSchema, async (req): Promise<Ack<JoinResponse>> => {
       if (socket.data.roomId) {
         return { ok: false, error: { code: 'ALREADY_IN_ROOM', message: `already in room ${socket.data.roomId}; leave it first` } };
       }
-      const peer = { peerId: socket.data.peerId, displayName: req.displayName };
-      const peers = await this.deps.rooms.addPeer(req.roomId, peer);
+      const held = req.resume && this.heldSeats.get(req.resume.peerId);
+      if (req.resume && held && safeEqual(held.token, req.resume.token) && held.roomId === req.roomId) {
+        return this.resumeSeat(socket, req.resume.peerId, held, (l) => (log = l));
+      }
+      const { capacity } = this;
+      const peerId = socket.data.peerId;
+      const peer: PeerInfo = { peerId, displayName: req.displayName, audioMuted: req.audioMuted, videoMuted: req.videoMuted };
+      const peers = await this.deps.rooms.addPeer(req.roomId, peer, capacity);
+      if (!peers) {
+        log.info({ roomId: req.roomId, capacity }, 'join refused: room full');
+        return { ok: false, error: { code: 'ROOM_FULL', message: `room ${req.roomId} is full (${capacity} participants)` } };
+      }
       socket.data.roomId = req.roomId;
-      socket.data.displayName = req.displayName;
-      await socket.join(req.roomId);
+      await socket.join([req.roomId, peerRoom(peerId)]);
       socket.to(req.roomId).emit('room:peer-joined', peer);
-      const { iceServers, expiresAt } = this.deps.turn.iceServersFor(peer.peerId);
+      const resumeToken = randomBytes(24).toString('base64url');
+      this.resumeTokens.set(peerId, resumeToken);
       log.info({ roomId: req.roomId, peers: peers.length + 1 }, 'peer joined');
-      return {
-        ok: true,
-        data: { peerId: peer.peerId, roomId: req.roomId, peers, iceServers, iceCredentialsExpireAt: expiresAt },
-      };
+      return { ok: true, data: this.joinResponse(peerId, req.roomId, peers, resumeToken, false) };
     });
 
     this.handle(socket, log, 'room:leave', leaveRequestSchema, async (): Promise<Ack<Record<string, never>>> => {
-      if (!socket.data.roomId) return { ok: false, error: { code: 'NOT_IN_ROOM', message: 'not in a room' } };
-      await this.leaveRoom(socket, log);
+      if (!socket.data.roomId) return notInRoom;
+      await this.leaveRoom(socket.data.roomId, socket.data.peerId, log);
+      socket.data.roomId = undefined;
       return { ok: true, data: {} };
     });
 
-    const known = new Set<string>(['room:join', 'room:leave']);
+    this.handle(socket, log, 'peer:update', peerUpdateSchema, async (update): Promise<Ack<PeerInfo>> => {
+      const roomId = socket.data.roomId;
+      const peer = roomId ? await this.deps.rooms.updatePeer(roomId, socket.data.peerId, update) : null;
+      if (!roomId || !peer) return notInRoom;
+      socket.to(roomId).emit('room:peer-updated', peer);
+      return { ok: true, data: peer };
+    });
+
+    this.handle(socket, log, 'signal:send', signalRequestSchema, async ({ to, signal }): Promise<Ack<Record<string, never>>> => {
+      const { roomId, peerId } = socket.data;
+      if (!roomId) return notInRoom;
+      // Signals only ever reach a peer of the sender's own room.
+      if (to === peerId || !(await this.deps.rooms.getPeer(roomId, to))) {
+        return { ok: false, error: { code: 'PEER_NOT_FOUND', message: `no peer ${to} in room ${roomId}` } };
+      }
+      this.io.to(peerRoom(to)).emit('signal:receive', { from: peerId, signal });
+      return { ok: true, data: {} };
+    });
+
+    const known = new Set<string>(['room:join', 'room:leave', 'peer:update', 'signal:send']);
     socket.onAny((event: string) => {
       if (!known.has(event)) {
+        log.warn({ event }, 'rejected unknown event');
         socket.emit('server:error', { event, code: 'BAD_REQUEST', message: `unknown event "${event}"` });
       }
     });
     socket.on('disconnect', (reason) => {
       log.debug({ reason }, 'socket disconnected');
-      void this.leaveRoom(socket, log).catch((err: Error) => log.error({ err: err.message }, 'leave on disconnect failed'));
+      const { roomId, peerId } = socket.data;
+      if (!roomId) return;
+      // A client that left on purpose goes at once; a dropped one keeps its seat for the grace period.
+      const grace = reason === 'client namespace disconnect' || reason === 'server namespace disconnect' ? 0 : this.deps.config.reconnectGraceMs;
+      const free = () => {
+        this.heldSeats.delete(peerId);
+        void this.leaveRoom(roomId, peerId, log).catch((err: Error) => log.error({ err: err.message }, 'leave on disconnect failed'));
+      };
+      const token = this.resumeTokens.get(peerId);
+      if (grace === 0 || !token) return free();
+      this.heldSeats.set(peerId, { roomId, token, timer: setTimeout(free, grace) });
     });
   }
 
-  private async leaveRoom(socket: PeerSocket, log: Logger): Promise<void> {
-    const roomId = socket.data.roomId;
-    if (!roomId) return;
-    socket.data.roomId = undefined;
-    const remaining = await this.deps.rooms.removePeer(roomId, socket.data.peerId);
-    await socket.leave(roomId);
-    socket.to(roomId).emit('room:peer-left', { peerId: socket.data.peerId });
+  private joinResponse(peerId: string, roomId: string, peers: PeerInfo[], resumeToken: string, resumed: boolean): JoinResponse {
+    const { iceServers, expiresAt } = this.deps.turn.iceServersFor(peerId);
+    return { peerId, roomId, peers, topology: 'mesh', capacity: this.capacity, iceServers, iceCredentialsExpireAt: expiresAt, resumeToken, resumed };
+  }
+
+  /** Moves a held seat onto a new socket: same peer id, and the room never saw it leave. */
+  private async resumeSeat(
+    socket: PeerSocket,
+    peerId: string,
+    held: { roomId: string; token: string; timer: NodeJS.Timeout },
+    setLog: (log: Logger) => void,
+  ): Promise<Ack<JoinResponse>> {
+    clearTimeout(held.timer);
+    this.heldSeats.delete(peerId);
+    socket.data.peerId = peerId;
+    socket.data.roomId = held.roomId;
+    const log = this.deps.log.child({ peerId });
+    setLog(log);
+    await socket.join([held.roomId, peerRoom(peerId)]);
+    const peers = (await this.deps.rooms.peers(held.roomId)).filter((p) => p.peerId !== peerId);
+    log.info({ roomId: held.roomId }, 'peer resumed its seat');
+    return { ok: true, data: this.joinResponse(peerId, held.roomId, peers, held.token, true) };
+  }
+
+  private get capacity(): number {
+    return this.deps.config.roomCapacity;
+  }
+
+  private async leaveRoom(roomId: string, peerId: string, log: Logger): Promise<void> {
+    this.resumeTokens.delete(peerId);
+    const remaining = await this.deps.rooms.removePeer(roomId, peerId);
+    this.io.in(peerRoom(peerId)).socketsLeave(roomId);
+    this.io.to(roomId).emit('room:peer-left', { peerId });
     if (remaining === 0) this.deps.sfu.closeRoom(roomId);
     log.info({ roomId, remaining }, 'peer left');
   }
@@ -213,6 +291,8 @@ export class SignalingServer {
   }
 
   async close(): Promise<void> {
+    for (const seat of this.heldSeats.values()) clearTimeout(seat.timer);
+    this.heldSeats.clear();
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
   }
 }

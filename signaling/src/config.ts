@@ -11,6 +11,10 @@ const schema = z.object({
   PORT: envPort(3000),
   HOST: envIp.default('127.0.0.1'),
   PUBLIC_DIR: z.string().default(defaultPublicDir),
+  /** Most participants one room admits. */
+  ROOM_CAPACITY: envInt(16, 2, 1000),
+  /** How long a dropped connection keeps its seat for a reconnect, in ms. */
+  RECONNECT_GRACE_MS: envInt(10_000, 0, 120_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** managed: start coturn here; external: use TURN_URLS (e.g. the compose coturn); off: STUN only. */
   TURN_MODE: z.enum(['managed', 'external', 'off']).default('managed'),
@@ -56,6 +60,8 @@ export interface SignalingConfig {
   host: string;
   publicDir: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+  roomCapacity: number;
+  reconnectGraceMs: number;
   turn: TurnConfig;
   sfu: SfuConfig;
 }
@@ -72,6 +78,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: c.HOST,
     publicDir: c.PUBLIC_DIR,
     logLevel: c.LOG_LEVEL,
+    roomCapacity: c.ROOM_CAPACITY,
+    reconnectGraceMs: c.RECONNECT_GRACE_MS,
     turn: {
       mode: c.TURN_MODE,
       bin: c.TURNSERVER_BIN,
