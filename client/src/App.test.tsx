@@ -6,7 +6,7 @@ import { useConnectionStore } from './state/connectionStore';
 describe('App connection status', () => {
   it('follows the connection store through connecting, connected and reconnecting', () => {
     useConnectionStore.setState({ status: 'connecting', attempt: 0, lastError: null });
-    render(<App />);
+    render(<App signaling={undefined as never} />);
     const badge = screen.getByRole('status');
     expect(badge).toHaveTextContent('connecting…');
 
@@ -20,7 +20,7 @@ describe('App connection status', () => {
 
   it('shows why it is disconnected', () => {
     useConnectionStore.setState({ status: 'disconnected', attempt: 0, lastError: 'io server disconnect' });
-    render(<App />);
+    render(<App signaling={undefined as never} />);
     expect(screen.getByRole('status')).toHaveTextContent('disconnected — io server disconnect');
   });
 });

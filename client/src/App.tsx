@@ -1,15 +1,51 @@
+import { useEffect, useMemo, useState } from 'react';
+import { parseCallOptions } from './callOptions';
 import { ConnectionBadge } from './components/ConnectionBadge';
+import { Home } from './components/Home';
+import { RoomPage } from './components/RoomPage';
+import { parseRoute, roomPath } from './routing';
+import type { SignalingClient } from './signaling/SignalingClient';
 import { useConnectionStore } from './state/connectionStore';
 
-export function App() {
+export function App({ signaling }: { signaling: SignalingClient }) {
   const { status, attempt, lastError } = useConnectionStore();
+  const [location, setLocation] = useState(() => ({ path: window.location.pathname, search: window.location.search }));
+  useEffect(() => {
+    const onPop = () => setLocation({ path: window.location.pathname, search: window.location.search });
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, []);
+  const navigate = (roomId: string) => {
+    history.pushState(null, '', roomPath(roomId) + location.search);
+    setLocation({ path: roomPath(roomId), search: location.search });
+  };
+  const route = parseRoute(location.path);
+  const options = useMemo(() => parseCallOptions(location.search), [location.search]);
+
   return (
-    <main className="landing">
-      <header>
-        <h1>Confer</h1>
+    <div className="app">
+      <header className="topbar">
+        <a href="/" className="brand">
+          Confer
+        </a>
         <ConnectionBadge status={status} attempt={attempt} lastError={lastError} />
       </header>
-      <p>Video rooms in the browser: open a link, see and hear each other.</p>
-    </main>
+      {route.page === 'home' && (
+        <main className="landing">
+          <h1>Video rooms in your browser</h1>
+          <p>Open a link, see and hear each other. No account, no install.</p>
+          <Home navigate={navigate} />
+        </main>
+      )}
+      {route.page === 'invalid-room' && (
+        <main className="landing">
+          <p role="alert" data-testid="room-error">
+            “{route.name}” is not a valid room name: {route.reason}.
+          </p>
+          <a href="/">Choose another room</a>
+        </main>
+      )}
+      {route.page === 'room' && <RoomPage key={route.roomId} roomId={route.roomId} signaling={signaling} options={options} />}
+    </div>
   );
 }

@@ -6,12 +6,13 @@ import './styles.css';
 
 // One signaling connection per page, opened before the first render so its state is live at once.
 const signaling = new SignalingClient();
+// Handles for tests and debugging from the console (the room client is added when a room opens).
 Object.assign(window, { __confer: { signaling } });
 
 const root = document.getElementById('root');
 if (!root) throw new Error('#root missing from index.html');
 createRoot(root).render(
   <StrictMode>
-    <App />
+    <App signaling={signaling} />
   </StrictMode>,
 );

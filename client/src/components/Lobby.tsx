@@ -1,0 +1,82 @@
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { displayNameSchema } from '@confer/shared';
+import { useMediaStore } from '../state/mediaStore';
+import { DevicePicker } from './DevicePicker';
+import { LevelMeter } from './LevelMeter';
+
+const NAME_KEY = 'confer.displayName';
+
+export interface LobbyActions {
+  selectDevice(kind: 'camera' | 'microphone' | 'speaker', deviceId: string): void;
+  setCameraOn(on: boolean): void;
+  setMicMuted(muted: boolean): void;
+  join(displayName: string): void;
+}
+
+/** Before joining: name, camera preview, mic level, device choice, and joining with either off. */
+export function Lobby({ roomId, actions, joining, error }: { roomId: string; actions: LobbyActions; joining: boolean; error: string | null }) {
+  const media = useMediaStore();
+  const [name, setName] = useState(() => localStorage.getItem(NAME_KEY) ?? '');
+  const preview = useRef<HTMLVideoElement>(null);
+  const nameCheck = displayNameSchema.safeParse(name);
+
+  useEffect(() => {
+    if (preview.current) preview.current.srcObject = media.videoTrack ? new MediaStream([media.videoTrack]) : null;
+  }, [media.videoTrack]);
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (!nameCheck.success) return;
+    localStorage.setItem(NAME_KEY, nameCheck.data);
+    actions.join(nameCheck.data);
+  };
+
+  return (
+    <main className="lobby">
+      <h1>
+        Join <span className="room-name">{roomId}</span>
+      </h1>
+      <div className="lobby-body">
+        <div className="preview">
+          {media.videoTrack ? <video ref={preview} autoPlay playsInline muted data-testid="preview" /> : <div className="avatar">{media.videoMuted ? 'Camera off' : 'No camera'}</div>}
+          <LevelMeter track={media.audioMuted ? null : media.audioTrack} />
+        </div>
+        <form onSubmit={submit} className="lobby-form">
+          <div className="field">
+            <label htmlFor="display-name">Your name</label>
+            <input id="display-name" value={name} onChange={(e) => setName(e.target.value)} maxLength={64} autoComplete="nickname" required />
+          </div>
+          <DevicePicker label="Camera" devices={media.devices.cameras} value={media.cameraId} onChange={(id) => actions.selectDevice('camera', id)} />
+          <DevicePicker label="Microphone" devices={media.devices.microphones} value={media.microphoneId} onChange={(id) => actions.selectDevice('microphone', id)} />
+          <DevicePicker label="Speaker" devices={media.devices.speakers} value={media.speakerId} onChange={(id) => actions.selectDevice('speaker', id)} />
+          <div className="toggles">
+            <label>
+              <input type="checkbox" checked={!media.videoMuted} onChange={(e) => actions.setCameraOn(e.target.checked)} /> Camera on
+            </label>
+            <label>
+              <input type="checkbox" checked={!media.audioMuted} onChange={(e) => actions.setMicMuted(!e.target.checked)} /> Microphone on
+            </label>
+          </div>
+          {media.videoError && (
+            <p className="device-error" role="alert" data-testid="camera-error">
+              {media.videoError}
+            </p>
+          )}
+          {media.audioError && (
+            <p className="device-error" role="alert" data-testid="microphone-error">
+              {media.audioError}
+            </p>
+          )}
+          {error && (
+            <p className="join-error" role="alert" data-testid="join-error">
+              {error}
+            </p>
+          )}
+          <button type="submit" disabled={!nameCheck.success || joining}>
+            {joining ? 'Joining…' : 'Join'}
+          </button>
+        </form>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,55 @@
+import { useState } from 'react';
+import { useMediaStore } from '../state/mediaStore';
+import { useRoomStore } from '../state/roomStore';
+import { Controls, type ControlActions } from './Controls';
+import { DevicePicker } from './DevicePicker';
+import type { LobbyActions } from './Lobby';
+import { ParticipantList } from './ParticipantList';
+import { TileGrid } from './TileGrid';
+import { VideoTile } from './VideoTile';
+
+export function Room({ roomId, actions }: { roomId: string; actions: Omit<ControlActions, 'toggleParticipants'> & Pick<LobbyActions, 'selectDevice'> }) {
+  const { self, peers, order } = useRoomStore();
+  const media = useMediaStore();
+  const [participantsOpen, setParticipantsOpen] = useState(false);
+  if (!self) return null;
+  const selfStream = media.videoTrack || media.audioTrack ? new MediaStream([media.videoTrack, media.audioTrack].filter((t): t is MediaStreamTrack => t !== null)) : null;
+  const remotes = order.map((id) => peers[id]).filter((p) => p !== undefined);
+
+  return (
+    <main className="room">
+      <header className="room-header">
+        <h1 className="room-name">{roomId}</h1>
+        <span data-testid="participant-count">{remotes.length + 1} in call</span>
+      </header>
+      <TileGrid count={remotes.length + 1}>
+        <VideoTile peerId={self.peerId} name={self.displayName} stream={selfStream} audioMuted={media.audioMuted} videoMuted={media.videoMuted} isSelf />
+        {remotes.map((p) => (
+          <VideoTile
+            key={p.info.peerId}
+            peerId={p.info.peerId}
+            name={p.info.displayName}
+            stream={p.stream}
+            audioMuted={p.info.audioMuted}
+            videoMuted={p.info.videoMuted}
+            link={p.link}
+            speakerId={media.speakerId}
+          />
+        ))}
+      </TileGrid>
+      {participantsOpen && <ParticipantList self={{ ...self, audioMuted: media.audioMuted, videoMuted: media.videoMuted }} peers={remotes} />}
+      <details className="settings">
+        <summary>Devices</summary>
+        <DevicePicker label="Camera" devices={media.devices.cameras} value={media.cameraId} onChange={(id) => actions.selectDevice('camera', id)} />
+        <DevicePicker label="Microphone" devices={media.devices.microphones} value={media.microphoneId} onChange={(id) => actions.selectDevice('microphone', id)} />
+        <DevicePicker label="Speaker" devices={media.devices.speakers} value={media.speakerId} onChange={(id) => actions.selectDevice('speaker', id)} />
+      </details>
+      <Controls
+        audioMuted={media.audioMuted}
+        videoMuted={media.videoMuted}
+        participantsOpen={participantsOpen}
+        actions={{ ...actions, toggleParticipants: () => setParticipantsOpen((o) => !o) }}
+      />
+    </main>
+  );
+}

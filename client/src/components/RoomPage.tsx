@@ -1,0 +1,50 @@
+import { useEffect, useMemo } from 'react';
+import type { CallOptions } from '../callOptions';
+import { MediaController } from '../media/MediaController';
+import { RoomClient } from '../room/RoomClient';
+import type { SignalingClient } from '../signaling/SignalingClient';
+import { useRoomStore } from '../state/roomStore';
+import { Lobby } from './Lobby';
+import { Room } from './Room';
+
+/** Owns the room's media and room client for as long as the page shows this room. */
+export function RoomPage({ roomId, signaling, options }: { roomId: string; signaling: SignalingClient; options: CallOptions }) {
+  const { media, room } = useMemo(() => {
+    const media = new MediaController(options.video);
+    return { media, room: new RoomClient(signaling, media, roomId, options) };
+  }, [roomId, signaling, options]);
+  const { phase, error } = useRoomStore();
+
+  useEffect(() => {
+    useRoomStore.getState().reset();
+    room.open();
+    void media.start();
+    Object.assign(window, { __confer: { ...(window as { __confer?: object }).__confer, room } });
+    // Closing the tab leaves at once instead of holding the seat for a reconnect.
+    const onPageHide = () => signaling.close();
+    window.addEventListener('pagehide', onPageHide);
+    return () => {
+      window.removeEventListener('pagehide', onPageHide);
+      room.close();
+    };
+  }, [media, room, signaling]);
+
+  const actions = {
+    selectDevice: (kind: 'camera' | 'microphone' | 'speaker', id: string) => void media.selectDevice(kind, id),
+    setCameraOn: (on: boolean) => void room.setCameraOn(on),
+    setMicMuted: (muted: boolean) => room.setMicMuted(muted),
+    join: (name: string) => void room.join(name),
+    leave: () => void room.leave(),
+  };
+
+  if (phase === 'in-room') return <Room roomId={roomId} actions={actions} />;
+  if (phase === 'left') {
+    return (
+      <main className="left">
+        <p role="status">You left {roomId}.</p>
+        <a href={location.pathname + location.search}>Rejoin</a> · <a href="/">Home</a>
+      </main>
+    );
+  }
+  return <Lobby roomId={roomId} actions={actions} joining={phase === 'joining'} error={error} />;
+}

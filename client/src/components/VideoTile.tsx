@@ -1,0 +1,82 @@
+import { useEffect, useRef } from 'react';
+import type { LinkState } from '../mesh/PeerLink';
+import { useSpeaking } from './useSpeaking';
+
+export interface VideoTileProps {
+  peerId: string;
+  name: string;
+  stream: MediaStream | null;
+  audioMuted: boolean;
+  videoMuted: boolean;
+  /** Media connection to this peer; absent for the local tile. */
+  link?: LinkState;
+  isSelf?: boolean;
+  speakerId?: string | null;
+}
+
+const linkLabels: Record<LinkState, string> = {
+  connecting: 'Connecting…',
+  connected: 'Connected',
+  reconnecting: 'Reconnecting…',
+  failed: 'Connection failed',
+  closed: 'Disconnected',
+};
+
+export function VideoTile({ peerId, name, stream, audioMuted, videoMuted, link, isSelf = false, speakerId = null }: VideoTileProps) {
+  const videoRef = useRef<HTMLVideoElement>(null);
+  const audioRef = useRef<HTMLAudioElement>(null);
+  const audioTrack = stream?.getAudioTracks()[0] ?? null;
+  const speaking = useSpeaking(audioTrack, audioMuted);
+
+  useEffect(() => {
+    if (videoRef.current && videoRef.current.srcObject !== stream) videoRef.current.srcObject = stream;
+    if (audioRef.current && audioRef.current.srcObject !== stream) audioRef.current.srcObject = stream;
+  }, [stream]);
+
+  useEffect(() => {
+    const audio = audioRef.current as (HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> }) | null;
+    if (audio?.setSinkId && speakerId) void audio.setSinkId(speakerId).catch(() => undefined);
+  }, [speakerId]);
+
+  const showVideo = stream !== null && !videoMuted;
+  return (
+    <figure
+      className={`tile${speaking ? ' speaking' : ''}${isSelf ? ' self' : ''}`}
+      data-testid="tile"
+      data-peer-id={peerId}
+      data-speaking={speaking}
+      data-link={link ?? 'local'}
+      aria-label={`${name}${isSelf ? ' (you)' : ''}`}
+    >
+      <video ref={videoRef} autoPlay playsInline muted hidden={!showVideo} data-testid="tile-video" />
+      {!isSelf && <audio ref={audioRef} autoPlay data-testid="tile-audio" />}
+      {!showVideo && (
+        <div className="avatar" aria-hidden="true">
+          {name.slice(0, 1).toUpperCase()}
+        </div>
+      )}
+      <figcaption>
+        <span className="name" data-testid="tile-name">
+          {name}
+          {isSelf ? ' (you)' : ''}
+        </span>
+        {audioMuted && (
+          <span className="indicator" data-testid="muted-indicator" role="img" aria-label="Microphone muted">
+            🔇
+          </span>
+        )}
+        {videoMuted && (
+          <span className="indicator" data-testid="camera-off-indicator" role="img" aria-label="Camera off">
+            📷✕
+          </span>
+        )}
+        {speaking && <span className="visually-hidden">speaking</span>}
+      </figcaption>
+      {link && link !== 'connected' && (
+        <div className={`link-state link-${link}`} data-testid="link-state" role="status">
+          {linkLabels[link]}
+        </div>
+      )}
+    </figure>
+  );
+}

@@ -1,0 +1,37 @@
+import type { CallOptions } from '../callOptions';
+import { describeMediaError, type DeviceKind } from './mediaErrors';
+
+export interface DeviceLists {
+  cameras: MediaDeviceInfo[];
+  microphones: MediaDeviceInfo[];
+  speakers: MediaDeviceInfo[];
+}
+
+export type TrackResult = { track: MediaStreamTrack; error: null } | { track: null; error: string };
+
+/** Opens one device at a time, so a denied camera never costs the microphone (or the reverse). */
+export async function openDevice(kind: DeviceKind, deviceId: string | null, video: CallOptions['video']): Promise<TrackResult> {
+  const exact = deviceId ? { deviceId: { exact: deviceId } } : {};
+  const constraints: MediaStreamConstraints =
+    kind === 'camera'
+      ? { video: { ...exact, width: { ideal: video.width }, height: { ideal: video.height }, frameRate: { max: video.frameRate } } }
+      : { audio: { ...exact, echoCancellation: true, noiseSuppression: true, autoGainControl: true } };
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia(constraints);
+    const track = stream.getTracks()[0];
+    if (!track) return { track: null, error: describeMediaError(kind, new Error('no track')) };
+    if (kind === 'camera') track.contentHint = 'motion';
+    return { track, error: null };
+  } catch (error) {
+    return { track: null, error: describeMediaError(kind, error) };
+  }
+}
+
+export async function listDevices(): Promise<DeviceLists> {
+  const all = await navigator.mediaDevices.enumerateDevices();
+  return {
+    cameras: all.filter((d) => d.kind === 'videoinput'),
+    microphones: all.filter((d) => d.kind === 'audioinput'),
+    speakers: all.filter((d) => d.kind === 'audiooutput'),
+  };
+}

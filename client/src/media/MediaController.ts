@@ -1,0 +1,101 @@
+import type { CallOptions } from '../callOptions';
+import type { MediaKind } from '../mesh/PeerLink';
+import { useMediaStore } from '../state/mediaStore';
+import { listDevices, openDevice } from './LocalMedia';
+
+type TrackListener = (kind: MediaKind, track: MediaStreamTrack | null) => void;
+
+/**
+ * The local camera and microphone, from the lobby through the call. Keeps the media store current
+ * and tells its listener (the room) whenever the outgoing track of a kind changes.
+ */
+export class MediaController {
+  private listener: TrackListener = () => undefined;
+  private stopped = false;
+  private readonly store = useMediaStore;
+
+  private readonly onDeviceChange = () => void this.refreshDevices();
+
+  constructor(private readonly video: CallOptions['video']) {}
+
+  onTrackChange(listener: TrackListener): void {
+    this.listener = listener;
+  }
+
+  /** Opens the microphone, and the camera unless it was turned off. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    navigator.mediaDevices?.addEventListener?.('devicechange', this.onDeviceChange);
+    const { videoMuted } = this.store.getState();
+    await Promise.all([this.open('audio'), videoMuted ? Promise.resolve() : this.open('video')]);
+    await this.refreshDevices();
+  }
+
+  private async open(kind: MediaKind): Promise<void> {
+    const s = this.store.getState();
+    const result = await openDevice(kind === 'audio' ? 'microphone' : 'camera', kind === 'audio' ? s.microphoneId : s.cameraId, this.video);
+    if (this.stopped) {
+      // The page left the room while the device was opening.
+      result.track?.stop();
+      return;
+    }
+    const old = kind === 'audio' ? s.audioTrack : s.videoTrack;
+    if (result.track) {
+      if (kind === 'audio') result.track.enabled = !s.audioMuted;
+      // An unplugged device ends its track: fall back to the default one.
+      result.track.addEventListener('ended', () => void this.onEnded(kind, result.track));
+    }
+    this.store.getState().set(kind === 'audio' ? { audioTrack: result.track, audioError: result.error } : { videoTrack: result.track, videoError: result.error });
+    if (old && old !== result.track) old.stop();
+    this.listener(kind, result.track);
+  }
+
+  private async onEnded(kind: MediaKind, track: MediaStreamTrack): Promise<void> {
+    const s = this.store.getState();
+    if ((kind === 'audio' ? s.audioTrack : s.videoTrack) !== track) return;
+    this.store.getState().set(kind === 'audio' ? { microphoneId: null } : { cameraId: null });
+    await this.refreshDevices();
+    if (kind === 'audio' || !s.videoMuted) await this.open(kind);
+  }
+
+  async refreshDevices(): Promise<void> {
+    if (!navigator.mediaDevices?.enumerateDevices) return;
+    this.store.getState().set({ devices: await listDevices() });
+  }
+
+  setMicMuted(muted: boolean): void {
+    const { audioTrack } = this.store.getState();
+    if (audioTrack) audioTrack.enabled = !muted;
+    this.store.getState().set({ audioMuted: muted });
+  }
+
+  /** Camera off stops the device (its light goes out); on opens it again. */
+  async setCameraOn(on: boolean): Promise<void> {
+    this.store.getState().set({ videoMuted: !on });
+    if (on) return this.open('video');
+    this.store.getState().videoTrack?.stop();
+    this.store.getState().set({ videoTrack: null });
+    this.listener('video', null);
+  }
+
+  async selectDevice(kind: 'camera' | 'microphone' | 'speaker', deviceId: string): Promise<void> {
+    if (kind === 'speaker') return this.store.getState().set({ speakerId: deviceId });
+    this.store.getState().set(kind === 'camera' ? { cameraId: deviceId } : { microphoneId: deviceId });
+    if (kind === 'microphone') return this.open('audio');
+    if (!this.store.getState().videoMuted) await this.open('video');
+  }
+
+  tracks(): Record<MediaKind, MediaStreamTrack | null> {
+    const s = this.store.getState();
+    return { audio: s.audioTrack, video: s.videoTrack };
+  }
+
+  stop(): void {
+    this.stopped = true;
+    navigator.mediaDevices?.removeEventListener?.('devicechange', this.onDeviceChange);
+    const s = this.store.getState();
+    s.audioTrack?.stop();
+    s.videoTrack?.stop();
+    s.set({ audioTrack: null, videoTrack: null });
+  }
+}

@@ -1,0 +1,69 @@
+import type { Signal } from '@confer/shared';
+import { isPolite, PeerLink, type LinkState, type LinkStats, type LocalTracks, type MediaKind } from './PeerLink';
+
+export interface MeshSessionOptions {
+  selfId: string;
+  rtcConfig: RTCConfiguration;
+  tracks: LocalTracks;
+  send(to: string, signal: Signal): void;
+  onPeerState(peerId: string, state: LinkState): void;
+  onPeerStream(peerId: string, stream: MediaStream): void;
+}
+
+/** Full mesh: one PeerLink per remote peer. */
+export class MeshSession {
+  private readonly links = new Map<string, PeerLink>();
+  private tracks: LocalTracks;
+
+  constructor(private readonly o: MeshSessionOptions) {
+    this.tracks = { ...o.tracks };
+  }
+
+  /** Opens the link to `peerId`; `initiator` when we are the newcomer and offer first. */
+  connect(peerId: string, initiator: boolean): PeerLink {
+    let link = this.links.get(peerId);
+    if (link) return link;
+    link = new PeerLink({
+      remoteId: peerId,
+      polite: isPolite(this.o.selfId, peerId),
+      initiator,
+      rtcConfig: this.o.rtcConfig,
+      tracks: this.tracks,
+      send: (signal) => this.o.send(peerId, signal),
+      onState: (state) => this.o.onPeerState(peerId, state),
+      onStream: (stream) => this.o.onPeerStream(peerId, stream),
+    });
+    this.links.set(peerId, link);
+    this.o.onPeerState(peerId, 'connecting');
+    return link;
+  }
+
+  /** A signal from a peer we have no link to yet (its join raced ours) opens one as the answering side. */
+  handleSignal(from: string, signal: Signal): Promise<void> {
+    return this.connect(from, false).handle(signal);
+  }
+
+  disconnect(peerId: string): void {
+    this.links.get(peerId)?.close();
+    this.links.delete(peerId);
+  }
+
+  async replaceTrack(kind: MediaKind, track: MediaStreamTrack | null): Promise<void> {
+    this.tracks[kind] = track;
+    await Promise.all([...this.links.values()].map((l) => l.replaceTrack(kind, track)));
+  }
+
+  async stats(): Promise<Record<string, LinkStats>> {
+    const entries = await Promise.all([...this.links].map(async ([id, link]) => [id, await link.stats()] as const));
+    return Object.fromEntries(entries);
+  }
+
+  peerIds(): string[] {
+    return [...this.links.keys()];
+  }
+
+  close(): void {
+    for (const link of this.links.values()) link.close();
+    this.links.clear();
+  }
+}

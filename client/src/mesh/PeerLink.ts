@@ -1,0 +1,204 @@
+import type { Signal } from '@confer/shared';
+
+export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'closed';
+export type MediaKind = 'audio' | 'video';
+export type LocalTracks = Record<MediaKind, MediaStreamTrack | null>;
+
+export interface PeerLinkOptions {
+  remoteId: string;
+  /** Perfect negotiation: the polite side yields when offers collide. */
+  polite: boolean;
+  /** The newcomer creates the transceivers and makes the first offer; the other side answers. */
+  initiator: boolean;
+  rtcConfig: RTCConfiguration;
+  tracks: LocalTracks;
+  send(signal: Signal): void;
+  onState(state: LinkState): void;
+  onStream(stream: MediaStream): void;
+}
+
+export interface LinkStats {
+  framesDecoded: number;
+  framesPerSecond: number;
+  audioPacketsReceived: number;
+  localCandidateType: string | null;
+  remoteCandidateType: string | null;
+  roundTripTimeMs: number | null;
+}
+
+/** ICE restarts tried before a link is shown as failed. */
+const MAX_ICE_RESTARTS = 3;
+/** A link 'disconnected' this long gets an ICE restart instead of waiting for ICE to recover by itself. */
+const DISCONNECTED_RESTART_MS = 4000;
+
+/** Polite/impolite is decided from the two peer ids, so both sides agree without asking. */
+export const isPolite = (localId: string, remoteId: string) => localId < remoteId;
+
+/** Video codecs in our order of preference: VP8 first, H264 accepted, the rest (and RTX/FEC) after. */
+export function preferCodecs<C extends { mimeType: string }>(codecs: C[]): C[] {
+  const rank = (c: C) => (/vp8/i.test(c.mimeType) ? 0 : /h264/i.test(c.mimeType) ? 1 : 2);
+  return [...codecs].sort((a, b) => rank(a) - rank(b));
+}
+
+/**
+ * One RTCPeerConnection to one remote peer, negotiated with the W3C "perfect negotiation" pattern
+ * (makingOffer / ignoreOffer / implicit rollback), so simultaneous offers and ICE restarts from both
+ * sides never deadlock. Signals are applied strictly in arrival order.
+ */
+export class PeerLink {
+  readonly pc: RTCPeerConnection;
+  private readonly remoteStream = new MediaStream();
+  private makingOffer = false;
+  private ignoreOffer = false;
+  private queue: Promise<void> = Promise.resolve();
+  private tracks: LocalTracks;
+  private restarts = 0;
+  private disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
+  private state: LinkState = 'connecting';
+
+  constructor(private readonly o: PeerLinkOptions) {
+    this.tracks = { ...o.tracks };
+    const pc = (this.pc = new RTCPeerConnection(o.rtcConfig));
+    pc.ontrack = ({ track }) => {
+      this.remoteStream.addTrack(track);
+      o.onStream(this.remoteStream);
+    };
+    pc.onicecandidate = ({ candidate }) => o.send({ candidate: candidate ? toCandidateInit(candidate) : null });
+    pc.onnegotiationneeded = () => void this.makeOffer();
+    pc.onconnectionstatechange = () => this.onConnectionState();
+    if (o.initiator) {
+      for (const kind of ['audio', 'video'] as const) {
+        const transceiver = pc.addTransceiver(this.tracks[kind] ?? kind, { direction: 'sendrecv' });
+        if (kind === 'video') preferVideoCodecs(transceiver);
+      }
+    }
+  }
+
+  /** Applies a signal from the remote peer, after every signal that came before it. */
+  handle(signal: Signal): Promise<void> {
+    this.queue = this.queue.then(() => this.apply(signal)).catch((error: unknown) => console.warn(`signal from ${this.o.remoteId} failed`, error));
+    return this.queue;
+  }
+
+  private async apply(signal: Signal): Promise<void> {
+    const { pc } = this;
+    if (pc.signalingState === 'closed') return;
+    if ('description' in signal) {
+      const description = signal.description;
+      const collision = description.type === 'offer' && (this.makingOffer || pc.signalingState !== 'stable');
+      this.ignoreOffer = !this.o.polite && collision;
+      if (this.ignoreOffer) return;
+      await pc.setRemoteDescription(description); // rolls back our own offer on collision
+      if (description.type === 'offer') {
+        this.attachTracksToNewTransceivers();
+        await pc.setLocalDescription();
+        if (pc.localDescription) this.o.send({ description: { type: 'answer', sdp: pc.localDescription.sdp } });
+      }
+    } else {
+      try {
+        // null = end of candidates (RTCPeerConnection takes it as an empty candidate).
+        await pc.addIceCandidate(signal.candidate ?? undefined);
+      } catch (error) {
+        if (!this.ignoreOffer) throw error;
+      }
+    }
+  }
+
+  private async makeOffer(): Promise<void> {
+    try {
+      this.makingOffer = true;
+      await this.pc.setLocalDescription();
+      const local = this.pc.localDescription;
+      if (local && local.type === 'offer') this.o.send({ description: { type: 'offer', sdp: local.sdp } });
+    } catch (error) {
+      console.warn(`offer to ${this.o.remoteId} failed`, error);
+    } finally {
+      this.makingOffer = false;
+    }
+  }
+
+  /** The answering side sends on the transceivers the offer created, with the tracks it has. */
+  private attachTracksToNewTransceivers(): void {
+    for (const t of this.pc.getTransceivers()) {
+      const kind = t.receiver.track.kind as MediaKind;
+      if (t.direction === 'recvonly' && !t.sender.track) {
+        t.direction = 'sendrecv';
+        if (kind === 'video') preferVideoCodecs(t);
+        void t.sender.replaceTrack(this.tracks[kind]);
+      }
+    }
+  }
+
+  /** Swaps the outgoing track of one kind (device switch, camera on/off): no renegotiation. */
+  async replaceTrack(kind: MediaKind, track: MediaStreamTrack | null): Promise<void> {
+    this.tracks[kind] = track;
+    const sender = this.pc.getTransceivers().find((t) => t.receiver.track.kind === kind && t.direction === 'sendrecv')?.sender;
+    await sender?.replaceTrack(track);
+  }
+
+  private onConnectionState(): void {
+    const s = this.pc.connectionState;
+    clearTimeout(this.disconnectedTimer);
+    if (s === 'connected') {
+      this.restarts = 0;
+      this.setState('connected');
+    } else if (s === 'disconnected') {
+      this.setState('reconnecting');
+      this.disconnectedTimer = setTimeout(() => this.restartIce(), DISCONNECTED_RESTART_MS);
+    } else if (s === 'failed') {
+      this.restartIce();
+    } else if (s === 'closed') {
+      this.setState('closed');
+    } else if (this.state !== 'reconnecting') {
+      this.setState('connecting');
+    }
+  }
+
+  /** Automatic recovery: ICE restart (renegotiated through the same perfect-negotiation path). */
+  restartIce(): void {
+    if (this.pc.connectionState === 'closed' || this.pc.connectionState === 'connected') return;
+    if (this.restarts >= MAX_ICE_RESTARTS) return this.setState('failed');
+    this.restarts++;
+    this.setState('reconnecting');
+    this.pc.restartIce();
+  }
+
+  private setState(state: LinkState): void {
+    if (state === this.state) return;
+    this.state = state;
+    this.o.onState(state);
+  }
+
+  async stats(): Promise<LinkStats> {
+    const report = [...(await this.pc.getStats()).values()] as (RTCStats & Record<string, unknown>)[];
+    const num = (v: unknown) => (typeof v === 'number' ? v : 0);
+    const video = report.find((s) => s.type === 'inbound-rtp' && s.kind === 'video');
+    const audio = report.find((s) => s.type === 'inbound-rtp' && s.kind === 'audio');
+    const transport = report.find((s) => s.type === 'transport');
+    const pair = report.find((s) => s.type === 'candidate-pair' && s.id === transport?.selectedCandidatePairId);
+    const byId = (id: unknown) => report.find((s) => s.id === id);
+    return {
+      framesDecoded: num(video?.framesDecoded),
+      framesPerSecond: num(video?.framesPerSecond),
+      audioPacketsReceived: num(audio?.packetsReceived),
+      localCandidateType: (byId(pair?.localCandidateId)?.candidateType as string | undefined) ?? null,
+      remoteCandidateType: (byId(pair?.remoteCandidateId)?.candidateType as string | undefined) ?? null,
+      roundTripTimeMs: typeof pair?.currentRoundTripTime === 'number' ? pair.currentRoundTripTime * 1000 : null,
+    };
+  }
+
+  close(): void {
+    clearTimeout(this.disconnectedTimer);
+    this.pc.close();
+    this.setState('closed');
+  }
+}
+
+function preferVideoCodecs(transceiver: RTCRtpTransceiver): void {
+  const codecs = RTCRtpReceiver.getCapabilities?.('video')?.codecs;
+  if (codecs && 'setCodecPreferences' in transceiver) transceiver.setCodecPreferences(preferCodecs(codecs));
+}
+
+function toCandidateInit(c: RTCIceCandidate) {
+  return { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex, usernameFragment: c.usernameFragment };
+}

@@ -1,0 +1,31 @@
+import { create } from 'zustand';
+import type { DeviceLists } from '../media/LocalMedia';
+
+interface MediaState {
+  audioTrack: MediaStreamTrack | null;
+  videoTrack: MediaStreamTrack | null;
+  /** The user's choice: mic muted / camera off (a device may also simply be unavailable). */
+  audioMuted: boolean;
+  videoMuted: boolean;
+  audioError: string | null;
+  videoError: string | null;
+  devices: DeviceLists;
+  microphoneId: string | null;
+  cameraId: string | null;
+  speakerId: string | null;
+  set(partial: Partial<Omit<MediaState, 'set'>>): void;
+}
+
+export const useMediaStore = create<MediaState>((set) => ({
+  audioTrack: null,
+  videoTrack: null,
+  audioMuted: false,
+  videoMuted: false,
+  audioError: null,
+  videoError: null,
+  devices: { cameras: [], microphones: [], speakers: [] },
+  microphoneId: null,
+  cameraId: null,
+  speakerId: null,
+  set: (partial) => set(partial),
+}));

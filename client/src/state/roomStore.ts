@@ -1,0 +1,54 @@
+import { create } from 'zustand';
+import type { PeerInfo } from '@confer/shared';
+import type { LinkState } from '../mesh/PeerLink';
+
+export interface RemotePeer {
+  info: PeerInfo;
+  link: LinkState;
+  stream: MediaStream | null;
+  speaking: boolean;
+}
+
+export type RoomPhase = 'lobby' | 'joining' | 'in-room' | 'left' | 'error';
+
+interface RoomState {
+  phase: RoomPhase;
+  /** Why joining failed or the room was lost, for the user to read. */
+  error: string | null;
+  self: PeerInfo | null;
+  selfSpeaking: boolean;
+  /** In join order. */
+  peers: Record<string, RemotePeer>;
+  order: string[];
+  set(partial: Partial<Omit<RoomState, 'set' | 'upsertPeer' | 'patchPeer' | 'removePeer' | 'reset'>>): void;
+  upsertPeer(info: PeerInfo): void;
+  patchPeer(peerId: string, patch: Partial<RemotePeer>): void;
+  removePeer(peerId: string): void;
+  reset(): void;
+}
+
+const initial = { phase: 'lobby' as RoomPhase, error: null, self: null, selfSpeaking: false, peers: {}, order: [] };
+
+export const useRoomStore = create<RoomState>((set) => ({
+  ...initial,
+  set: (partial) => set(partial),
+  upsertPeer: (info) =>
+    set((s) => {
+      const existing = s.peers[info.peerId];
+      return {
+        peers: { ...s.peers, [info.peerId]: existing ? { ...existing, info } : { info, link: 'connecting', stream: null, speaking: false } },
+        order: existing ? s.order : [...s.order, info.peerId],
+      };
+    }),
+  patchPeer: (peerId, patch) =>
+    set((s) => {
+      const peer = s.peers[peerId];
+      return peer ? { peers: { ...s.peers, [peerId]: { ...peer, ...patch } } } : {};
+    }),
+  removePeer: (peerId) =>
+    set((s) => {
+      const { [peerId]: _removed, ...rest } = s.peers;
+      return { peers: rest, order: s.order.filter((id) => id !== peerId) };
+    }),
+  reset: () => set(initial),
+}));
