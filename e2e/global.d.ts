@@ -1,13 +1,16 @@
 import type { Socket } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, JoinRequest, JoinResponse, ServerToClientEvents } from '@confer/shared';
 
-/** What the client page exposes for tests (client/src/main.tsx). */
+/** What the client page exposes for tests (client/src/main.tsx, client/src/components/RoomPage.tsx). */
 declare global {
   interface Window {
     __confer: {
       signaling: {
         socket: Socket<ServerToClientEvents, ClientToServerEvents>;
         join(request: JoinRequest): Promise<Ack<JoinResponse>>;
+      };
+      room: {
+        stats(): Promise<Record<string, { framesDecoded: number; audioPacketsReceived: number; localCandidateType: string | null; remoteCandidateType: string | null }>>;
       };
     };
   }

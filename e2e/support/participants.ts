@@ -1,0 +1,48 @@
+import { expect, type Browser, type Page } from '@playwright/test';
+
+export interface LinkStatsView {
+  framesDecoded: number;
+  audioPacketsReceived: number;
+  localCandidateType: string | null;
+  remoteCandidateType: string | null;
+}
+
+/** Small video keeps several pages within this machine's two cores (see ../shared/notes/browser-testing.md). */
+export const LIGHT_VIDEO = 'video=320x240&fps=15';
+
+/** A new browser context (its own cookies, storage and camera) that opens the room and joins it. */
+export async function joinRoom(browser: Browser, room: string, name: string, query = LIGHT_VIDEO, click = true): Promise<Page> {
+  const context = await browser.newContext({ permissions: ['camera', 'microphone'], baseURL: process.env.CONFER_E2E_URL });
+  const page = await context.newPage();
+  await page.goto(`/r/${room}?${query}`);
+  await page.getByLabel('Your name').fill(name);
+  if (click) await page.getByRole('button', { name: 'Join' }).click();
+  return page;
+}
+
+export const stats = (page: Page) => page.evaluate(() => window.__confer.room.stats()) as Promise<Record<string, LinkStatsView>>;
+
+/**
+ * Every page shows `peers` remote tiles, and from each remote peer it decodes video frames that keep
+ * advancing and receives audio packets.
+ */
+export async function expectMediaFlowing(pages: Page[], peers: number): Promise<void> {
+  for (const page of pages) {
+    await expect(page.locator('[data-testid="tile"]:not(.self)')).toHaveCount(peers);
+    await expect.poll(async () => Object.values(await stats(page)).filter((s) => s.framesDecoded > 0 && s.audioPacketsReceived > 0).length, { timeout: 20_000 }).toBe(peers);
+  }
+  const before = await Promise.all(pages.map(stats));
+  await pages[0]!.waitForTimeout(1500);
+  const after = await Promise.all(pages.map(stats));
+  pages.forEach((_, i) => {
+    for (const [peerId, s] of Object.entries(after[i]!)) {
+      const earlier = before[i]![peerId];
+      expect(s.framesDecoded, `page ${i} decodes frames from ${peerId}`).toBeGreaterThan(earlier?.framesDecoded ?? 0);
+      expect(s.audioPacketsReceived, `page ${i} receives audio from ${peerId}`).toBeGreaterThan(earlier?.audioPacketsReceived ?? 0);
+    }
+  });
+}
+
+export async function closeAll(pages: Page[]): Promise<void> {
+  await Promise.all(pages.map((p) => p.context().close()));
+}

@@ -1,0 +1,88 @@
+import { expect, test, type Page } from '@playwright/test';
+import { closeAll, expectMediaFlowing, joinRoom, stats } from '../support/participants.js';
+
+const names = ['Ada', 'Bo', 'Cy', 'Di', 'Ed'];
+
+for (const n of [2, 3, 4]) {
+  test(`${n} participants see and hear each other over the mesh`, async ({ browser }) => {
+    test.setTimeout(90_000);
+    const room = `mesh-${n}-${Date.now()}`;
+    const pages: Page[] = [];
+    try {
+      for (const name of names.slice(0, n)) pages.push(await joinRoom(browser, room, name));
+      await expectMediaFlowing(pages, n - 1);
+      for (const [i, page] of pages.entries()) {
+        const others = names.slice(0, n).filter((_, j) => j !== i);
+        await expect(page.locator('[data-testid="tile"]:not(.self) [data-testid="tile-name"]')).toHaveText(others);
+        await expect(page.locator('[data-testid="tile"][data-link="connected"]')).toHaveCount(n - 1);
+        await expect(page.getByTestId('participant-count')).toHaveText(`${n} in call`);
+      }
+    } finally {
+      await closeAll(pages);
+    }
+  });
+}
+
+test('relay-only: two participants connect through coturn', async ({ browser }) => {
+  const room = `relay-${Date.now()}`;
+  const pages = [await joinRoom(browser, room, 'Ada', 'video=320x240&fps=15&relay=1'), await joinRoom(browser, room, 'Bo', 'video=320x240&fps=15&relay=1')];
+  try {
+    await expectMediaFlowing(pages, 1);
+    for (const page of pages) {
+      const [link] = Object.values(await stats(page));
+      expect(link?.localCandidateType).toBe('relay');
+      expect(link?.remoteCandidateType).toBe('relay');
+    }
+  } finally {
+    await closeAll(pages);
+  }
+});
+
+test('mute, camera off and leave reach the others within a second', async ({ browser }) => {
+  const room = `presence-${Date.now()}`;
+  const [ada, bo] = [await joinRoom(browser, room, 'Ada'), await joinRoom(browser, room, 'Bo')] as [Page, Page];
+  try {
+    await expectMediaFlowing([ada, bo], 1);
+    const adaOnBo = bo.locator('[data-testid="tile"]:not(.self)');
+
+    await ada.getByRole('button', { name: 'Mute' }).click();
+    await expect(ada.getByRole('button', { name: 'Unmute' })).toBeVisible();
+    await expect(adaOnBo.getByTestId('muted-indicator')).toBeVisible({ timeout: 1000 });
+    await ada.getByRole('button', { name: 'Unmute' }).click();
+    await expect(adaOnBo.getByTestId('muted-indicator')).toBeHidden({ timeout: 1000 });
+
+    await ada.getByRole('button', { name: 'Camera' }).click();
+    await expect(ada.getByRole('button', { name: 'Camera' })).toHaveAttribute('aria-pressed', 'false');
+    await expect(adaOnBo.getByTestId('camera-off-indicator')).toBeVisible({ timeout: 1000 });
+    await expect(adaOnBo.getByTestId('tile-video')).toBeHidden();
+    // Camera back on: the same connection carries the new track (replaceTrack), frames advance again.
+    await ada.getByRole('button', { name: 'Camera' }).click();
+    await expect(adaOnBo.getByTestId('camera-off-indicator')).toBeHidden({ timeout: 1000 });
+    await expectMediaFlowing([bo], 1);
+
+    await ada.getByRole('button', { name: 'Leave' }).click();
+    await expect(ada.getByText('You left')).toBeVisible();
+    await expect(adaOnBo).toHaveCount(0, { timeout: 1000 });
+  } finally {
+    await closeAll([ada, bo]);
+  }
+});
+
+test('five people joining at the same moment end in a complete mesh', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const room = `race-${Date.now()}`;
+  // Tiny, slow video: five pages with four connections each on two cores.
+  const pages = await Promise.all(names.map((name) => joinRoom(browser, room, name, 'video=160x120&fps=5', false)));
+  try {
+    await Promise.all(pages.map((p) => p.getByRole('button', { name: 'Join' }).click()));
+    for (const page of pages) {
+      await expect(page.locator('[data-testid="tile"]:not(.self)')).toHaveCount(4, { timeout: 20_000 });
+      await expect(page.locator('[data-testid="tile"][data-link="connected"]')).toHaveCount(4, { timeout: 30_000 });
+    }
+    for (const page of pages) {
+      await expect.poll(async () => Object.values(await stats(page)).filter((s) => s.framesDecoded > 0).length, { timeout: 30_000 }).toBe(4);
+    }
+  } finally {
+    await closeAll(pages);
+  }
+});
