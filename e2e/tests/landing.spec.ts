@@ -29,3 +29,20 @@ test('GET /healthz reports the SFU workers and TURN', async ({ request }) => {
   expect(report.sfu.workers.every((w) => w.alive && w.pid > 0)).toBe(true);
   expect(report.turn).toMatchObject({ status: 'ok', mode: 'managed' });
 });
+
+test('creating a room from the landing page leads to its lobby with a shareable link', async ({ page }) => {
+  await page.goto('/?video=320x240');
+  await page.getByLabel('Room name').fill('Team Sync!');
+  await expect(page.getByText(/Link: .*\/r\/team-sync/)).toBeVisible();
+  await page.getByRole('button', { name: 'Go to room' }).click();
+  await expect(page).toHaveURL(/\/r\/team-sync\?video=320x240$/);
+  await expect(page.getByRole('heading', { name: 'Join team-sync' })).toBeVisible();
+  // The fake camera shows in the preview before joining.
+  await expect(page.getByTestId('preview')).toBeVisible();
+  await expect.poll(() => page.getByTestId('preview').evaluate((v: HTMLVideoElement) => v.videoWidth)).toBeGreaterThan(0);
+});
+
+test('an invalid room link says why', async ({ page }) => {
+  await page.goto('/r/no%20spaces%20please');
+  await expect(page.getByTestId('room-error')).toContainText('“no spaces please” is not a valid room name');
+});

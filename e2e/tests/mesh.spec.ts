@@ -86,3 +86,24 @@ test('five people joining at the same moment end in a complete mesh', async ({ b
     await closeAll(pages);
   }
 });
+
+test('switching the microphone in a call keeps audio flowing to the others', async ({ browser }) => {
+  const room = `devices-${Date.now()}`;
+  const [ada, bo] = [await joinRoom(browser, room, 'Ada'), await joinRoom(browser, room, 'Bo')] as [Page, Page];
+  try {
+    await expectMediaFlowing([ada, bo], 1);
+    await ada.locator('summary', { hasText: 'Devices' }).click();
+    const picker = ada.getByLabel('Microphone');
+    const options = await picker.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(options.length).toBeGreaterThan(1);
+    const before = await stats(bo);
+    await picker.selectOption(options[1]!);
+    await expect(picker).toHaveValue(options[1]!);
+    await bo.waitForTimeout(1500);
+    const after = await stats(bo);
+    const [id] = Object.keys(after);
+    expect(after[id!]!.audioPacketsReceived).toBeGreaterThan(before[id!]!.audioPacketsReceived + 20);
+  } finally {
+    await closeAll([ada, bo]);
+  }
+});

@@ -1,0 +1,79 @@
+import { fireEvent, render, screen } from '@testing-library/react';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { useMediaStore } from '../state/mediaStore';
+import { Lobby, type LobbyActions } from './Lobby';
+
+const device = (kind: MediaDeviceKind, deviceId: string, label: string) => ({ kind, deviceId, label, groupId: 'g', toJSON: () => ({}) }) as MediaDeviceInfo;
+
+function actions(): LobbyActions {
+  return { selectDevice: vi.fn(), setCameraOn: vi.fn(), setMicMuted: vi.fn(), join: vi.fn() };
+}
+
+describe('Lobby', () => {
+  beforeEach(() => {
+    localStorage.clear();
+    useMediaStore.setState({
+      audioTrack: null,
+      videoTrack: null,
+      audioMuted: false,
+      videoMuted: false,
+      audioError: null,
+      videoError: null,
+      devices: {
+        cameras: [device('videoinput', 'cam1', 'Front camera'), device('videoinput', 'cam2', 'USB camera')],
+        microphones: [device('audioinput', 'mic1', 'Built-in mic')],
+        speakers: [],
+      },
+      cameraId: null,
+      microphoneId: null,
+      speakerId: null,
+    });
+  });
+
+  it('shows why the camera is unavailable and still lets the user join without it', () => {
+    useMediaStore.setState({ videoError: "Permission to use the camera was denied. Allow it in the browser's site settings, or join without it." });
+    const a = actions();
+    render(<Lobby roomId="standup" actions={a} joining={false} error={null} />);
+    expect(screen.getByTestId('camera-error')).toHaveTextContent('Permission to use the camera was denied');
+    expect(screen.getByText('No camera')).toBeInTheDocument();
+    fireEvent.change(screen.getByLabelText('Your name'), { target: { value: '  Ada  ' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Join' }));
+    expect(a.join).toHaveBeenCalledWith('Ada');
+    expect(localStorage.getItem('confer.displayName')).toBe('Ada');
+  });
+
+  it('remembers the name, and keeps Join disabled without one', () => {
+    const { unmount } = render(<Lobby roomId="standup" actions={actions()} joining={false} error={null} />);
+    expect(screen.getByRole('button', { name: 'Join' })).toBeDisabled();
+    unmount();
+    localStorage.setItem('confer.displayName', 'Bo');
+    render(<Lobby roomId="standup" actions={actions()} joining={false} error={null} />);
+    expect(screen.getByLabelText('Your name')).toHaveValue('Bo');
+    expect(screen.getByRole('button', { name: 'Join' })).toBeEnabled();
+  });
+
+  it('lists devices in labelled pickers and reports a choice', () => {
+    const a = actions();
+    render(<Lobby roomId="standup" actions={a} joining={false} error={null} />);
+    const camera = screen.getByLabelText('Camera');
+    expect([...camera.querySelectorAll('option')].map((o) => o.textContent)).toEqual(['Front camera', 'USB camera']);
+    fireEvent.change(camera, { target: { value: 'cam2' } });
+    expect(a.selectDevice).toHaveBeenCalledWith('camera', 'cam2');
+    expect(screen.getByLabelText('Speaker')).toBeDisabled();
+    expect(screen.getByLabelText('Speaker')).toHaveTextContent('None found');
+  });
+
+  it('joins with camera or microphone off', () => {
+    const a = actions();
+    render(<Lobby roomId="standup" actions={a} joining={false} error={null} />);
+    fireEvent.click(screen.getByLabelText('Camera on'));
+    expect(a.setCameraOn).toHaveBeenCalledWith(false);
+    fireEvent.click(screen.getByLabelText('Microphone on'));
+    expect(a.setMicMuted).toHaveBeenCalledWith(true);
+  });
+
+  it('shows a join error such as a full room', () => {
+    render(<Lobby roomId="standup" actions={actions()} joining={false} error="This room is full." />);
+    expect(screen.getByRole('alert')).toHaveTextContent('This room is full.');
+  });
+});
