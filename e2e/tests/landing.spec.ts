@@ -46,3 +46,12 @@ test('an invalid room link says why', async ({ page }) => {
   await page.goto('/r/no%20spaces%20please');
   await expect(page.getByTestId('room-error')).toContainText('“no spaces please” is not a valid room name');
 });
+
+test('the client bundle carries no TURN secret', async ({ request }) => {
+  const html = await (await request.get('/')).text();
+  const scripts = [...html.matchAll(/src="([^"]+\.js)"/g)].map((m) => m[1]!);
+  expect(scripts.length).toBeGreaterThan(0);
+  const secret = process.env.CONFER_E2E_TURN_SECRET ?? '';
+  expect(secret.length).toBeGreaterThanOrEqual(16);
+  for (const src of scripts) expect(await (await request.get(src)).text()).not.toContain(secret);
+});
