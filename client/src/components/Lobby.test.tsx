@@ -1,6 +1,6 @@
 import { fireEvent, render, screen } from '@testing-library/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { useMediaStore } from '../state/mediaStore';
+import { initialMediaState, useMediaStore } from '../state/mediaStore';
 import { Lobby, type LobbyActions } from './Lobby';
 
 const device = (kind: MediaDeviceKind, deviceId: string, label: string) => ({ kind, deviceId, label, groupId: 'g', toJSON: () => ({}) }) as MediaDeviceInfo;
@@ -13,20 +13,12 @@ describe('Lobby', () => {
   beforeEach(() => {
     localStorage.clear();
     useMediaStore.setState({
-      audioTrack: null,
-      videoTrack: null,
-      audioMuted: false,
-      videoMuted: false,
-      audioError: null,
-      videoError: null,
+      ...initialMediaState,
       devices: {
         cameras: [device('videoinput', 'cam1', 'Front camera'), device('videoinput', 'cam2', 'USB camera')],
         microphones: [device('audioinput', 'mic1', 'Built-in mic')],
         speakers: [],
       },
-      cameraId: null,
-      microphoneId: null,
-      speakerId: null,
     });
   });
 

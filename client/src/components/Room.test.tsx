@@ -1,6 +1,6 @@
 import { act, fireEvent, render, screen, within } from '@testing-library/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { useMediaStore } from '../state/mediaStore';
+import { initialMediaState, useMediaStore } from '../state/mediaStore';
 import { useRoomStore } from '../state/roomStore';
 import { Room } from './Room';
 
@@ -8,7 +8,7 @@ const peer = (peerId: string, displayName: string, audioMuted = false, videoMute
 
 describe('Room', () => {
   beforeEach(() => {
-    useMediaStore.setState({ audioTrack: null, videoTrack: null, audioMuted: false, videoMuted: false });
+    useMediaStore.setState(initialMediaState);
     useRoomStore.getState().reset();
     const store = useRoomStore.getState();
     store.set({ phase: 'in-room', self: peer('me', 'Ada') });

@@ -16,7 +16,7 @@ interface MediaState {
   set(partial: Partial<Omit<MediaState, 'set'>>): void;
 }
 
-export const useMediaStore = create<MediaState>((set) => ({
+export const initialMediaState: Omit<MediaState, 'set'> = {
   audioTrack: null,
   videoTrack: null,
   audioMuted: false,
@@ -27,5 +27,6 @@ export const useMediaStore = create<MediaState>((set) => ({
   microphoneId: null,
   cameraId: null,
   speakerId: null,
-  set: (partial) => set(partial),
-}));
+};
+
+export const useMediaStore = create<MediaState>((set) => ({ ...initialMediaState, set: (partial) => set(partial) }));
