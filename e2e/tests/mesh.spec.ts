@@ -107,3 +107,20 @@ test('switching the microphone in a call keeps audio flowing to the others', asy
     await closeAll([ada, bo]);
   }
 });
+
+test('a dropped signaling connection resumes its seat; the call goes on', async ({ browser }) => {
+  const room = `resume-${Date.now()}`;
+  const [ada, bo] = [await joinRoom(browser, room, 'Ada'), await joinRoom(browser, room, 'Bo')] as [Page, Page];
+  try {
+    await expectMediaFlowing([ada, bo], 1);
+    const boId = await ada.locator('[data-testid="tile"]:not(.self)').getAttribute('data-peer-id');
+    await bo.evaluate(() => window.__confer.signaling.socket.io.engine.close());
+    await expect(bo.getByTestId('connection-status')).toHaveAttribute('data-status', 'reconnecting');
+    await expect(bo.getByTestId('connection-status')).toHaveAttribute('data-status', 'connected');
+    // Same peer id on Ada's side (never left), and media still flows both ways.
+    await expect(ada.locator('[data-testid="tile"]:not(.self)')).toHaveAttribute('data-peer-id', boId!);
+    await expectMediaFlowing([ada, bo], 1);
+  } finally {
+    await closeAll([ada, bo]);
+  }
+});
