@@ -49,7 +49,7 @@ describe('MediasoupSfu with a real worker', () => {
 
   beforeAll(async () => {
     sfu = await MediasoupSfu.start(
-      { workers: 1, listenIp: '127.0.0.1', announcedIp: undefined, rtcMinPort: 42000, rtcMaxPort: 42999, logLevel: 'warn' },
+      { workers: 1, listenIp: '127.0.0.1', announcedIp: undefined, webRtcPort: 0, rtcMinPort: 42000, rtcMaxPort: 42999, logLevel: 'warn' },
       silentLogger,
     );
   });
@@ -144,6 +144,8 @@ describe('MediasoupSfu with a real worker', () => {
   it('replaces a worker that dies and reports it meanwhile', async () => {
     const before = sfu.health().workers[0]!;
     const router = await sfu.routerForRoom('doomed');
+    const resets: string[] = [];
+    sfu.onEvent((e) => e.type === 'room-reset' && resets.push(e.roomId));
     process.kill(before.pid, 'SIGKILL');
     await expect.poll(() => sfu.health().status, { timeout: 5000 }).toBe('down');
     await expect.poll(() => sfu.health().workers[0], { timeout: 10_000 }).toMatchObject({ alive: true, restarts: 1 });
@@ -151,6 +153,7 @@ describe('MediasoupSfu with a real worker', () => {
     expect(sfu.health().status).toBe('ok');
     // The room that lived on the dead worker gets a fresh router on the new one.
     expect(router.closed).toBe(true);
+    expect(resets).toEqual(expect.arrayContaining(['codecs', 'rtp', 'doomed']));
     const fresh = await sfu.routerForRoom('doomed');
     expect(fresh.closed).toBe(false);
     expect(fresh.id).not.toBe(router.id);

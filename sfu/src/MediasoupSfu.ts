@@ -1,8 +1,8 @@
 import type { types } from 'mediasoup';
-import type { Logger } from '@confer/shared';
+import type { Logger, RtpJson, SfuConsumerOptions, SfuProducerInfo, SfuTransportOptions } from '@confer/shared';
 import type { SfuConfig } from './config.js';
 import { mediaCodecs } from './mediaCodecs.js';
-import type { Sfu, SfuHealth } from './Sfu.js';
+import { SfuRequestError, type Sfu, type SfuEvent, type SfuHealth, type SfuRoomStats } from './Sfu.js';
 import { loadMediasoup, resolveWorkerBinary } from './workerBinary.js';
 
 export class SfuStartError extends Error {
@@ -11,18 +11,32 @@ export class SfuStartError extends Error {
 
 interface WorkerSlot {
   worker: types.Worker;
+  webRtcServer: types.WebRtcServer;
   alive: boolean;
   restarts: number;
+  routers: number;
+}
+
+interface PeerMedia {
+  transports: Map<string, types.WebRtcTransport>;
+  producers: Map<string, types.Producer>;
+  consumers: Map<string, types.Consumer>;
+}
+
+interface Room {
+  router: types.Router;
+  slot: WorkerSlot;
+  peers: Map<string, PeerMedia>;
 }
 
 /** Delay before replacing a worker that died, so a crash loop does not spin a core. */
 const RESPAWN_DELAY_MS = 1000;
 
-/** mediasoup in this process: one worker per configured core, one router per room. */
+/** mediasoup in this process: one worker (with a single-port WebRtcServer) per core, one router per room. */
 export class MediasoupSfu implements Sfu {
   private readonly slots: WorkerSlot[] = [];
-  private readonly routers = new Map<string, Promise<types.Router>>();
-  private nextWorker = 0;
+  private readonly rooms = new Map<string, Promise<Room>>();
+  private readonly listeners: ((event: SfuEvent) => void)[] = [];
   private closed = false;
 
   private constructor(
@@ -35,41 +49,54 @@ export class MediasoupSfu implements Sfu {
     const sfu = new MediasoupSfu(config, log);
     const binary = resolveWorkerBinary();
     try {
-      for (let i = 0; i < config.workers; i++) sfu.slots.push(await sfu.spawnSlot(0));
+      for (let i = 0; i < config.workers; i++) sfu.slots.push(await sfu.spawnSlot(i, 0));
     } catch (error) {
       await sfu.close();
       throw new SfuStartError(
-        `mediasoup worker failed to start (${binary}): ${(error as Error).message}. Rebuild it with 'npm run worker' or set MEDIASOUP_WORKER_BIN`,
+        `mediasoup worker failed to start (${binary}): ${(error as Error).message}. Rebuild it with 'npm run worker' or set MEDIASOUP_WORKER_BIN (a busy SFU_WEBRTC_PORT also ends here: set another)`,
       );
     }
     log.info({ workers: sfu.slots.map((s) => s.worker.pid) }, 'mediasoup workers started');
     return sfu;
   }
 
-  private async spawnSlot(restarts: number): Promise<WorkerSlot> {
+  private async spawnSlot(index: number, restarts: number): Promise<WorkerSlot> {
     const mediasoup = await loadMediasoup();
-    const worker = await mediasoup.createWorker({
-      logLevel: this.config.logLevel,
-      rtcMinPort: this.config.rtcMinPort,
-      rtcMaxPort: this.config.rtcMaxPort,
-    });
-    const slot: WorkerSlot = { worker, alive: true, restarts };
-    worker.on('died', (error) => this.onWorkerDied(slot, error));
-    return slot;
+    const { logLevel, rtcMinPort, rtcMaxPort, webRtcPort, listenIp, announcedIp } = this.config;
+    const worker = await mediasoup.createWorker({ logLevel, rtcMinPort, rtcMaxPort });
+    try {
+      const port = webRtcPort === 0 ? undefined : webRtcPort + index;
+      const webRtcServer = await worker.createWebRtcServer({
+        listenInfos: (['udp', 'tcp'] as const).map((protocol) => ({ protocol, ip: listenIp, ...(announcedIp ? { announcedIp } : {}), ...(port ? { port } : {}) })),
+      });
+      const slot: WorkerSlot = { worker, webRtcServer, alive: true, restarts, routers: 0 };
+      worker.on('died', (error) => this.onWorkerDied(slot, error));
+      return slot;
+    } catch (error) {
+      worker.close();
+      throw error;
+    }
   }
 
   private onWorkerDied(slot: WorkerSlot, error: Error): void {
     slot.alive = false;
     this.log.error({ pid: slot.worker.pid, err: error.message }, 'mediasoup worker died; replacing it');
-    // Its routers died with it; rooms on them get a fresh router on next use.
-    for (const [roomId, router] of this.routers) {
-      void router.then((r) => r.closed && this.routers.delete(roomId), () => this.routers.delete(roomId));
+    // Its rooms lost their routers: forget them and tell signaling, so their peers set up SFU media again.
+    for (const [roomId, room] of this.rooms) {
+      void room.then(
+        (r) => {
+          if (r.slot !== slot) return;
+          this.rooms.delete(roomId);
+          this.emit({ type: 'room-reset', roomId });
+        },
+        () => undefined,
+      );
     }
     setTimeout(() => {
       if (this.closed) return;
-      this.spawnSlot(slot.restarts + 1).then(
+      const index = this.slots.indexOf(slot);
+      this.spawnSlot(index, slot.restarts + 1).then(
         (fresh) => {
-          const index = this.slots.indexOf(slot);
           if (index >= 0 && !this.closed) this.slots[index] = fresh;
           else fresh.worker.close();
           this.log.info({ pid: fresh.worker.pid }, 'mediasoup worker replaced');
@@ -79,45 +106,193 @@ export class MediasoupSfu implements Sfu {
     }, RESPAWN_DELAY_MS);
   }
 
+  onEvent(listener: (event: SfuEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private emit(event: SfuEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
   health(): SfuHealth {
-    const workers = this.slots.map((s) => ({ pid: s.worker.pid, alive: s.alive, restarts: s.restarts }));
+    const workers = this.slots.map((s) => ({ pid: s.worker.pid, alive: s.alive, restarts: s.restarts, routers: s.routers }));
     const alive = workers.filter((w) => w.alive).length;
     return { status: alive === workers.length && alive > 0 ? 'ok' : alive > 0 ? 'degraded' : 'down', workers };
   }
 
-  /** The room's router, created on first use on the next live worker (round robin). */
+  /** The room's router, created on first use on the live worker with the fewest routers. */
   routerForRoom(roomId: string): Promise<types.Router> {
-    let router = this.routers.get(roomId);
-    if (!router) {
-      const live = this.slots.filter((s) => s.alive);
-      const slot = live[this.nextWorker++ % Math.max(1, live.length)];
-      if (!slot) return Promise.reject(new Error('no live mediasoup worker'));
-      router = slot.worker.createRouter({ mediaCodecs, appData: { roomId } });
-      this.routers.set(roomId, router);
-      router.catch(() => this.routers.delete(roomId));
+    return this.room(roomId).then((r) => r.router);
+  }
+
+  private room(roomId: string): Promise<Room> {
+    let room = this.rooms.get(roomId);
+    if (!room) {
+      const slot = this.slots.filter((s) => s.alive).sort((a, b) => a.routers - b.routers)[0];
+      if (!slot) return Promise.reject(new SfuRequestError('no live mediasoup worker'));
+      slot.routers++;
+      room = slot.worker.createRouter({ mediaCodecs, appData: { roomId } }).then((router) => {
+        router.on('workerclose', () => slot.routers--);
+        return { router, slot, peers: new Map() };
+      });
+      this.rooms.set(roomId, room);
+      room.catch(() => {
+        slot.routers--;
+        this.rooms.delete(roomId);
+      });
     }
-    return router;
+    return room;
+  }
+
+  private async peer(roomId: string, peerId: string): Promise<{ room: Room; peer: PeerMedia }> {
+    const room = await this.room(roomId);
+    const peer = room.peers.get(peerId);
+    if (!peer) throw new SfuRequestError(`peer ${peerId} has not joined the SFU of room ${roomId}`);
+    return { room, peer };
   }
 
   /** WebRTC transport options for this deployment (listen address and announced address). */
   webRtcListenInfos(): types.TransportListenInfo[] {
     const { listenIp, announcedIp } = this.config;
-    return (['udp', 'tcp'] as const).map((protocol) => ({
-      protocol,
-      ip: listenIp,
-      ...(announcedIp ? { announcedIp } : {}),
-    }));
+    return (['udp', 'tcp'] as const).map((protocol) => ({ protocol, ip: listenIp, ...(announcedIp ? { announcedIp } : {}) }));
+  }
+
+  async joinPeer(roomId: string, peerId: string) {
+    const room = await this.room(roomId);
+    this.leavePeer(roomId, peerId, room);
+    const peer: PeerMedia = { transports: new Map(), producers: new Map(), consumers: new Map() };
+    room.peers.set(peerId, peer);
+    const create = async (direction: 'send' | 'recv'): Promise<SfuTransportOptions> => {
+      const transport = await room.router.createWebRtcTransport({
+        webRtcServer: room.slot.webRtcServer,
+        enableUdp: true,
+        enableTcp: true,
+        preferUdp: true,
+        appData: { peerId, direction },
+      });
+      peer.transports.set(transport.id, transport);
+      return {
+        id: transport.id,
+        iceParameters: transport.iceParameters as unknown as RtpJson,
+        iceCandidates: transport.iceCandidates as unknown as RtpJson[],
+        dtlsParameters: transport.dtlsParameters as unknown as RtpJson,
+      };
+    };
+    const [sendTransport, recvTransport] = [await create('send'), await create('recv')];
+    const producers: SfuProducerInfo[] = [];
+    for (const [otherId, other] of room.peers) {
+      if (otherId === peerId) continue;
+      for (const p of other.producers.values()) producers.push({ producerId: p.id, peerId: otherId, kind: p.kind });
+    }
+    return { routerRtpCapabilities: room.router.rtpCapabilities as unknown as RtpJson, sendTransport, recvTransport, producers };
+  }
+
+  async connectTransport(roomId: string, peerId: string, transportId: string, dtlsParameters: RtpJson): Promise<void> {
+    const { peer } = await this.peer(roomId, peerId);
+    const transport = peer.transports.get(transportId);
+    if (!transport) throw new SfuRequestError(`no transport ${transportId}`);
+    await transport.connect({ dtlsParameters: dtlsParameters as unknown as types.DtlsParameters });
+  }
+
+  async produce(roomId: string, peerId: string, transportId: string, kind: 'audio' | 'video', rtpParameters: RtpJson): Promise<SfuProducerInfo> {
+    const { peer } = await this.peer(roomId, peerId);
+    const transport = peer.transports.get(transportId);
+    if (!transport || transport.appData.direction !== 'send') throw new SfuRequestError(`no send transport ${transportId}`);
+    const producer = await transport.produce({ kind, rtpParameters: rtpParameters as unknown as types.RtpParameters, appData: { peerId } });
+    peer.producers.set(producer.id, producer);
+    producer.on('transportclose', () => peer.producers.delete(producer.id));
+    return { producerId: producer.id, peerId, kind };
+  }
+
+  async consume(roomId: string, peerId: string, producerId: string, rtpCapabilities: RtpJson): Promise<SfuConsumerOptions> {
+    const { room, peer } = await this.peer(roomId, peerId);
+    const caps = rtpCapabilities as unknown as types.RtpCapabilities;
+    if (!room.router.canConsume({ producerId, rtpCapabilities: caps })) throw new SfuRequestError(`cannot consume producer ${producerId}`);
+    const transport = [...peer.transports.values()].find((t) => t.appData.direction === 'recv');
+    if (!transport) throw new SfuRequestError('no receive transport');
+    const owner = [...room.peers].find(([, p]) => p.producers.has(producerId))?.[0] ?? '';
+    const consumer = await transport.consume({ producerId, rtpCapabilities: caps, paused: true, appData: { peerId: owner } });
+    peer.consumers.set(consumer.id, consumer);
+    const forget = () => peer.consumers.delete(consumer.id);
+    consumer.on('transportclose', forget);
+    consumer.on('producerclose', () => {
+      forget();
+      this.emit({ type: 'producer-closed', roomId, peerId, producerId });
+    });
+    return { id: consumer.id, producerId, peerId: owner, kind: consumer.kind, rtpParameters: consumer.rtpParameters as unknown as RtpJson };
+  }
+
+  private async consumer(roomId: string, peerId: string, consumerId: string): Promise<types.Consumer> {
+    const { peer } = await this.peer(roomId, peerId);
+    const consumer = peer.consumers.get(consumerId);
+    if (!consumer) throw new SfuRequestError(`no consumer ${consumerId}`);
+    return consumer;
+  }
+
+  async resumeConsumer(roomId: string, peerId: string, consumerId: string): Promise<void> {
+    const consumer = await this.consumer(roomId, peerId, consumerId);
+    await consumer.resume();
+    // A fresh consumer needs a key frame before it can show anything.
+    if (consumer.kind === 'video') await consumer.requestKeyFrame();
+  }
+
+  async setPreferredLayers(roomId: string, peerId: string, consumerId: string, spatialLayer: number): Promise<void> {
+    const consumer = await this.consumer(roomId, peerId, consumerId);
+    if (consumer.type === 'simulcast') await consumer.setPreferredLayers({ spatialLayer });
+  }
+
+  leavePeer(roomId: string, peerId: string, known?: Room): void {
+    const close = (room: Room) => {
+      const peer = room.peers.get(peerId);
+      if (!peer) return;
+      room.peers.delete(peerId);
+      // Closing the transports closes their producers and consumers; other peers' consumers of
+      // these producers get 'producerclose', which reaches signaling as producer-closed events.
+      for (const transport of peer.transports.values()) transport.close();
+    };
+    if (known) return close(known);
+    void this.rooms.get(roomId)?.then(close, () => undefined);
   }
 
   closeRoom(roomId: string): void {
-    const router = this.routers.get(roomId);
-    this.routers.delete(roomId);
-    void router?.then((r) => r.close(), () => undefined);
+    const room = this.rooms.get(roomId);
+    this.rooms.delete(roomId);
+    void room?.then(
+      (r) => {
+        r.router.close();
+        r.slot.routers--;
+      },
+      () => undefined,
+    );
+  }
+
+  async roomStats(roomId: string): Promise<SfuRoomStats | null> {
+    const room = await this.rooms.get(roomId)?.catch(() => null);
+    if (!room) return null;
+    const stats: SfuRoomStats = { producers: [], consumers: [], transports: 0 };
+    for (const [peerId, peer] of room.peers) {
+      stats.transports += peer.transports.size;
+      for (const producer of peer.producers.values()) {
+        const streams = await producer.getStats();
+        stats.producers.push({ producerId: producer.id, peerId, kind: producer.kind, activeLayers: streams.filter((s) => s.bitrate > 0).length });
+      }
+      for (const consumer of peer.consumers.values()) {
+        stats.consumers.push({
+          consumerId: consumer.id,
+          peerId,
+          producerId: consumer.producerId,
+          kind: consumer.kind,
+          paused: consumer.paused,
+          spatialLayer: consumer.currentLayers?.spatialLayer ?? null,
+        });
+      }
+    }
+    return stats;
   }
 
   async close(): Promise<void> {
     this.closed = true;
     for (const slot of this.slots) slot.worker.close();
-    this.routers.clear();
+    this.rooms.clear();
   }
 }

@@ -9,6 +9,8 @@ const schema = z
     SFU_LISTEN_IP: envIp.default('127.0.0.1'),
     /** The address clients reach the SFU at (public IP behind NAT); defaults to SFU_LISTEN_IP. */
     SFU_ANNOUNCED_IP: envIp.optional(),
+    /** Each worker's WebRtcServer (single-port ICE) listens on this port + its index; 0 = a port from the RTC range. */
+    SFU_WEBRTC_PORT: envPort(44444),
     SFU_RTC_MIN_PORT: envPort(40000),
     SFU_RTC_MAX_PORT: envPort(40999),
     SFU_LOG_LEVEL: z.enum(['debug', 'warn', 'error', 'none']).default('warn'),
@@ -22,6 +24,7 @@ export interface SfuConfig {
   workers: number;
   listenIp: string;
   announcedIp: string | undefined;
+  webRtcPort: number;
   rtcMinPort: number;
   rtcMaxPort: number;
   logLevel: 'debug' | 'warn' | 'error' | 'none';
@@ -33,6 +36,7 @@ export function sfuConfigFromEnv(env: Record<string, string | undefined> = proce
     workers: c.SFU_WORKERS,
     listenIp: c.SFU_LISTEN_IP,
     announcedIp: c.SFU_ANNOUNCED_IP,
+    webRtcPort: c.SFU_WEBRTC_PORT,
     rtcMinPort: c.SFU_RTC_MIN_PORT,
     rtcMaxPort: c.SFU_RTC_MAX_PORT,
     logLevel: c.SFU_LOG_LEVEL,

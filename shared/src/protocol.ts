@@ -1,5 +1,16 @@
 import type { AckCallback, ProtocolError } from './errors.js';
-import type { JoinRequest, LeaveRequest, PeerUpdate, Signal, SignalRequest } from './schemas.js';
+import type {
+  JoinRequest,
+  LeaveRequest,
+  PeerUpdate,
+  SfuConnectRequest,
+  SfuConsumeRequest,
+  SfuConsumerRequest,
+  SfuLayersRequest,
+  SfuProduceRequest,
+  Signal,
+  SignalRequest,
+} from './schemas.js';
 
 /** Same shape as the browser's RTCIceServer, so the client passes it through untouched. */
 export interface IceServer {
@@ -36,6 +47,40 @@ export interface JoinResponse {
   iceCredentialsExpireAt: number | null;
 }
 
+/** mediasoup's RTP capabilities/parameters travel as plain JSON; each side types them with its own mediasoup library. */
+export type RtpJson = Record<string, unknown>;
+
+export interface SfuTransportOptions {
+  id: string;
+  iceParameters: RtpJson;
+  iceCandidates: RtpJson[];
+  dtlsParameters: RtpJson;
+}
+
+export interface SfuProducerInfo {
+  producerId: string;
+  peerId: string;
+  kind: 'audio' | 'video';
+}
+
+export interface SfuJoinResponse {
+  routerRtpCapabilities: RtpJson;
+  sendTransport: SfuTransportOptions;
+  recvTransport: SfuTransportOptions;
+  /** Producers of the other peers, to consume. */
+  producers: SfuProducerInfo[];
+}
+
+export interface SfuConsumerOptions {
+  id: string;
+  producerId: string;
+  peerId: string;
+  kind: 'audio' | 'video';
+  rtpParameters: RtpJson;
+}
+
+type Empty = Record<string, never>;
+
 /**
  * Socket.IO event maps shared by server and client. Payloads arriving at the server are
  * untrusted and validated with the zod schemas in schemas.ts before use.
@@ -45,7 +90,17 @@ export interface ClientToServerEvents {
   'room:leave': (request: LeaveRequest, ack: AckCallback<Record<string, never>>) => void;
   'peer:update': (update: PeerUpdate, ack: AckCallback<PeerInfo>) => void;
   /** Relays a signal to one peer of the sender's room. */
-  'signal:send': (request: SignalRequest, ack: AckCallback<Record<string, never>>) => void;
+  'signal:send': (request: SignalRequest, ack: AckCallback<Empty>) => void;
+  /** Enters the room's SFU: router capabilities, a send and a receive transport, producers to consume. */
+  'sfu:join': (request: Empty, ack: AckCallback<SfuJoinResponse>) => void;
+  'sfu:connect': (request: SfuConnectRequest, ack: AckCallback<Empty>) => void;
+  'sfu:produce': (request: SfuProduceRequest, ack: AckCallback<{ producerId: string }>) => void;
+  /** Consumers start paused; the client resumes them once it is ready to render. */
+  'sfu:consume': (request: SfuConsumeRequest, ack: AckCallback<SfuConsumerOptions>) => void;
+  'sfu:resume': (request: SfuConsumerRequest, ack: AckCallback<Empty>) => void;
+  'sfu:layers': (request: SfuLayersRequest, ack: AckCallback<Empty>) => void;
+  /** Leaves the SFU (the room went back to mesh): closes this peer's transports. */
+  'sfu:leave': (request: Empty, ack: AckCallback<Empty>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -53,6 +108,11 @@ export interface ServerToClientEvents {
   'room:peer-left': (event: { peerId: string }) => void;
   'room:peer-updated': (peer: PeerInfo) => void;
   'signal:receive': (event: { from: string; signal: Signal }) => void;
+  'room:topology': (event: { topology: Topology }) => void;
+  'sfu:producer-added': (producer: SfuProducerInfo) => void;
+  'sfu:producer-closed': (event: { producerId: string; peerId: string }) => void;
+  /** The room's SFU media was lost (its worker died): join the SFU again. */
+  'sfu:reset': () => void;
   /** Sent when a request cannot be answered through its ack (the client sent none). */
   'server:error': (error: ProtocolError & { event: string }) => void;
 }
@@ -67,7 +127,7 @@ export interface HealthReport {
   signaling: { status: ComponentStatus; connections: number; rooms: number };
   sfu: {
     status: ComponentStatus;
-    workers: { pid: number; alive: boolean; restarts: number }[];
+    workers: { pid: number; alive: boolean; restarts: number; routers: number }[];
   };
   turn: { status: ComponentStatus; mode: 'managed' | 'external' | 'off'; urls: string[]; detail: string };
 }

@@ -59,3 +59,33 @@ export const signalRequestSchema = z.strictObject({
   signal: signalSchema,
 });
 export type SignalRequest = z.infer<typeof signalRequestSchema>;
+
+// --- SFU (mediasoup) requests. mediasoup validates RTP parameters in depth; these schemas bound
+// their shape and size so that nothing else reaches it.
+const id = z.string().min(1).max(64);
+const dtlsParametersSchema = z.strictObject({
+  role: z.enum(['auto', 'client', 'server']).optional(),
+  fingerprints: z.array(z.strictObject({ algorithm: z.string().max(16), value: z.string().max(256) })).min(1).max(8),
+});
+const rtpParametersSchema = z.looseObject({
+  codecs: z.array(z.looseObject({ mimeType: z.string().max(64) })).min(1).max(16),
+  encodings: z.array(z.looseObject({})).max(4).optional(),
+});
+
+export const sfuConnectSchema = z.strictObject({ transportId: id, dtlsParameters: dtlsParametersSchema });
+export type SfuConnectRequest = z.infer<typeof sfuConnectSchema>;
+export const sfuProduceSchema = z.strictObject({
+  transportId: id,
+  kind: z.enum(['audio', 'video']),
+  rtpParameters: rtpParametersSchema,
+});
+export type SfuProduceRequest = z.infer<typeof sfuProduceSchema>;
+export const sfuConsumeSchema = z.strictObject({
+  producerId: id,
+  rtpCapabilities: z.looseObject({ codecs: z.array(z.looseObject({})).max(64).optional() }),
+});
+export type SfuConsumeRequest = z.infer<typeof sfuConsumeSchema>;
+export const sfuConsumerSchema = z.strictObject({ consumerId: id });
+export type SfuConsumerRequest = z.infer<typeof sfuConsumerSchema>;
+export const sfuLayersSchema = z.strictObject({ consumerId: id, spatialLayer: z.number().int().min(0).max(2) });
+export type SfuLayersRequest = z.infer<typeof sfuLayersSchema>;
