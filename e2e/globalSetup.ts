@@ -16,6 +16,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     TURN_LISTEN_IP: '127.0.0.1',
     TURN_PORT: String(await freeUdpPort()),
     SFU_LISTEN_IP: '127.0.0.1',
+    SFU_WEBRTC_PORT: '0',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   });
   const health = await app.server.health();

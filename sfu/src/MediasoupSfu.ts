@@ -52,8 +52,9 @@ export class MediasoupSfu implements Sfu {
       for (let i = 0; i < config.workers; i++) sfu.slots.push(await sfu.spawnSlot(i, 0));
     } catch (error) {
       await sfu.close();
+      if (error instanceof SfuStartError) throw error;
       throw new SfuStartError(
-        `mediasoup worker failed to start (${binary}): ${(error as Error).message}. Rebuild it with 'npm run worker' or set MEDIASOUP_WORKER_BIN (a busy SFU_WEBRTC_PORT also ends here: set another)`,
+        `mediasoup worker failed to start (${binary}): ${(error as Error).message}. Rebuild it with 'npm run worker' or set MEDIASOUP_WORKER_BIN`,
       );
     }
     log.info({ workers: sfu.slots.map((s) => s.worker.pid) }, 'mediasoup workers started');
@@ -74,7 +75,8 @@ export class MediasoupSfu implements Sfu {
       return slot;
     } catch (error) {
       worker.close();
-      throw error;
+      const port = webRtcPort === 0 ? 'a port from the RTC range' : `port ${webRtcPort + index}`;
+      throw new SfuStartError(`SFU WebRTC server could not listen on ${listenIp} (${port}): ${(error as Error).message}. Stop the other process or set SFU_WEBRTC_PORT`);
     }
   }
 

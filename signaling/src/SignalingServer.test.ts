@@ -39,6 +39,7 @@ beforeAll(async () => {
       HOST: '127.0.0.1',
       TURN_PORT: String(await freeUdpPort()),
       SFU_WORKERS: '1',
+      SFU_WEBRTC_PORT: '0',
       PUBLIC_DIR: '/nonexistent',
       TURN_TTL_SECONDS: '600',
       ROOM_CAPACITY: '3',
@@ -298,7 +299,7 @@ describe('bad input', () => {
 describe('without coturn installed', () => {
   it('runs, reports TURN down and the service degraded, and issues no TURN credentials', async () => {
     const noTurn = await startApp(
-      { PORT: '0', SFU_WORKERS: '1', TURNSERVER_BIN: '/nonexistent/turnserver', TURN_PORT: String(await freeUdpPort()) },
+      { PORT: '0', SFU_WORKERS: '1', SFU_WEBRTC_PORT: '0', TURNSERVER_BIN: '/nonexistent/turnserver', TURN_PORT: String(await freeUdpPort()) },
       silentLogger,
     );
     try {

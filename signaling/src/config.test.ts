@@ -35,7 +35,7 @@ describe('loadConfig', () => {
 describe('npm start failing fast', () => {
   const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
   const run = (env: Record<string, string>) =>
-    spawnSync(process.execPath, [main], { env: { ...process.env, TURN_MODE: 'off', ...env }, encoding: 'utf8', timeout: 20_000 });
+    spawnSync(process.execPath, [main], { env: { ...process.env, TURN_MODE: 'off', SFU_WEBRTC_PORT: '0', ...env }, encoding: 'utf8', timeout: 20_000 });
 
   it('exits 1 with one line for bad env', () => {
     const r = run({ PORT: 'abc' });
