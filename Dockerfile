@@ -19,6 +19,6 @@ WORKDIR /app
 COPY --from=build /app /app
 COPY --from=build /opt/mediasoup /opt/mediasoup
 ENV MEDIASOUP_WORKER_CACHE=/opt/mediasoup NODE_ENV=production HOST=0.0.0.0 PORT=3000
-EXPOSE 3000/tcp 40000-40999/udp 40000-40999/tcp
+EXPOSE 3000/tcp 44444-44460/udp 44444-44460/tcp
 USER node
 CMD ["node", "signaling/dist/main.js"]

@@ -17,6 +17,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     TURN_PORT: String(await freeUdpPort()),
     SFU_LISTEN_IP: '127.0.0.1',
     SFU_WEBRTC_PORT: '0',
+    // Short hold so the SFU → mesh switch is testable; the product default is 8 s.
+    TOPOLOGY_MESH_HOLD_MS: '3000',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   });
   const health = await app.server.health();

@@ -17,7 +17,10 @@ pkg_dir="$root/node_modules/mediasoup"
 version=$(node -p "require('$pkg_dir/package.json').version")
 arch=$(node -p 'process.arch')
 cache_root=${MEDIASOUP_WORKER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/confer/mediasoup-worker}
-cache_dir="$cache_root/$version-linux-$arch"
+# The build revision (sfu/worker-build.json) changes when our build changes (e.g. a source patch), so a
+# binary built the old way is never reused.
+revision=$(node -p "require('$root/sfu/worker-build.json').revision")
+cache_dir="$cache_root/$version-r$revision-linux-$arch"
 bin="$cache_dir/mediasoup-worker"
 
 # A worker started without mediasoup's environment exits with code 41: that proves it loads and links.
@@ -80,6 +83,15 @@ fi
 src="$cache_dir/src"
 rm -rf "$src"; mkdir -p "$src"
 cp -r "$pkg_dir/worker" "$src/worker"
+
+# mediasoup 3.13.16's DTLS BIO callback returns 1 instead of the operation's result for post-operation
+# calls (it compares the operation type to BIO_CB_RETURN instead of testing the bit). With Debian's
+# OpenSSL 3.0.2x that corrupts the DTLS write path and the worker segfaults on the first handshake
+# packet. Test the bit, as OpenSSL documents.
+dtls="$src/worker/src/RTC/DtlsTransport.cpp"
+grep -q '(operationType == BIO_CB_RETURN)' "$dtls" || die "unexpected DtlsTransport.cpp in mediasoup $version: review the BIO callback patch"
+sed -i 's/(operationType == BIO_CB_RETURN)/((operationType \& BIO_CB_RETURN) != 0)/' "$dtls"
+grep -q '((operationType & BIO_CB_RETURN) != 0)' "$dtls" || die "patching DtlsTransport.cpp failed"
 sub="$src/worker/subprojects"
 wrapdir() { sed -n 's/^directory *= *//p' "$sub/$1.wrap"; }
 

@@ -14,6 +14,8 @@ export const LIGHT_VIDEO = 'video=320x240&fps=15';
 export async function joinRoom(browser: Browser, room: string, name: string, query = LIGHT_VIDEO, click = true): Promise<Page> {
   const context = await browser.newContext({ permissions: ['camera', 'microphone'], baseURL: process.env.CONFER_E2E_URL });
   const page = await context.newPage();
+  // E2E_CONSOLE=1 prints the pages' warnings and errors, to debug a failing run.
+  if (process.env.E2E_CONSOLE) page.on('console', (m) => m.type() !== 'log' && console.log(`[${name}] ${m.type()}: ${m.text()}`));
   await page.goto(`/r/${room}?${query}`);
   await page.getByLabel('Your name').fill(name);
   if (click) await page.getByRole('button', { name: 'Join' }).click();

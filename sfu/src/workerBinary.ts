@@ -21,7 +21,8 @@ export function mediasoupVersion(): string {
 export function cachedWorkerPath(env: Record<string, string | undefined> = process.env): string {
   const cacheRoot =
     env.MEDIASOUP_WORKER_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'confer', 'mediasoup-worker');
-  return join(cacheRoot, `${mediasoupVersion()}-linux-${process.arch}`, 'mediasoup-worker');
+  const { revision } = require('../worker-build.json') as { revision: number };
+  return join(cacheRoot, `${mediasoupVersion()}-r${revision}-linux-${process.arch}`, 'mediasoup-worker');
 }
 
 /** MEDIASOUP_WORKER_BIN if set, else the cached build, else the binary inside node_modules. */

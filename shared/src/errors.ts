@@ -5,6 +5,8 @@ export const errorCodes = [
   'ALREADY_IN_ROOM',
   'ROOM_FULL',
   'PEER_NOT_FOUND',
+  /** The SFU refused or failed a media request (bad RTP parameters, unknown transport, ...). */
+  'MEDIA_ERROR',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];

@@ -6,9 +6,16 @@ import sirv from 'sirv';
 import { Server, type Socket } from 'socket.io';
 import type { z } from 'zod';
 import {
+  initialTopology,
   joinRequestSchema,
   leaveRequestSchema,
+  nextTopology,
   peerUpdateSchema,
+  sfuConnectSchema,
+  sfuConsumerSchema,
+  sfuConsumeSchema,
+  sfuLayersSchema,
+  sfuProduceSchema,
   signalRequestSchema,
   validate,
   type Ack,
@@ -19,7 +26,9 @@ import {
   type Logger,
   type PeerInfo,
   type ServerToClientEvents,
+  type TopologyState,
 } from '@confer/shared';
+import { z as zod } from 'zod';
 import type { Sfu } from '@confer/sfu';
 import type { SignalingConfig } from './config.js';
 import type { RoomStore } from './RoomStore.js';
@@ -58,7 +67,7 @@ export function assertPortFree(host: string, port: number): Promise<void> {
 }
 
 export interface SignalingServerDeps {
-  config: Pick<SignalingConfig, 'host' | 'port' | 'publicDir' | 'roomCapacity' | 'reconnectGraceMs'>;
+  config: Pick<SignalingConfig, 'host' | 'port' | 'publicDir' | 'roomCapacity' | 'reconnectGraceMs' | 'topology'>;
   sfu: Sfu;
   turn: TurnService;
   rooms: RoomStore;
@@ -82,6 +91,8 @@ export class SignalingServer {
   private readonly heldSeats = new Map<string, { roomId: string; token: string; timer: NodeJS.Timeout }>();
   /** Resume tokens of peers in a room, by peer id. */
   private readonly resumeTokens = new Map<string, string>();
+  /** Each room's topology (mesh or SFU) and its pending re-evaluation. */
+  private readonly topologies = new Map<string, TopologyState & { timer?: NodeJS.Timeout }>();
 
   constructor(private readonly deps: SignalingServerDeps) {
     const serveClient = existsSync(deps.config.publicDir) ? sirv(deps.config.publicDir, { single: true, etag: true }) : null;
@@ -91,6 +102,14 @@ export class SignalingServer {
       serveClient: false,
     });
     this.io.on('connection', (socket) => this.onConnection(socket));
+    deps.sfu.onEvent((event) => {
+      if (event.type === 'producer-closed') {
+        this.io.to(peerRoom(event.peerId)).emit('sfu:producer-closed', { producerId: event.producerId, peerId: event.peerId });
+      } else {
+        deps.log.warn({ roomId: event.roomId }, 'SFU media of the room was lost; peers rejoin the SFU');
+        this.io.to(event.roomId).emit('sfu:reset');
+      }
+    });
   }
 
   private async handleHttp(req: IncomingMessage, res: ServerResponse, serveClient: ReturnType<typeof sirv> | null) {
@@ -98,6 +117,13 @@ export class SignalingServer {
       const report = await this.health();
       res.writeHead(report.status === 'down' ? 503 : 200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify(report));
+      return;
+    }
+    const sfuStats = /^\/api\/rooms\/([A-Za-z0-9_-]{1,64})\/sfu$/.exec(req.url ?? '');
+    if (sfuStats?.[1]) {
+      const stats = await this.deps.sfu.roomStats(sfuStats[1]);
+      res.writeHead(stats ? 200 : 404, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(stats ?? { error: 'no SFU media in this room' }));
       return;
     }
     if (serveClient) return serveClient(req, res, () => {
@@ -153,6 +179,7 @@ export class SignalingServer {
       socket.to(req.roomId).emit('room:peer-joined', peer);
       const resumeToken = randomBytes(24).toString('base64url');
       this.resumeTokens.set(peerId, resumeToken);
+      await this.evaluateTopology(req.roomId);
       log.info({ roomId: req.roomId, peers: peers.length + 1 }, 'peer joined');
       return { ok: true, data: this.joinResponse(peerId, req.roomId, peers, resumeToken, false) };
     });
@@ -183,7 +210,42 @@ export class SignalingServer {
       return { ok: true, data: {} };
     });
 
-    const known = new Set<string>(['room:join', 'room:leave', 'peer:update', 'signal:send']);
+    const empty = zod.strictObject({});
+    /** SFU requests need a room; the SFU's own refusals come back as MEDIA_ERROR with its reason. */
+    const media = async <R>(fn: (roomId: string, peerId: string) => Promise<R>): Promise<Ack<R>> => {
+      const { roomId, peerId } = socket.data;
+      if (!roomId) return notInRoom;
+      try {
+        return { ok: true, data: await fn(roomId, peerId) };
+      } catch (error) {
+        log.warn({ roomId, err: (error as Error).message }, 'SFU request failed');
+        return { ok: false, error: { code: 'MEDIA_ERROR', message: (error as Error).message } };
+      }
+    };
+    const done = {} as Record<string, never>;
+    this.handle(socket, log, 'sfu:join', empty, () => media((roomId, peerId) => this.deps.sfu.joinPeer(roomId, peerId)));
+    this.handle(socket, log, 'sfu:connect', sfuConnectSchema, (r) =>
+      media(async (roomId, peerId) => (await this.deps.sfu.connectTransport(roomId, peerId, r.transportId, r.dtlsParameters), done)),
+    );
+    this.handle(socket, log, 'sfu:produce', sfuProduceSchema, (r) =>
+      media(async (roomId, peerId) => {
+        const producer = await this.deps.sfu.produce(roomId, peerId, r.transportId, r.kind, r.rtpParameters);
+        socket.to(roomId).emit('sfu:producer-added', producer);
+        return { producerId: producer.producerId };
+      }),
+    );
+    this.handle(socket, log, 'sfu:consume', sfuConsumeSchema, (r) =>
+      media((roomId, peerId) => this.deps.sfu.consume(roomId, peerId, r.producerId, r.rtpCapabilities)),
+    );
+    this.handle(socket, log, 'sfu:resume', sfuConsumerSchema, (r) =>
+      media(async (roomId, peerId) => (await this.deps.sfu.resumeConsumer(roomId, peerId, r.consumerId), done)),
+    );
+    this.handle(socket, log, 'sfu:layers', sfuLayersSchema, (r) =>
+      media(async (roomId, peerId) => (await this.deps.sfu.setPreferredLayers(roomId, peerId, r.consumerId, r.spatialLayer), done)),
+    );
+    this.handle(socket, log, 'sfu:leave', empty, () => media(async (roomId, peerId) => (this.deps.sfu.leavePeer(roomId, peerId), done)));
+
+    const known = new Set<string>(['room:join', 'room:leave', 'peer:update', 'signal:send', 'sfu:join', 'sfu:connect', 'sfu:produce', 'sfu:consume', 'sfu:resume', 'sfu:layers', 'sfu:leave']);
     socket.onAny((event: string) => {
       if (!known.has(event)) {
         log.warn({ event }, 'rejected unknown event');
@@ -208,7 +270,8 @@ export class SignalingServer {
 
   private joinResponse(peerId: string, roomId: string, peers: PeerInfo[], resumeToken: string, resumed: boolean): JoinResponse {
     const { iceServers, expiresAt } = this.deps.turn.iceServersFor(peerId);
-    return { peerId, roomId, peers, topology: 'mesh', capacity: this.capacity, iceServers, iceCredentialsExpireAt: expiresAt, resumeToken, resumed };
+    const topology = this.topologies.get(roomId)?.topology ?? 'mesh';
+    return { peerId, roomId, peers, topology, capacity: this.capacity, iceServers, iceCredentialsExpireAt: expiresAt, resumeToken, resumed };
   }
 
   /** Moves a held seat onto a new socket: same peer id, and the room never saw it leave. */
@@ -239,8 +302,29 @@ export class SignalingServer {
     const remaining = await this.deps.rooms.removePeer(roomId, peerId);
     this.io.in(peerRoom(peerId)).socketsLeave(roomId);
     this.io.to(roomId).emit('room:peer-left', { peerId });
+    this.deps.sfu.leavePeer(roomId, peerId);
     if (remaining === 0) this.deps.sfu.closeRoom(roomId);
+    await this.evaluateTopology(roomId);
     log.info({ roomId, remaining }, 'peer left');
+  }
+
+  /** Applies the topology rule after a join or leave (or when a hold time ends) and announces a change. */
+  private async evaluateTopology(roomId: string): Promise<void> {
+    const current = this.topologies.get(roomId) ?? { ...initialTopology };
+    clearTimeout(current.timer);
+    const count = (await this.deps.rooms.peers(roomId)).length;
+    const now = Date.now();
+    const next = nextTopology(current, count, now, this.deps.config.topology);
+    if (count === 0) {
+      this.topologies.delete(roomId);
+      return;
+    }
+    const timer = next.recheckAt === null ? undefined : setTimeout(() => void this.evaluateTopology(roomId), next.recheckAt - now);
+    this.topologies.set(roomId, { topology: next.topology, belowSince: next.belowSince, timer });
+    if (next.topology !== current.topology) {
+      this.deps.log.info({ roomId, topology: next.topology, participants: count }, 'room topology changed');
+      this.io.to(roomId).emit('room:topology', { topology: next.topology });
+    }
   }
 
   /**
@@ -293,6 +377,8 @@ export class SignalingServer {
   async close(): Promise<void> {
     for (const seat of this.heldSeats.values()) clearTimeout(seat.timer);
     this.heldSeats.clear();
+    for (const t of this.topologies.values()) clearTimeout(t.timer);
+    this.topologies.clear();
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
   }
 }

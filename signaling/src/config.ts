@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { collectConfig, envInt, envIp, envList, envPort, parseEnv } from '@confer/shared';
+import { collectConfig, envInt, envIp, envList, envPort, parseEnv, type TopologyPolicy } from '@confer/shared';
 import { sfuConfigFromEnv, type SfuConfig } from '@confer/sfu';
 
 const defaultPublicDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../client/dist');
@@ -13,6 +13,10 @@ const schema = z.object({
   PUBLIC_DIR: z.string().default(defaultPublicDir),
   /** Most participants one room admits. */
   ROOM_CAPACITY: envInt(16, 2, 1000),
+  /** Participants at which a room moves from mesh to the SFU. */
+  TOPOLOGY_SFU_FROM: envInt(5, 2, 1000),
+  /** How long a room must stay below TOPOLOGY_SFU_FROM before it returns to mesh, in ms. */
+  TOPOLOGY_MESH_HOLD_MS: envInt(8000, 0, 600_000),
   /** How long a dropped connection keeps its seat for a reconnect, in ms. */
   RECONNECT_GRACE_MS: envInt(10_000, 0, 120_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
@@ -62,6 +66,7 @@ export interface SignalingConfig {
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   roomCapacity: number;
   reconnectGraceMs: number;
+  topology: TopologyPolicy;
   turn: TurnConfig;
   sfu: SfuConfig;
 }
@@ -80,6 +85,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: c.LOG_LEVEL,
     roomCapacity: c.ROOM_CAPACITY,
     reconnectGraceMs: c.RECONNECT_GRACE_MS,
+    topology: { sfuFrom: c.TOPOLOGY_SFU_FROM, meshHoldMs: c.TOPOLOGY_MESH_HOLD_MS },
     turn: {
       mode: c.TURN_MODE,
       bin: c.TURNSERVER_BIN,

@@ -8,8 +8,14 @@ import { ParticipantList } from './ParticipantList';
 import { TileGrid } from './TileGrid';
 import { VideoTile } from './VideoTile';
 
-export function Room({ roomId, actions }: { roomId: string; actions: Omit<ControlActions, 'toggleParticipants'> & Pick<LobbyActions, 'selectDevice'> }) {
-  const { self, peers, order } = useRoomStore();
+export function Room({
+  roomId,
+  actions,
+}: {
+  roomId: string;
+  actions: Omit<ControlActions, 'toggleParticipants'> & Pick<LobbyActions, 'selectDevice'> & { setTileWidth?(peerId: string, width: number): void };
+}) {
+  const { self, peers, order, topology, switching } = useRoomStore();
   const media = useMediaStore();
   const [participantsOpen, setParticipantsOpen] = useState(false);
   if (!self) return null;
@@ -21,6 +27,10 @@ export function Room({ roomId, actions }: { roomId: string; actions: Omit<Contro
       <header className="room-header">
         <h1 className="room-name">{roomId}</h1>
         <span data-testid="participant-count">{remotes.length + 1} in call</span>
+        <span className="detail" data-testid="topology" data-topology={topology} title="How media flows: directly between browsers (mesh) or through the media server (SFU)">
+          {topology === 'sfu' ? 'via server' : 'peer to peer'}
+          {switching ? ' (switching…)' : ''}
+        </span>
       </header>
       <TileGrid count={remotes.length + 1}>
         <VideoTile peerId={self.peerId} name={self.displayName} stream={selfStream} audioMuted={media.audioMuted} videoMuted={media.videoMuted} isSelf />
@@ -34,6 +44,7 @@ export function Room({ roomId, actions }: { roomId: string; actions: Omit<Contro
             videoMuted={p.info.videoMuted}
             link={p.link}
             speakerId={media.speakerId}
+            onWidth={actions.setTileWidth && ((width) => actions.setTileWidth?.(p.info.peerId, width))}
           />
         ))}
       </TileGrid>

@@ -35,6 +35,7 @@ export function RoomPage({ roomId, signaling, options }: { roomId: string; signa
     setMicMuted: (muted: boolean) => room.setMicMuted(muted),
     join: (name: string) => void room.join(name),
     leave: () => void room.leave(),
+    setTileWidth: (peerId: string, width: number) => room.setTileWidth(peerId, width),
   };
 
   if (phase === 'in-room') return <Room roomId={roomId} actions={actions} />;

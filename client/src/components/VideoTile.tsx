@@ -12,6 +12,8 @@ export interface VideoTileProps {
   link?: LinkState;
   isSelf?: boolean;
   speakerId?: string | null;
+  /** Told the tile's rendered width, so the SFU can send a layer that fits it. */
+  onWidth?: (width: number) => void;
 }
 
 const linkLabels: Record<LinkState, string> = {
@@ -22,8 +24,9 @@ const linkLabels: Record<LinkState, string> = {
   closed: 'Disconnected',
 };
 
-export function VideoTile({ peerId, name, stream, audioMuted, videoMuted, link, isSelf = false, speakerId = null }: VideoTileProps) {
+export function VideoTile({ peerId, name, stream, audioMuted, videoMuted, link, isSelf = false, speakerId = null, onWidth }: VideoTileProps) {
   const videoRef = useRef<HTMLVideoElement>(null);
+  const tileRef = useRef<HTMLElement>(null);
   const audioRef = useRef<HTMLAudioElement>(null);
   const audioTrack = stream?.getAudioTracks()[0] ?? null;
   const speaking = useSpeaking(audioTrack, audioMuted);
@@ -38,9 +41,18 @@ export function VideoTile({ peerId, name, stream, audioMuted, videoMuted, link, 
     if (audio?.setSinkId && speakerId) void audio.setSinkId(speakerId).catch(() => undefined);
   }, [speakerId]);
 
+  useEffect(() => {
+    const tile = tileRef.current;
+    if (!tile || !onWidth || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(([entry]) => entry && onWidth(entry.contentRect.width));
+    observer.observe(tile);
+    return () => observer.disconnect();
+  }, [onWidth]);
+
   const showVideo = stream !== null && !videoMuted;
   return (
     <figure
+      ref={tileRef}
       className={`tile${speaking ? ' speaking' : ''}${isSelf ? ' self' : ''}`}
       data-testid="tile"
       data-peer-id={peerId}

@@ -58,6 +58,10 @@ export class MeshSession {
     return Object.fromEntries(entries);
   }
 
+  has(peerId: string): boolean {
+    return this.links.has(peerId);
+  }
+
   peerIds(): string[] {
     return [...this.links.keys()];
   }

@@ -1,8 +1,9 @@
-import type { JoinResponse, PeerUpdate, ServerToClientEvents } from '@confer/shared';
+import type { JoinResponse, PeerUpdate, ServerToClientEvents, Topology } from '@confer/shared';
 import type { CallOptions } from '../callOptions';
 import type { MediaController } from '../media/MediaController';
 import { MeshSession } from '../mesh/MeshSession';
 import type { LinkStats } from '../mesh/PeerLink';
+import { SfuSession } from '../sfu/SfuSession';
 import type { SignalingClient } from '../signaling/SignalingClient';
 import { useMediaStore } from '../state/mediaStore';
 import { useRoomStore } from '../state/roomStore';
@@ -12,14 +13,25 @@ const joinErrors: Record<string, string> = {
   BAD_REQUEST: 'The room name or display name is not valid.',
 };
 
+export type PeerStats = LinkStats & { path: 'mesh' | 'sfu' };
+
+/** How long a switch may take before the old path is dropped anyway. */
+const SWITCH_TIMEOUT_MS = 15_000;
+
 /**
  * One room from the user's side (mediasoup-demo's RoomClient role): joins through signaling, keeps
- * the room store current from presence events, and runs the mesh media session.
+ * the room store current from presence events, and carries media over the mesh or the SFU as the
+ * server's topology says. Switches are make-before-break: a peer's tile moves to the new path only
+ * once media from it decodes there, and only then is the old path to that peer closed.
  */
 export class RoomClient {
   private mesh: MeshSession | null = null;
+  private sfu: SfuSession | null = null;
   private session: JoinResponse | null = null;
+  private topology: Topology = 'mesh';
   private displayName = '';
+  /** Which path each remote peer's tile currently shows. */
+  private readonly shownPath = new Map<string, 'mesh' | 'sfu'>();
   private readonly store = useRoomStore;
   private readonly offs: (() => void)[] = [];
 
@@ -39,20 +51,37 @@ export class RoomClient {
     };
     listen('room:peer-joined', (peer) => {
       this.store.getState().upsertPeer(peer);
-      // The newcomer offers; we open our side now so its offer finds a link waiting.
-      this.mesh?.connect(peer.peerId, false);
+      // In mesh the newcomer offers; we open our side now so its offer finds a link waiting.
+      if (this.topology === 'mesh') this.mesh?.connect(peer.peerId, false);
     });
     listen('room:peer-left', ({ peerId }) => {
       this.mesh?.disconnect(peerId);
+      this.sfu?.removePeer(peerId);
+      this.shownPath.delete(peerId);
       this.store.getState().removePeer(peerId);
     });
     listen('room:peer-updated', (peer) => this.store.getState().upsertPeer(peer));
-    listen('signal:receive', ({ from, signal }) => void this.mesh?.handleSignal(from, signal));
-    // After a dropped connection, reclaim the seat; if it is gone, join afresh and rebuild the mesh.
+    listen('signal:receive', ({ from, signal }) => {
+      // On the SFU, stray mesh signals (a closing link's ICE restart) must not open new links.
+      if (this.topology === 'mesh' || this.mesh?.has(from)) void this.mesh?.handleSignal(from, signal);
+    });
+    listen('room:topology', ({ topology }) => void this.switchTo(topology));
+    listen('sfu:producer-added', (producer) => void this.sfu?.consume(producer).catch((e: Error) => console.warn('consume failed', e.message)));
+    listen('sfu:producer-closed', ({ producerId }) => this.sfu?.removeProducer(producerId));
+    listen('sfu:reset', () => {
+      // The SFU lost our media (worker died): set it up again; tiles keep their last frame meanwhile.
+      this.sfu?.close(false);
+      this.sfu = null;
+      if (this.topology === 'sfu') void this.startSfu();
+    });
+    // After a dropped connection, reclaim the seat; if it is gone, join afresh and rebuild the media.
     const onConnect = () => void this.rejoin();
     socket.on('connect', onConnect);
     this.offs.push(() => socket.off('connect', onConnect));
-    this.media.onTrackChange((kind, track) => void this.mesh?.replaceTrack(kind, track));
+    this.media.onTrackChange((kind, track) => {
+      void this.mesh?.replaceTrack(kind, track);
+      void this.sfu?.replaceTrack(kind, track);
+    });
   }
 
   async join(displayName: string): Promise<void> {
@@ -84,22 +113,36 @@ export class RoomClient {
     }
     if (answer.data.resumed) {
       this.session = answer.data;
+      if (answer.data.topology !== this.topology) void this.switchTo(answer.data.topology);
       return;
     }
     // The seat was freed while we were away: everyone sees us as a newcomer.
-    this.mesh?.close();
+    this.stopMedia();
     this.store.getState().set({ peers: {}, order: [] });
     this.start(answer.data);
   }
 
+  private get rtcConfig(): RTCConfiguration {
+    return { iceServers: this.session?.iceServers ?? [], iceTransportPolicy: this.options.forceRelay ? 'relay' : 'all' };
+  }
+
   private start(data: JoinResponse): void {
     this.session = data;
+    this.topology = data.topology;
     const { audioMuted, videoMuted } = useMediaStore.getState();
     const store = this.store.getState();
-    store.set({ phase: 'in-room', self: { peerId: data.peerId, displayName: this.displayName, audioMuted, videoMuted } });
-    this.mesh = new MeshSession({
-      selfId: data.peerId,
-      rtcConfig: { iceServers: data.iceServers, iceTransportPolicy: this.options.forceRelay ? 'relay' : 'all' },
+    store.set({ phase: 'in-room', topology: data.topology, self: { peerId: data.peerId, displayName: this.displayName, audioMuted, videoMuted } });
+    for (const peer of data.peers) store.upsertPeer(peer);
+    // A newcomer to an SFU room goes straight to the SFU.
+    if (data.topology === 'sfu') void this.startSfu();
+    else this.startMesh(data.peers.map((p) => p.peerId), () => true);
+  }
+
+  private startMesh(peerIds: string[], initiator: (peerId: string) => boolean): void {
+    const selfId = this.session?.peerId ?? '';
+    this.mesh ??= new MeshSession({
+      selfId,
+      rtcConfig: this.rtcConfig,
       tracks: this.media.tracks(),
       send: (to, signal) => {
         void this.signaling.socket
@@ -110,13 +153,84 @@ export class RoomClient {
             () => console.warn(`signal to ${to} not acknowledged`),
           );
       },
-      onPeerState: (peerId, link) => this.store.getState().patchPeer(peerId, { link }),
-      onPeerStream: (peerId, stream) => this.store.getState().patchPeer(peerId, { stream }),
+      onPeerState: (peerId, link) => {
+        if (this.shownPath.get(peerId) !== 'sfu') this.store.getState().patchPeer(peerId, { link });
+      },
+      onPeerStream: (peerId, stream) => this.showWhenFlowing(peerId, stream),
     });
-    for (const peer of data.peers) {
-      store.upsertPeer(peer);
-      this.mesh.connect(peer.peerId, true);
+    for (const peerId of peerIds) this.mesh.connect(peerId, initiator(peerId));
+  }
+
+  /** Mesh media for a peer: shown at once on a fresh call, after it decodes when moving off the SFU. */
+  private showWhenFlowing(peerId: string, stream: MediaStream): void {
+    if (this.shownPath.get(peerId) !== 'sfu') return this.show(peerId, 'mesh', stream);
+    const deadline = Date.now() + SWITCH_TIMEOUT_MS;
+    const poll = async () => {
+      const stats = (await this.mesh?.stats())?.[peerId];
+      const videoMuted = this.store.getState().peers[peerId]?.info.videoMuted ?? false;
+      if (stats && (videoMuted ? stats.audioPacketsReceived > 0 : stats.framesDecoded > 0)) return this.show(peerId, 'mesh', stream);
+      if (Date.now() < deadline && this.mesh) setTimeout(() => void poll(), 100);
+    };
+    void poll();
+  }
+
+  private show(peerId: string, path: 'mesh' | 'sfu', stream: MediaStream): void {
+    this.shownPath.set(peerId, path);
+    this.store.getState().patchPeer(peerId, { stream, ...(path === 'sfu' ? { link: 'connected' as const } : {}) });
+    // Break only after make: the old path to this peer is closed once the new one shows media.
+    if (path === 'sfu') this.mesh?.disconnect(peerId);
+    this.finishSwitchIfDone();
+  }
+
+  private async startSfu(): Promise<void> {
+    if (this.sfu) return;
+    const sfu = (this.sfu = new SfuSession({
+      socket: this.signaling.socket,
+      rtcConfig: this.rtcConfig,
+      tracks: this.media.tracks(),
+      onPeerStream: (peerId, stream) => {
+        if (this.topology === 'sfu') this.show(peerId, 'sfu', stream);
+      },
+    }));
+    try {
+      await sfu.start();
+    } catch (error) {
+      console.warn('SFU start failed', error);
     }
+  }
+
+  /** Follows the server's topology decision, make-before-break. */
+  private async switchTo(topology: Topology): Promise<void> {
+    if (topology === this.topology || !this.session) return;
+    this.topology = topology;
+    this.store.getState().set({ topology, switching: true });
+    if (topology === 'sfu') {
+      await this.startSfu();
+    } else {
+      // Back to mesh: the peer with the smaller id offers, so each pair negotiates once.
+      const selfId = this.session.peerId;
+      this.startMesh(this.store.getState().order, (peerId) => selfId < peerId);
+    }
+    setTimeout(() => this.finishSwitchIfDone(true), SWITCH_TIMEOUT_MS);
+  }
+
+  /** Once every tile shows the new path (or the switch timed out), the old path is closed. */
+  private finishSwitchIfDone(timedOut = false): void {
+    const order = this.store.getState().order;
+    const done = order.every((id) => this.shownPath.get(id) === this.topology);
+    if (!done && !timedOut) return;
+    if (this.topology === 'mesh' && this.sfu) {
+      this.sfu.close();
+      this.sfu = null;
+    }
+    if (this.topology === 'sfu' && this.mesh) {
+      for (const id of this.mesh.peerIds()) if (this.shownPath.get(id) === 'sfu' || timedOut) this.mesh.disconnect(id);
+      if (timedOut || this.mesh.peerIds().length === 0) {
+        this.mesh.close();
+        this.mesh = null;
+      }
+    }
+    if (this.store.getState().switching) this.store.getState().set({ switching: false });
   }
 
   private update(update: PeerUpdate): void {
@@ -135,8 +249,20 @@ export class RoomClient {
     this.update({ videoMuted: !on });
   }
 
-  stats(): Promise<Record<string, LinkStats>> {
-    return this.mesh?.stats() ?? Promise.resolve({});
+  /** A tile reports the width it is rendered at; on the SFU that picks the layer to receive. */
+  setTileWidth(peerId: string, width: number): void {
+    void this.sfu?.setPreferredWidth(peerId, width);
+  }
+
+  async stats(): Promise<Record<string, PeerStats>> {
+    const [mesh, sfu]: Record<string, LinkStats>[] = await Promise.all([this.mesh?.stats() ?? {}, this.sfu?.stats() ?? {}]);
+    const result: Record<string, PeerStats> = {};
+    for (const id of this.store.getState().order) {
+      const path = this.shownPath.get(id) ?? this.topology;
+      const s = path === 'sfu' ? sfu?.[id] : mesh?.[id];
+      if (s) result[id] = { ...s, path };
+    }
+    return result;
   }
 
   async leave(): Promise<void> {
@@ -146,10 +272,17 @@ export class RoomClient {
     this.store.getState().set({ phase: 'left', peers: {}, order: [] });
   }
 
-  close(): void {
-    this.session = null;
+  private stopMedia(): void {
     this.mesh?.close();
     this.mesh = null;
+    this.sfu?.close(false);
+    this.sfu = null;
+    this.shownPath.clear();
+  }
+
+  close(): void {
+    this.session = null;
+    this.stopMedia();
     this.media.stop();
     for (const off of this.offs.splice(0)) off();
   }

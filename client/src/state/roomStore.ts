@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { PeerInfo } from '@confer/shared';
+import type { PeerInfo, Topology } from '@confer/shared';
 import type { LinkState } from '../mesh/PeerLink';
 
 export interface RemotePeer {
@@ -16,6 +16,9 @@ interface RoomState {
   /** Why joining failed or the room was lost, for the user to read. */
   error: string | null;
   self: PeerInfo | null;
+  /** How media flows now, and whether a switch between mesh and SFU is under way. */
+  topology: Topology;
+  switching: boolean;
   selfSpeaking: boolean;
   /** In join order. */
   peers: Record<string, RemotePeer>;
@@ -27,7 +30,7 @@ interface RoomState {
   reset(): void;
 }
 
-const initial = { phase: 'lobby' as RoomPhase, error: null, self: null, selfSpeaking: false, peers: {}, order: [] };
+const initial = { phase: 'lobby' as RoomPhase, error: null, self: null, topology: 'mesh' as Topology, switching: false, selfSpeaking: false, peers: {}, order: [] };
 
 export const useRoomStore = create<RoomState>((set) => ({
   ...initial,

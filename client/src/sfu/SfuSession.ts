@@ -1,0 +1,212 @@
+import { Device, type types } from 'mediasoup-client';
+import type { Ack, ClientToServerEvents, SfuProducerInfo, SfuTransportOptions } from '@confer/shared';
+import type { LinkStats, LocalTracks, MediaKind } from '../mesh/PeerLink';
+import type { SignalingSocket } from '../signaling/SignalingClient';
+
+/** Three simulcast layers (quarter, half, full resolution) with bitrate caps in the range the field uses. */
+export const SIMULCAST_ENCODINGS: types.RtpEncodingParameters[] = [
+  { scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+  { scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
+];
+
+/** The spatial layer worth receiving for a tile rendered `width` CSS pixels wide. */
+export function layerForWidth(width: number): number {
+  return width < 240 ? 0 : width < 480 ? 1 : 2;
+}
+
+type Requests = { [E in keyof ClientToServerEvents]: Parameters<ClientToServerEvents[E]> };
+type Answer<E extends keyof Requests> = Requests[E][1] extends (r: Ack<infer T>) => void ? T : never;
+
+export interface SfuSessionOptions {
+  socket: SignalingSocket;
+  rtcConfig: Pick<RTCConfiguration, 'iceServers' | 'iceTransportPolicy'>;
+  tracks: LocalTracks;
+  /** A peer's media arrives through the SFU and decodes (make-before-break: only then is it shown). */
+  onPeerStream(peerId: string, stream: MediaStream): void;
+}
+
+interface PeerConsumers {
+  stream: MediaStream;
+  consumers: Map<string, types.Consumer>;
+  shown: boolean;
+}
+
+/** This participant's side of the SFU: one send transport (simulcast camera, mic), one receive transport. */
+export class SfuSession {
+  private device: Device | null = null;
+  private sendTransport: types.Transport | null = null;
+  private recvTransport: types.Transport | null = null;
+  private readonly producers = new Map<MediaKind, types.Producer>();
+  private readonly peers = new Map<string, PeerConsumers>();
+  private tracks: LocalTracks;
+  private closed = false;
+  private readonly preferred = new Map<string, number>();
+
+  constructor(private readonly o: SfuSessionOptions) {
+    this.tracks = { ...o.tracks };
+  }
+
+  private async request<E extends keyof Requests>(event: E, payload: Requests[E][0]): Promise<Answer<E>> {
+    // Socket.IO's typed emitWithAck cannot follow a generic event name; the Requests map keeps it typed here.
+    const socket = this.o.socket.timeout(10_000) as unknown as { emitWithAck(e: E, p: Requests[E][0]): Promise<Ack<Answer<E>>> };
+    const answer = await socket.emitWithAck(event, payload);
+    if (!answer.ok) throw new Error(`${event}: ${answer.error.message}`);
+    return answer.data;
+  }
+
+  async start(): Promise<void> {
+    const joined = await this.request('sfu:join', {});
+    if (this.closed) return;
+    const device = (this.device = new Device());
+    await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as unknown as types.RtpCapabilities });
+    this.sendTransport = this.transport(joined.sendTransport, 'send');
+    this.recvTransport = this.transport(joined.recvTransport, 'recv');
+    await Promise.all([this.produce('audio'), this.produce('video')]);
+    await Promise.all(joined.producers.map((p) => this.consume(p)));
+  }
+
+  private transport(options: SfuTransportOptions, direction: 'send' | 'recv'): types.Transport {
+    if (!this.device) throw new Error('device not loaded');
+    const params = {
+      id: options.id,
+      iceParameters: options.iceParameters as unknown as types.IceParameters,
+      iceCandidates: options.iceCandidates as unknown as types.IceCandidate[],
+      dtlsParameters: options.dtlsParameters as unknown as types.DtlsParameters,
+      iceServers: this.o.rtcConfig.iceServers,
+      iceTransportPolicy: this.o.rtcConfig.iceTransportPolicy,
+    };
+    const transport = direction === 'send' ? this.device.createSendTransport(params) : this.device.createRecvTransport(params);
+    transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+      this.request('sfu:connect', { transportId: transport.id, dtlsParameters: dtlsParameters as unknown as Requests['sfu:connect'][0]['dtlsParameters'] }).then(
+        () => callback(),
+        errback,
+      );
+    });
+    if (direction === 'send') {
+      transport.on('produce', ({ kind, rtpParameters }, callback, errback) => {
+        this.request('sfu:produce', { transportId: transport.id, kind, rtpParameters: rtpParameters as unknown as Requests['sfu:produce'][0]['rtpParameters'] }).then(
+          ({ producerId }) => callback({ id: producerId }),
+          errback,
+        );
+      });
+    }
+    return transport;
+  }
+
+  private async produce(kind: MediaKind): Promise<void> {
+    const track = this.tracks[kind];
+    if (!track || !this.sendTransport || this.producers.has(kind) || this.closed) return;
+    const producer = await this.sendTransport.produce(
+      kind === 'video'
+        ? { track, encodings: SIMULCAST_ENCODINGS, codecOptions: { videoGoogleStartBitrate: 1000 }, stopTracks: false }
+        : { track, stopTracks: false },
+    );
+    this.producers.set(kind, producer);
+  }
+
+  /** Consumes a producer of another peer: paused on the server until we are ready, then resumed. */
+  async consume(info: SfuProducerInfo): Promise<void> {
+    if (!this.device || !this.recvTransport || this.closed) return;
+    const options = await this.request('sfu:consume', { producerId: info.producerId, rtpCapabilities: this.device.rtpCapabilities as unknown as Requests['sfu:consume'][0]['rtpCapabilities'] });
+    const consumer = await this.recvTransport.consume({
+      id: options.id,
+      producerId: options.producerId,
+      kind: options.kind,
+      rtpParameters: options.rtpParameters as unknown as types.RtpParameters,
+    });
+    let peer = this.peers.get(info.peerId);
+    if (!peer) this.peers.set(info.peerId, (peer = { stream: new MediaStream(), consumers: new Map(), shown: false }));
+    peer.consumers.set(consumer.id, consumer);
+    peer.stream.addTrack(consumer.track);
+    await this.request('sfu:resume', { consumerId: consumer.id });
+    const layer = this.preferred.get(info.peerId);
+    if (consumer.kind === 'video' && layer !== undefined) await this.request('sfu:layers', { consumerId: consumer.id, spatialLayer: layer });
+    void this.showWhenFlowing(info.peerId, peer);
+  }
+
+  /** Hands the peer's stream over only once its media really arrives, so its tile never blanks. */
+  private async showWhenFlowing(peerId: string, peer: PeerConsumers): Promise<void> {
+    const deadline = Date.now() + 15_000;
+    while (!peer.shown && !this.closed && Date.now() < deadline) {
+      const s = await this.peerStats(peer);
+      const hasVideo = [...peer.consumers.values()].some((c) => c.kind === 'video');
+      if ((hasVideo && s.framesDecoded > 0) || (!hasVideo && s.audioPacketsReceived > 0)) {
+        peer.shown = true;
+        this.o.onPeerStream(peerId, peer.stream);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  isShowing(peerId: string): boolean {
+    return this.peers.get(peerId)?.shown ?? false;
+  }
+
+  /** The producer of a peer went away (it left the SFU, or turned its camera off for good). */
+  removeProducer(producerId: string): void {
+    for (const peer of this.peers.values()) {
+      for (const [id, consumer] of peer.consumers) {
+        if (consumer.producerId !== producerId) continue;
+        peer.stream.removeTrack(consumer.track);
+        consumer.close();
+        peer.consumers.delete(id);
+      }
+    }
+  }
+
+  removePeer(peerId: string): void {
+    const peer = this.peers.get(peerId);
+    for (const consumer of peer?.consumers.values() ?? []) consumer.close();
+    this.peers.delete(peerId);
+  }
+
+  /** Device switch or camera on/off: swap the producer's track (first camera-on produces). */
+  async replaceTrack(kind: MediaKind, track: MediaStreamTrack | null): Promise<void> {
+    this.tracks[kind] = track;
+    const producer = this.producers.get(kind);
+    if (!producer) return this.produce(kind);
+    await producer.replaceTrack({ track });
+    if (track) producer.resume();
+    else producer.pause();
+  }
+
+  /** Follows the size a peer's tile is rendered at: small tiles get the low layer. */
+  async setPreferredWidth(peerId: string, width: number): Promise<void> {
+    const layer = layerForWidth(width);
+    if (this.preferred.get(peerId) === layer) return;
+    this.preferred.set(peerId, layer);
+    for (const consumer of this.peers.get(peerId)?.consumers.values() ?? []) {
+      if (consumer.kind === 'video') await this.request('sfu:layers', { consumerId: consumer.id, spatialLayer: layer }).catch(() => undefined);
+    }
+  }
+
+  private async peerStats(peer: PeerConsumers): Promise<LinkStats> {
+    const stats: LinkStats = { framesDecoded: 0, framesPerSecond: 0, audioPacketsReceived: 0, localCandidateType: null, remoteCandidateType: null, roundTripTimeMs: null };
+    for (const consumer of peer.consumers.values()) {
+      for (const s of (await consumer.getStats()).values() as Iterable<RTCStats & Record<string, unknown>>) {
+        if (s.type !== 'inbound-rtp') continue;
+        if (consumer.kind === 'video') {
+          stats.framesDecoded += Number(s.framesDecoded ?? 0);
+          stats.framesPerSecond += Number(s.framesPerSecond ?? 0);
+        } else stats.audioPacketsReceived += Number(s.packetsReceived ?? 0);
+      }
+    }
+    return stats;
+  }
+
+  async stats(): Promise<Record<string, LinkStats & { path: 'sfu' }>> {
+    const entries = await Promise.all([...this.peers].map(async ([id, peer]) => [id, { ...(await this.peerStats(peer)), path: 'sfu' as const }] as const));
+    return Object.fromEntries(entries);
+  }
+
+  /** Closes this side; `leaveServer` also tells the SFU (not needed when the SFU itself was lost). */
+  close(leaveServer = true): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.sendTransport?.close();
+    this.recvTransport?.close();
+    if (leaveServer) void this.request('sfu:leave', {}).catch(() => undefined);
+  }
+}

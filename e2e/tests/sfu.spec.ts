@@ -1,0 +1,55 @@
+import { expect, test, type Page } from '@playwright/test';
+import type { HealthReport } from '@confer/shared';
+import { closeAll, expectMediaFlowing, joinRoom, stats } from '../support/participants.js';
+
+// Five pages on two cores: small, slow video (the field trial in e2e/chromium.ts keeps 3 simulcast layers).
+const VIDEO = 'video=320x240&fps=10';
+const names = ['Ada', 'Bo', 'Cy', 'Di', 'Ed'];
+
+const paths = async (page: Page) => Object.values(await stats(page)).map((s) => (s as unknown as { path: string }).path);
+
+async function expectPath(pages: Page[], path: 'mesh' | 'sfu', peers: number) {
+  for (const page of pages) {
+    await expect(page.getByTestId('topology')).toHaveAttribute('data-topology', path, { timeout: 20_000 });
+    await expect.poll(() => paths(page), { timeout: 30_000, message: `every tile shows media via ${path}` }).toEqual(new Array(peers).fill(path));
+  }
+}
+
+test('4 → 5 → 4: the room moves to the SFU with simulcast, survives a worker crash, and returns to mesh', async ({ browser, request }) => {
+  test.setTimeout(240_000);
+  const room = `sfu-${Date.now()}`;
+  const pages: Page[] = [];
+  try {
+    for (const name of names.slice(0, 4)) pages.push(await joinRoom(browser, room, name, VIDEO));
+    await expectPath(pages, 'mesh', 3);
+
+    // The 5th participant: everyone switches to the SFU, the newcomer goes straight there.
+    pages.push(await joinRoom(browser, room, 'Ed', VIDEO));
+    await expectPath(pages, 'sfu', 4);
+    await expectMediaFlowing(pages, 4);
+    for (const page of pages) await expect(page.locator('[data-testid="tile"]:not(.self) [data-testid="tile-name"]')).toHaveCount(4);
+
+    // The server sees one simulcast video producer per participant with all 3 layers active.
+    await expect
+      .poll(async () => {
+        const sfu = (await (await request.get(`/api/rooms/${room}/sfu`)).json()) as { producers: { kind: string; activeLayers: number }[] };
+        return sfu.producers.filter((p) => p.kind === 'video').map((p) => p.activeLayers);
+      }, { timeout: 20_000 })
+      .toEqual([3, 3, 3, 3, 3]);
+
+    // Kill the room's mediasoup worker: clients set their SFU media up again on its replacement.
+    const health = (await (await request.get('/healthz')).json()) as HealthReport;
+    const worker = health.sfu.workers.find((w) => w.routers > 0);
+    expect(worker).toBeDefined();
+    process.kill(worker!.pid, 'SIGKILL');
+    await expect.poll(async () => ((await (await request.get('/healthz')).json()) as HealthReport).sfu.workers.every((w) => w.alive), { timeout: 15_000 }).toBe(true);
+    await expectMediaFlowing(pages, 4);
+
+    // Back to 4: after the hold time the room is mesh again and media keeps flowing.
+    await pages.pop()!.context().close();
+    await expectPath(pages, 'mesh', 3);
+    await expectMediaFlowing(pages, 3);
+  } finally {
+    await closeAll(pages);
+  }
+});
