@@ -170,7 +170,8 @@ export class PeerLink {
   }
 
   async stats(): Promise<LinkStats> {
-    const report = [...(await this.pc.getStats()).values()] as (RTCStats & Record<string, unknown>)[];
+    // A closed connection has no stats: report zeros rather than fail the caller.
+    const report = [...(await this.pc.getStats().catch(() => new Map())).values()] as (RTCStats & Record<string, unknown>)[];
     const num = (v: unknown) => (typeof v === 'number' ? v : 0);
     const video = report.find((s) => s.type === 'inbound-rtp' && s.kind === 'video');
     const audio = report.find((s) => s.type === 'inbound-rtp' && s.kind === 'audio');

@@ -185,7 +185,10 @@ export class SfuSession {
   private async peerStats(peer: PeerConsumers): Promise<LinkStats> {
     const stats: LinkStats = { framesDecoded: 0, framesPerSecond: 0, audioPacketsReceived: 0, localCandidateType: null, remoteCandidateType: null, roundTripTimeMs: null };
     for (const consumer of peer.consumers.values()) {
-      for (const s of (await consumer.getStats()).values() as Iterable<RTCStats & Record<string, unknown>>) {
+      // A consumer whose transport just closed (SFU reset, leaving) has no stats any more.
+      if (consumer.closed) continue;
+      const report = await consumer.getStats().catch(() => new Map());
+      for (const s of report.values() as Iterable<RTCStats & Record<string, unknown>>) {
         if (s.type !== 'inbound-rtp') continue;
         if (consumer.kind === 'video') {
           stats.framesDecoded += Number(s.framesDecoded ?? 0);
