@@ -276,7 +276,13 @@ export class MediasoupSfu implements Sfu {
       stats.transports += peer.transports.size;
       for (const producer of peer.producers.values()) {
         const streams = await producer.getStats();
-        stats.producers.push({ producerId: producer.id, peerId, kind: producer.kind, activeLayers: streams.filter((s) => s.bitrate > 0).length });
+        stats.producers.push({
+          producerId: producer.id,
+          peerId,
+          kind: producer.kind,
+          layers: streams.filter((s) => s.packetCount > 0).length,
+          activeLayers: streams.filter((s) => s.bitrate > 0).length,
+        });
       }
       for (const consumer of peer.consumers.values()) {
         stats.consumers.push({

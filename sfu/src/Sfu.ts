@@ -27,7 +27,9 @@ export interface SfuProducerStats {
   producerId: string;
   peerId: string;
   kind: 'audio' | 'video';
-  /** Simulcast layers (RTP streams) that carried packets in the last few seconds. */
+  /** Simulcast layers (RTP streams) the SFU has received from this producer. */
+  layers: number;
+  /** Of those, the layers with a non-zero bitrate now (a sender short of CPU or bandwidth drops the top ones). */
   activeLayers: number;
 }
 

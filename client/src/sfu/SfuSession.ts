@@ -42,6 +42,9 @@ export class SfuSession {
   private tracks: LocalTracks;
   private closed = false;
   private readonly preferred = new Map<string, number>();
+  /** Producers announced while start() was still setting up; consumed once it is done. */
+  private early: SfuProducerInfo[] | null = [];
+  private readonly consumed = new Set<string>();
 
   constructor(private readonly o: SfuSessionOptions) {
     this.tracks = { ...o.tracks };
@@ -63,7 +66,9 @@ export class SfuSession {
     this.sendTransport = this.transport(joined.sendTransport, 'send');
     this.recvTransport = this.transport(joined.recvTransport, 'recv');
     await Promise.all([this.produce('audio'), this.produce('video')]);
-    await Promise.all(joined.producers.map((p) => this.consume(p)));
+    const early = this.early ?? [];
+    this.early = null;
+    await Promise.all([...joined.producers, ...early].map((p) => this.consume(p)));
   }
 
   private transport(options: SfuTransportOptions, direction: 'send' | 'recv'): types.Transport {
@@ -107,7 +112,13 @@ export class SfuSession {
 
   /** Consumes a producer of another peer: paused on the server until we are ready, then resumed. */
   async consume(info: SfuProducerInfo): Promise<void> {
-    if (!this.device || !this.recvTransport || this.closed) return;
+    if (this.early) {
+      this.early.push(info);
+      return;
+    }
+    // The same producer can be both in the join answer and announced while joining.
+    if (!this.device || !this.recvTransport || this.closed || this.consumed.has(info.producerId)) return;
+    this.consumed.add(info.producerId);
     const options = await this.request('sfu:consume', { producerId: info.producerId, rtpCapabilities: this.device.rtpCapabilities as unknown as Requests['sfu:consume'][0]['rtpCapabilities'] });
     const consumer = await this.recvTransport.consume({
       id: options.id,
