@@ -1,0 +1,81 @@
+import { io as connect, type Socket } from 'socket.io-client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Ack, ClientToServerEvents, JoinResponse, ServerToClientEvents, SfuJoinResponse } from '@confer/shared';
+import { silentLogger } from '@confer/shared';
+import { startApp, type RunningApp } from './app.js';
+
+type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+type Joined = Extract<Ack<JoinResponse>, { ok: true }>;
+
+let app: RunningApp;
+const clients: Client[] = [];
+
+async function client(): Promise<Client> {
+  const socket: Client = connect(app.url, { transports: ['websocket'], reconnection: false });
+  clients.push(socket);
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  return socket;
+}
+const join = (s: Client, roomId: string, name: string) => s.timeout(5000).emitWithAck('room:join', { roomId, displayName: name }) as Promise<Joined>;
+const nextTopology = (s: Client) => new Promise<string>((resolve) => s.once('room:topology', ({ topology }) => resolve(topology)));
+
+beforeAll(async () => {
+  app = await startApp({ PORT: '0', TURN_MODE: 'off', SFU_WORKERS: '1', SFU_WEBRTC_PORT: '0', TOPOLOGY_SFU_FROM: '3', TOPOLOGY_MESH_HOLD_MS: '500' }, silentLogger);
+});
+afterEach(() => {
+  for (const s of clients.splice(0)) s.close();
+});
+afterAll(async () => {
+  await app?.close();
+});
+
+describe('room topology', () => {
+  it('moves to the SFU at the threshold, tells everyone, and returns to mesh after the hold time', async () => {
+    const [a, b, c] = [await client(), await client(), await client()];
+    expect((await join(a, 'topo', 'A')).data.topology).toBe('mesh');
+    expect((await join(b, 'topo', 'B')).data.topology).toBe('mesh');
+    const toSfu = [nextTopology(a), nextTopology(b)];
+    const joined = await join(c, 'topo', 'C');
+    expect(joined.data.topology).toBe('sfu');
+    expect(await Promise.all(toSfu)).toEqual(['sfu', 'sfu']);
+
+    const started = Date.now();
+    const toMesh = nextTopology(a);
+    c.close();
+    expect(await toMesh).toBe('mesh');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+  });
+
+  it('hands out SFU transports, refuses bad media requests with typed errors, and reports the room', async () => {
+    const [a, b, c, outsider] = [await client(), await client(), await client(), await client()];
+    for (const [s, n] of [[a, 'A'], [b, 'B'], [c, 'C']] as const) await join(s, 'media', n);
+    const answer = (await a.timeout(5000).emitWithAck('sfu:join', {})) as Extract<Ack<SfuJoinResponse>, { ok: true }>;
+    expect(answer.ok).toBe(true);
+    const codecs = (answer.data.routerRtpCapabilities.codecs as { mimeType: string }[]).map((c) => c.mimeType);
+    expect(codecs).toEqual(expect.arrayContaining(['audio/opus', 'video/VP8', 'video/H264']));
+    expect(answer.data.sendTransport.id).not.toBe(answer.data.recvTransport.id);
+    expect((answer.data.sendTransport.iceCandidates as { ip: string }[]).every((cand) => cand.ip === '127.0.0.1')).toBe(true);
+
+    expect(await outsider.timeout(5000).emitWithAck('sfu:join', {})).toMatchObject({ ok: false, error: { code: 'NOT_IN_ROOM' } });
+    const badProduce = await a.timeout(5000).emitWithAck('sfu:produce', {
+      transportId: answer.data.sendTransport.id,
+      kind: 'video',
+      rtpParameters: { codecs: [{ mimeType: 'video/NOPE', payloadType: 96, clockRate: 90000 }] },
+    });
+    expect(badProduce).toMatchObject({ ok: false, error: { code: 'MEDIA_ERROR' } });
+    const wrongTransport = await a.timeout(5000).emitWithAck('sfu:produce', {
+      transportId: answer.data.recvTransport.id,
+      kind: 'audio',
+      rtpParameters: { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }] },
+    });
+    expect(wrongTransport).toMatchObject({ ok: false, error: { code: 'MEDIA_ERROR', message: expect.stringContaining('no send transport') } });
+    expect(await a.timeout(5000).emitWithAck('sfu:resume', { consumerId: 'nope' })).toMatchObject({ ok: false, error: { code: 'MEDIA_ERROR' } });
+
+    const stats = await (await fetch(`${app.url}/api/rooms/media/sfu`)).json();
+    expect(stats).toMatchObject({ transports: 2, producers: [], consumers: [] });
+    // Leaving the room frees the peer's SFU transports.
+    a.close();
+    await expect.poll(async () => ((await (await fetch(`${app.url}/api/rooms/media/sfu`)).json()) as { transports: number }).transports).toBe(0);
+    expect(app.server.io.engine.clientsCount).toBeGreaterThan(0);
+  });
+});
