@@ -10,6 +10,7 @@ declare global {
         join(request: JoinRequest): Promise<Ack<JoinResponse>>;
       };
       room: {
+        peerId: string | null;
         stats(): Promise<Record<string, { framesDecoded: number; audioPacketsReceived: number; localCandidateType: string | null; remoteCandidateType: string | null }>>;
       };
     };

@@ -38,6 +38,18 @@ test('4 → 5 → 4: the room moves to the SFU with simulcast, survives a worker
     await expect.poll(async () => (await videoProducers()).map((p) => p.layers), { timeout: 20_000 }).toEqual([3, 3, 3, 3, 3]);
     for (const p of await videoProducers()) expect(p.activeLayers).toBeGreaterThanOrEqual(1);
 
+    // Layer selection follows the rendered tile size: a small window gets a lower layer than a large one.
+    const [small, large] = [pages[0]!, pages[1]!];
+    await small.setViewportSize({ width: 480, height: 360 });
+    await large.setViewportSize({ width: 1800, height: 1100 });
+    const layersOf = async (page: Page) => {
+      const id = await page.evaluate(() => window.__confer.room.peerId);
+      const sfu = (await (await request.get(`/api/rooms/${room}/sfu`)).json()) as { consumers: { peerId: string; kind: string; spatialLayer: number | null }[] };
+      return sfu.consumers.filter((c) => c.peerId === id && c.kind === 'video').map((c) => c.spatialLayer ?? -1);
+    };
+    await expect.poll(async () => Math.max(...(await layersOf(small))), { timeout: 20_000 }).toBe(0);
+    await expect.poll(async () => Math.min(...(await layersOf(large))), { timeout: 20_000 }).toBeGreaterThan(0);
+
     // Kill the room's mediasoup worker: clients set their SFU media up again on its replacement.
     const health = (await (await request.get('/healthz')).json()) as HealthReport;
     const worker = health.sfu.workers.find((w) => w.routers > 0);

@@ -249,6 +249,11 @@ export class RoomClient {
     this.update({ videoMuted: !on });
   }
 
+  /** Our peer id in the room (null before joining). */
+  get peerId(): string | null {
+    return this.session?.peerId ?? null;
+  }
+
   /** A tile reports the width it is rendered at; on the SFU that picks the layer to receive. */
   setTileWidth(peerId: string, width: number): void {
     void this.sfu?.setPreferredWidth(peerId, width);
