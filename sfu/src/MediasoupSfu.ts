@@ -271,9 +271,15 @@ export class MediasoupSfu implements Sfu {
   async roomStats(roomId: string): Promise<SfuRoomStats | null> {
     const room = await this.rooms.get(roomId)?.catch(() => null);
     if (!room) return null;
-    const stats: SfuRoomStats = { producers: [], consumers: [], transports: 0 };
+    const stats: SfuRoomStats = { producers: [], consumers: [], transports: 0, recvBitrate: 0, sendBitrate: 0 };
     for (const [peerId, peer] of room.peers) {
       stats.transports += peer.transports.size;
+      for (const transport of peer.transports.values()) {
+        for (const s of await transport.getStats()) {
+          stats.recvBitrate += s.recvBitrate;
+          stats.sendBitrate += s.sendBitrate;
+        }
+      }
       for (const producer of peer.producers.values()) {
         const streams = await producer.getStats();
         stats.producers.push({

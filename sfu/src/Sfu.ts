@@ -37,6 +37,9 @@ export interface SfuRoomStats {
   producers: SfuProducerStats[];
   consumers: { consumerId: string; peerId: string; producerId: string; kind: string; paused: boolean; spatialLayer: number | null }[];
   transports: number;
+  /** Bits per second the SFU receives from and sends to this room's browsers. */
+  recvBitrate: number;
+  sendBitrate: number;
 }
 
 /**

@@ -47,10 +47,15 @@ export const iceCandidateSchema = z.strictObject({
   usernameFragment: z.string().max(256).nullable().optional(),
 });
 
-/** A mesh signal: an SDP description, or a trickled ICE candidate (null = end of candidates). */
+/**
+ * A peer-to-peer signal: an SDP description, a trickled ICE candidate (null = end of candidates), or
+ * "I now receive your media via this path", which lets both sides of a pair close the old path only
+ * once each of them shows the new one (make-before-break in both directions).
+ */
 export const signalSchema = z.union([
   z.strictObject({ description: sessionDescriptionSchema }),
   z.strictObject({ candidate: iceCandidateSchema.nullable() }),
+  z.strictObject({ receiving: z.enum(['mesh', 'sfu']) }),
 ]);
 export type Signal = z.infer<typeof signalSchema>;
 

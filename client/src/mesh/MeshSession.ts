@@ -1,11 +1,10 @@
-import type { Signal } from '@confer/shared';
-import { isPolite, PeerLink, type LinkState, type LinkStats, type LocalTracks, type MediaKind } from './PeerLink';
+import { isPolite, PeerLink, type LinkSignal, type LinkState, type LinkStats, type LocalTracks, type MediaKind } from './PeerLink';
 
 export interface MeshSessionOptions {
   selfId: string;
   rtcConfig: RTCConfiguration;
   tracks: LocalTracks;
-  send(to: string, signal: Signal): void;
+  send(to: string, signal: LinkSignal): void;
   onPeerState(peerId: string, state: LinkState): void;
   onPeerStream(peerId: string, stream: MediaStream): void;
 }
@@ -39,7 +38,7 @@ export class MeshSession {
   }
 
   /** A signal from a peer we have no link to yet (its join raced ours) opens one as the answering side. */
-  handleSignal(from: string, signal: Signal): Promise<void> {
+  handleSignal(from: string, signal: LinkSignal): Promise<void> {
     return this.connect(from, false).handle(signal);
   }
 

@@ -1,5 +1,8 @@
 import type { Signal } from '@confer/shared';
 
+/** The signals a peer connection negotiates with (not the room-level "receiving" notices). */
+export type LinkSignal = Exclude<Signal, { receiving: unknown }>;
+
 export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'closed';
 export type MediaKind = 'audio' | 'video';
 export type LocalTracks = Record<MediaKind, MediaStreamTrack | null>;
@@ -12,7 +15,7 @@ export interface PeerLinkOptions {
   initiator: boolean;
   rtcConfig: RTCConfiguration;
   tracks: LocalTracks;
-  send(signal: Signal): void;
+  send(signal: LinkSignal): void;
   onState(state: LinkState): void;
   onStream(stream: MediaStream): void;
 }
@@ -75,12 +78,12 @@ export class PeerLink {
   }
 
   /** Applies a signal from the remote peer, after every signal that came before it. */
-  handle(signal: Signal): Promise<void> {
+  handle(signal: LinkSignal): Promise<void> {
     this.queue = this.queue.then(() => this.apply(signal)).catch((error: unknown) => console.warn(`signal from ${this.o.remoteId} failed`, error));
     return this.queue;
   }
 
-  private async apply(signal: Signal): Promise<void> {
+  private async apply(signal: LinkSignal): Promise<void> {
     const { pc } = this;
     if (pc.signalingState === 'closed') return;
     if ('description' in signal) {

@@ -1,4 +1,4 @@
-import type { JoinResponse, PeerUpdate, ServerToClientEvents, Topology } from '@confer/shared';
+import type { JoinResponse, PeerUpdate, ServerToClientEvents, Signal, Topology } from '@confer/shared';
 import type { CallOptions } from '../callOptions';
 import type { MediaController } from '../media/MediaController';
 import { MeshSession } from '../mesh/MeshSession';
@@ -32,6 +32,8 @@ export class RoomClient {
   private displayName = '';
   /** Which path each remote peer's tile currently shows. */
   private readonly shownPath = new Map<string, 'mesh' | 'sfu'>();
+  /** Which path each remote peer says it receives our media through. */
+  private readonly theirPath = new Map<string, 'mesh' | 'sfu'>();
   private readonly store = useRoomStore;
   private readonly offs: (() => void)[] = [];
 
@@ -58,10 +60,16 @@ export class RoomClient {
       this.mesh?.disconnect(peerId);
       this.sfu?.removePeer(peerId);
       this.shownPath.delete(peerId);
+      this.theirPath.delete(peerId);
       this.store.getState().removePeer(peerId);
+      this.closeOldPaths();
     });
     listen('room:peer-updated', (peer) => this.store.getState().upsertPeer(peer));
     listen('signal:receive', ({ from, signal }) => {
+      if ('receiving' in signal) {
+        this.theirPath.set(from, signal.receiving);
+        return this.closeOldPaths();
+      }
       // On the SFU, stray mesh signals (a closing link's ICE restart) must not open new links.
       if (this.topology === 'mesh' || this.mesh?.has(from)) void this.mesh?.handleSignal(from, signal);
     });
@@ -144,15 +152,7 @@ export class RoomClient {
       selfId,
       rtcConfig: this.rtcConfig,
       tracks: this.media.tracks(),
-      send: (to, signal) => {
-        void this.signaling.socket
-          .timeout(10_000)
-          .emitWithAck('signal:send', { to, signal })
-          .then(
-            (ack) => !ack.ok && console.warn(`signal to ${to} refused: ${ack.error.message}`),
-            () => console.warn(`signal to ${to} not acknowledged`),
-          );
-      },
+      send: (to, signal) => this.sendSignal(to, signal),
       onPeerState: (peerId, link) => {
         if (this.shownPath.get(peerId) !== 'sfu') this.store.getState().patchPeer(peerId, { link });
       },
@@ -174,12 +174,44 @@ export class RoomClient {
     void poll();
   }
 
+  private sendSignal(to: string, signal: Signal): void {
+    void this.signaling.socket
+      .timeout(10_000)
+      .emitWithAck('signal:send', { to, signal })
+      .then(
+        (ack) => !ack.ok && console.warn(`signal to ${to} refused: ${ack.error.message}`),
+        () => console.warn(`signal to ${to} not acknowledged`),
+      );
+  }
+
   private show(peerId: string, path: 'mesh' | 'sfu', stream: MediaStream): void {
+    const changed = this.shownPath.get(peerId) !== path;
     this.shownPath.set(peerId, path);
     this.store.getState().patchPeer(peerId, { stream, ...(path === 'sfu' ? { link: 'connected' as const } : {}) });
-    // Break only after make: the old path to this peer is closed once the new one shows media.
-    if (path === 'sfu') this.mesh?.disconnect(peerId);
-    this.finishSwitchIfDone();
+    if (changed) this.sendSignal(peerId, { receiving: path });
+    this.closeOldPaths();
+  }
+
+  /**
+   * Break after make, in both directions: the mesh link to a peer closes once we show it via the SFU
+   * and it says it shows us via the SFU; the SFU is left once every pair is back on mesh.
+   */
+  private closeOldPaths(timedOut = false): void {
+    const settled = (id: string) => this.shownPath.get(id) === this.topology && this.theirPath.get(id) === this.topology;
+    const order = this.store.getState().order;
+    if (this.topology === 'sfu' && this.mesh) {
+      for (const id of this.mesh.peerIds()) if (settled(id) || timedOut || !order.includes(id)) this.mesh.disconnect(id);
+      if (this.mesh.peerIds().length === 0) {
+        this.mesh.close();
+        this.mesh = null;
+      }
+    }
+    if (this.topology === 'mesh' && this.sfu && (timedOut || order.every(settled))) {
+      this.sfu.close();
+      this.sfu = null;
+    }
+    const done = order.every((id) => this.shownPath.get(id) === this.topology);
+    if (this.store.getState().switching && (done || timedOut)) this.store.getState().set({ switching: false });
   }
 
   private async startSfu(): Promise<void> {
@@ -211,26 +243,7 @@ export class RoomClient {
       const selfId = this.session.peerId;
       this.startMesh(this.store.getState().order, (peerId) => selfId < peerId);
     }
-    setTimeout(() => this.finishSwitchIfDone(true), SWITCH_TIMEOUT_MS);
-  }
-
-  /** Once every tile shows the new path (or the switch timed out), the old path is closed. */
-  private finishSwitchIfDone(timedOut = false): void {
-    const order = this.store.getState().order;
-    const done = order.every((id) => this.shownPath.get(id) === this.topology);
-    if (!done && !timedOut) return;
-    if (this.topology === 'mesh' && this.sfu) {
-      this.sfu.close();
-      this.sfu = null;
-    }
-    if (this.topology === 'sfu' && this.mesh) {
-      for (const id of this.mesh.peerIds()) if (this.shownPath.get(id) === 'sfu' || timedOut) this.mesh.disconnect(id);
-      if (timedOut || this.mesh.peerIds().length === 0) {
-        this.mesh.close();
-        this.mesh = null;
-      }
-    }
-    if (this.store.getState().switching) this.store.getState().set({ switching: false });
+    setTimeout(() => this.closeOldPaths(true), SWITCH_TIMEOUT_MS);
   }
 
   private update(update: PeerUpdate): void {
@@ -283,6 +296,7 @@ export class RoomClient {
     this.sfu?.close(false);
     this.sfu = null;
     this.shownPath.clear();
+    this.theirPath.clear();
   }
 
   close(): void {

@@ -147,7 +147,7 @@ export class SfuSession {
         this.o.onPeerStream(peerId, peer.stream);
         return;
       }
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 200));
     }
   }
 

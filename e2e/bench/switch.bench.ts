@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { test, type Page } from '@playwright/test';
+import type { HealthReport } from '@confer/shared';
+import { expectMediaFlowing, joinRoom, stats } from '../support/participants.js';
+
+/**
+ * `npm run bench:switch`: a room goes 4 → 5 → 4 people. Prints the longest freeze of any remote tile
+ * during each switch, the time from the 5th join to every tile decoding through the SFU, and the SFU
+ * worker's CPU and forwarded bitrate in the 5-person room. Asserts nothing.
+ */
+const VIDEO = 'video=320x240&fps=10';
+
+/** Starts recording, per remote tile, the longest gap between presented video frames. */
+function startFreezeMonitor(page: Page): Promise<void> {
+  return page.evaluate(() => {
+    const w = window as unknown as { __freeze: { gaps: Record<string, number>; stop: boolean } };
+    const state: { gaps: Record<string, number>; stop: boolean } = (w.__freeze = { gaps: {}, stop: false });
+    const watched = new WeakSet<HTMLVideoElement>();
+    const watch = () => {
+      for (const tile of document.querySelectorAll<HTMLElement>('[data-testid="tile"]:not(.self)')) {
+        const video = tile.querySelector('video');
+        const id = tile.dataset.peerId ?? '';
+        if (!video || watched.has(video)) continue;
+        watched.add(video);
+        // Gaps count from a tile's first frame: a newcomer's tile filling in is not a freeze.
+        let last: number | null = null;
+        const onFrame = () => {
+          const now = performance.now();
+          if (last !== null) state.gaps[id] = Math.max(state.gaps[id] ?? 0, now - last);
+          last = now;
+          if (!state.stop) video.requestVideoFrameCallback(onFrame);
+        };
+        video.requestVideoFrameCallback(onFrame);
+      }
+      if (!state.stop) setTimeout(watch, 200);
+    };
+    watch();
+  });
+}
+
+const stopFreezeMonitor = (page: Page) =>
+  page.evaluate(() => {
+    const w = window as unknown as { __freeze: { gaps: Record<string, number>; stop: boolean } };
+    w.__freeze.stop = true;
+    return Math.max(0, ...Object.values(w.__freeze.gaps));
+  });
+
+async function waitForPath(pages: Page[], path: string, peers: number): Promise<void> {
+  for (;;) {
+    const all = await Promise.all(pages.map(async (p) => Object.values(await stats(p)) as unknown as { path: string; framesDecoded: number }[]));
+    if (all.every((s) => s.length === peers && s.every((x) => x.path === path && x.framesDecoded > 0))) return;
+    await pages[0]!.waitForTimeout(250);
+  }
+}
+
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 10 ms
+}
+
+test('mesh ⇄ SFU switch', async ({ browser, request }) => {
+  test.setTimeout(240_000);
+  const room = `bench-switch-${Date.now()}`;
+  const pages: Page[] = [];
+  for (const name of ['Ada', 'Bo', 'Cy', 'Di']) pages.push(await joinRoom(browser, room, name, VIDEO));
+  await waitForPath(pages, 'mesh', 3);
+  await expectMediaFlowing(pages, 3);
+
+  // Baseline: the longest freeze in 5 s of a steady 4-person mesh (this machine's own jitter).
+  await Promise.all(pages.map(startFreezeMonitor));
+  await pages[0]!.waitForTimeout(5000);
+  const freezeSteady = Math.max(...(await Promise.all(pages.map(stopFreezeMonitor))));
+
+  await Promise.all(pages.map(startFreezeMonitor));
+  const t0 = Date.now();
+  const fifth = await joinRoom(browser, room, 'Ed', VIDEO);
+  await waitForPath([...pages, fifth], 'sfu', 4);
+  const toSfuMs = Date.now() - t0;
+  await pages[0]!.waitForTimeout(1000);
+  const freezeUp = Math.max(...(await Promise.all(pages.map(stopFreezeMonitor))));
+
+  const health = (await (await request.get('/healthz')).json()) as HealthReport;
+  const worker = health.sfu.workers.find((w) => w.routers > 0)!;
+  const cpu0 = cpuSeconds(worker.pid);
+  await pages[0]!.waitForTimeout(5000);
+  const cpuPct = ((cpuSeconds(worker.pid) - cpu0) / 5) * 100;
+  const sfu = (await (await request.get(`/api/rooms/${room}/sfu`)).json()) as { recvBitrate: number; sendBitrate: number };
+
+  await Promise.all(pages.map(startFreezeMonitor));
+  const t1 = Date.now();
+  await fifth.context().close();
+  await waitForPath(pages, 'mesh', 3);
+  const toMeshMs = Date.now() - t1;
+  await pages[0]!.waitForTimeout(1000);
+  const freezeDown = Math.max(...(await Promise.all(pages.map(stopFreezeMonitor))));
+  await Promise.all(pages.map((p) => p.context().close()));
+
+  console.log(`\nsteady 4-person mesh: longest remote-tile freeze in 5 s ${freezeSteady.toFixed(0)} ms`);
+  console.log(`4 → 5: every tile decoding via the SFU ${toSfuMs} ms after the 5th join; longest remote-tile freeze ${freezeUp.toFixed(0)} ms`);
+  console.log(`5 → 4: back on mesh ${toMeshMs} ms after the 5th left (includes the hold time); longest freeze ${freezeDown.toFixed(0)} ms`);
+  console.log(`5-person SFU room: worker CPU ${cpuPct.toFixed(1)} % of one core; SFU receives ${(sfu.recvBitrate / 1000).toFixed(0)} kbps, forwards ${(sfu.sendBitrate / 1000).toFixed(0)} kbps\n`);
+});
