@@ -44,12 +44,45 @@ function senderReport(ssrc: number, seq: number): Buffer {
   return sr;
 }
 
+const config = {
+  workers: 1,
+  listenIp: '127.0.0.1',
+  announcedIp: undefined,
+  webRtcPort: 0,
+  rtcMinPort: 42000,
+  rtcMaxPort: 42999,
+  logLevel: 'warn' as const,
+  maxRoomsPerWorker: 100,
+  maxPeersPerWorker: 100,
+};
+
+describe('MediasoupSfu limits', () => {
+  it('refuses rooms and peers past the per-worker limits, and frees them on leave', async () => {
+    const sfu = await MediasoupSfu.start({ ...config, maxRoomsPerWorker: 1, maxPeersPerWorker: 2 }, silentLogger);
+    try {
+      const first = await sfu.joinPeer('a', 'p1');
+      expect(first.sendTransport.iceCandidates.length).toBeGreaterThan(0);
+      await sfu.joinPeer('a', 'p2');
+      await expect(sfu.joinPeer('a', 'p3')).rejects.toThrow('the SFU is at capacity (SFU_MAX_PEERS_PER_WORKER)');
+      await expect(sfu.joinPeer('b', 'q1')).rejects.toThrow('the SFU is at capacity (SFU_MAX_ROOMS_PER_WORKER)');
+      sfu.leavePeer('a', 'p1');
+      await expect.poll(async () => (await sfu.roomStats('a'))?.transports).toBe(2);
+      await sfu.joinPeer('a', 'p3');
+      sfu.closeRoom('a');
+      await new Promise((r) => setTimeout(r, 50));
+      await sfu.joinPeer('b', 'q1');
+    } finally {
+      await sfu.close();
+    }
+  });
+});
+
 describe('MediasoupSfu with a real worker', () => {
   let sfu: MediasoupSfu;
 
   beforeAll(async () => {
     sfu = await MediasoupSfu.start(
-      { workers: 1, listenIp: '127.0.0.1', announcedIp: undefined, webRtcPort: 0, rtcMinPort: 42000, rtcMaxPort: 42999, logLevel: 'warn' },
+      { ...config, workers: 1 },
       silentLogger,
     );
   });

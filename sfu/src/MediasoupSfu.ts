@@ -15,6 +15,7 @@ interface WorkerSlot {
   alive: boolean;
   restarts: number;
   routers: number;
+  peers: number;
 }
 
 interface PeerMedia {
@@ -70,7 +71,7 @@ export class MediasoupSfu implements Sfu {
       const webRtcServer = await worker.createWebRtcServer({
         listenInfos: (['udp', 'tcp'] as const).map((protocol) => ({ protocol, ip: listenIp, ...(announcedIp ? { announcedIp } : {}), ...(port ? { port } : {}) })),
       });
-      const slot: WorkerSlot = { worker, webRtcServer, alive: true, restarts, routers: 0 };
+      const slot: WorkerSlot = { worker, webRtcServer, alive: true, restarts, routers: 0, peers: 0 };
       worker.on('died', (error) => this.onWorkerDied(slot, error));
       return slot;
     } catch (error) {
@@ -130,8 +131,9 @@ export class MediasoupSfu implements Sfu {
   private room(roomId: string): Promise<Room> {
     let room = this.rooms.get(roomId);
     if (!room) {
-      const slot = this.slots.filter((s) => s.alive).sort((a, b) => a.routers - b.routers)[0];
-      if (!slot) return Promise.reject(new SfuRequestError('no live mediasoup worker'));
+      const live = this.slots.filter((s) => s.alive);
+      const slot = live.filter((s) => s.routers < this.config.maxRoomsPerWorker).sort((a, b) => a.routers - b.routers)[0];
+      if (!slot) return Promise.reject(new SfuRequestError(live.length ? 'the SFU is at capacity (SFU_MAX_ROOMS_PER_WORKER)' : 'no live mediasoup worker'));
       slot.routers++;
       room = slot.worker.createRouter({ mediaCodecs, appData: { roomId } }).then((router) => {
         router.on('workerclose', () => slot.routers--);
@@ -162,6 +164,8 @@ export class MediasoupSfu implements Sfu {
   async joinPeer(roomId: string, peerId: string) {
     const room = await this.room(roomId);
     this.leavePeer(roomId, peerId, room);
+    if (room.slot.peers >= this.config.maxPeersPerWorker) throw new SfuRequestError('the SFU is at capacity (SFU_MAX_PEERS_PER_WORKER)');
+    room.slot.peers++;
     const peer: PeerMedia = { transports: new Map(), producers: new Map(), consumers: new Map() };
     room.peers.set(peerId, peer);
     const create = async (direction: 'send' | 'recv'): Promise<SfuTransportOptions> => {
@@ -248,6 +252,7 @@ export class MediasoupSfu implements Sfu {
       const peer = room.peers.get(peerId);
       if (!peer) return;
       room.peers.delete(peerId);
+      room.slot.peers--;
       // Closing the transports closes their producers and consumers; other peers' consumers of
       // these producers get 'producerclose', which reaches signaling as producer-closed events.
       for (const transport of peer.transports.values()) transport.close();
@@ -263,6 +268,7 @@ export class MediasoupSfu implements Sfu {
       (r) => {
         r.router.close();
         r.slot.routers--;
+        r.slot.peers -= r.peers.size;
       },
       () => undefined,
     );

@@ -13,6 +13,9 @@ const schema = z
     SFU_WEBRTC_PORT: envPort(44444),
     SFU_RTC_MIN_PORT: envPort(40000),
     SFU_RTC_MAX_PORT: envPort(40999),
+    /** Per-worker limits: a worker is one core; past these, joins are refused rather than degrading every call on it. */
+    SFU_MAX_ROOMS_PER_WORKER: envInt(200, 1, 100_000),
+    SFU_MAX_PEERS_PER_WORKER: envInt(200, 1, 100_000),
     SFU_LOG_LEVEL: z.enum(['debug', 'warn', 'error', 'none']).default('warn'),
   })
   .refine((c) => c.SFU_RTC_MIN_PORT <= c.SFU_RTC_MAX_PORT, {
@@ -28,6 +31,8 @@ export interface SfuConfig {
   rtcMinPort: number;
   rtcMaxPort: number;
   logLevel: 'debug' | 'warn' | 'error' | 'none';
+  maxRoomsPerWorker: number;
+  maxPeersPerWorker: number;
 }
 
 export function sfuConfigFromEnv(env: Record<string, string | undefined> = process.env): SfuConfig {
@@ -40,5 +45,7 @@ export function sfuConfigFromEnv(env: Record<string, string | undefined> = proce
     rtcMinPort: c.SFU_RTC_MIN_PORT,
     rtcMaxPort: c.SFU_RTC_MAX_PORT,
     logLevel: c.SFU_LOG_LEVEL,
+    maxRoomsPerWorker: c.SFU_MAX_ROOMS_PER_WORKER,
+    maxPeersPerWorker: c.SFU_MAX_PEERS_PER_WORKER,
   };
 }
