@@ -28,6 +28,10 @@ test('4 → 5 → 4: the room moves to the SFU with simulcast, survives a worker
     await expectPath(pages, 'sfu', 4);
     await expectMediaFlowing(pages, 4);
     for (const page of pages) await expect(page.locator('[data-testid="tile"]:not(.self) [data-testid="tile-name"]')).toHaveCount(4);
+    // The SFU's active-speaker observer names a dominant speaker (the fake microphones beep); it shows on the tiles.
+    // Everyone but the speaker sees exactly one remote tile marked.
+    const marked = async () => (await Promise.all(pages.map((p) => p.locator('[data-testid="tile"][data-active-speaker="true"]').count()))).filter((n) => n === 1).length;
+    await expect.poll(marked, { timeout: 15_000 }).toBeGreaterThanOrEqual(4);
 
     // The server receives one simulcast video producer per participant, with all 3 layers. (Which of them
     // carry bitrate at a given moment depends on the senders' CPU: five browsers on two cores may drop the top one.)

@@ -26,6 +26,7 @@ interface PeerMedia {
 
 interface Room {
   router: types.Router;
+  speakers: types.ActiveSpeakerObserver;
   slot: WorkerSlot;
   peers: Map<string, PeerMedia>;
 }
@@ -135,9 +136,16 @@ export class MediasoupSfu implements Sfu {
       const slot = live.filter((s) => s.routers < this.config.maxRoomsPerWorker).sort((a, b) => a.routers - b.routers)[0];
       if (!slot) return Promise.reject(new SfuRequestError(live.length ? 'the SFU is at capacity (SFU_MAX_ROOMS_PER_WORKER)' : 'no live mediasoup worker'));
       slot.routers++;
-      room = slot.worker.createRouter({ mediaCodecs, appData: { roomId } }).then((router) => {
+      room = slot.worker.createRouter({ mediaCodecs, appData: { roomId } }).then(async (router) => {
         router.on('workerclose', () => slot.routers--);
-        return { router, slot, peers: new Map() };
+        const speakers = await router.createActiveSpeakerObserver({ interval: 300 });
+        const created: Room = { router, speakers, slot, peers: new Map() };
+        speakers.on('dominantspeaker', ({ producer }) => {
+          const peerId = String(producer.appData.peerId ?? '');
+          this.prioritise(created, peerId);
+          this.emit({ type: 'active-speaker', roomId, peerId });
+        });
+        return created;
       });
       this.rooms.set(roomId, room);
       room.catch(() => {
@@ -201,12 +209,13 @@ export class MediasoupSfu implements Sfu {
   }
 
   async produce(roomId: string, peerId: string, transportId: string, kind: 'audio' | 'video', rtpParameters: RtpJson): Promise<SfuProducerInfo> {
-    const { peer } = await this.peer(roomId, peerId);
+    const { room, peer } = await this.peer(roomId, peerId);
     const transport = peer.transports.get(transportId);
     if (!transport || transport.appData.direction !== 'send') throw new SfuRequestError(`no send transport ${transportId}`);
     const producer = await transport.produce({ kind, rtpParameters: rtpParameters as unknown as types.RtpParameters, appData: { peerId } });
     peer.producers.set(producer.id, producer);
     producer.on('transportclose', () => peer.producers.delete(producer.id));
+    if (kind === 'audio') await room.speakers.addProducer({ producerId: producer.id });
     return { producerId: producer.id, peerId, kind };
   }
 
@@ -245,6 +254,15 @@ export class MediasoupSfu implements Sfu {
   async setPreferredLayers(roomId: string, peerId: string, consumerId: string, spatialLayer: number): Promise<void> {
     const consumer = await this.consumer(roomId, peerId, consumerId);
     if (consumer.type === 'simulcast') await consumer.setPreferredLayers({ spatialLayer });
+  }
+
+  /** The dominant speaker's video goes first when a receiver's bandwidth runs short. */
+  private prioritise(room: Room, speakerId: string): void {
+    for (const peer of room.peers.values()) {
+      for (const consumer of peer.consumers.values()) {
+        if (consumer.kind === 'video' && !consumer.closed) void consumer.setPriority(consumer.appData.peerId === speakerId ? 2 : 1).catch(() => undefined);
+      }
+    }
   }
 
   leavePeer(roomId: string, peerId: string, known?: Room): void {

@@ -21,7 +21,9 @@ export interface SfuHealth {
 export type SfuEvent =
   | { type: 'producer-closed'; roomId: string; peerId: string; producerId: string }
   /** The room's router is gone (its worker died): every peer's SFU media must be set up again. */
-  | { type: 'room-reset'; roomId: string };
+  | { type: 'room-reset'; roomId: string }
+  /** The room's dominant speaker changed (mediasoup's active-speaker observer on the audio producers). */
+  | { type: 'active-speaker'; roomId: string; peerId: string };
 
 export interface SfuProducerStats {
   producerId: string;

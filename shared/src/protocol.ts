@@ -109,6 +109,8 @@ export interface ServerToClientEvents {
   'room:peer-updated': (peer: PeerInfo) => void;
   'signal:receive': (event: { from: string; signal: Signal }) => void;
   'room:topology': (event: { topology: Topology }) => void;
+  /** On the SFU: who is speaking most (mesh rooms detect speaking in each browser). */
+  'room:active-speaker': (event: { peerId: string }) => void;
   'sfu:producer-added': (producer: SfuProducerInfo) => void;
   'sfu:producer-closed': (event: { producerId: string; peerId: string }) => void;
   /** The room's SFU media was lost (its worker died): join the SFU again. */

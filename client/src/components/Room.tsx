@@ -15,7 +15,7 @@ export function Room({
   roomId: string;
   actions: Omit<ControlActions, 'toggleParticipants'> & Pick<LobbyActions, 'selectDevice'> & { setTileWidth?(peerId: string, width: number): void };
 }) {
-  const { self, peers, order, topology, switching } = useRoomStore();
+  const { self, peers, order, topology, switching, activeSpeakerId } = useRoomStore();
   const media = useMediaStore();
   const [participantsOpen, setParticipantsOpen] = useState(false);
   if (!self) return null;
@@ -44,6 +44,7 @@ export function Room({
             videoMuted={p.info.videoMuted}
             link={p.link}
             speakerId={media.speakerId}
+            activeSpeaker={topology === 'sfu' && activeSpeakerId === p.info.peerId}
             onWidth={actions.setTileWidth && ((width) => actions.setTileWidth?.(p.info.peerId, width))}
           />
         ))}

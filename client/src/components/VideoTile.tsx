@@ -12,6 +12,8 @@ export interface VideoTileProps {
   link?: LinkState;
   isSelf?: boolean;
   speakerId?: string | null;
+  /** The SFU names this peer the room's dominant speaker. */
+  activeSpeaker?: boolean;
   /** Told the tile's rendered width, so the SFU can send a layer that fits it. */
   onWidth?: (width: number) => void;
 }
@@ -24,12 +26,12 @@ const linkLabels: Record<LinkState, string> = {
   closed: 'Disconnected',
 };
 
-export function VideoTile({ peerId, name, stream, audioMuted, videoMuted, link, isSelf = false, speakerId = null, onWidth }: VideoTileProps) {
+export function VideoTile({ peerId, name, stream, audioMuted, videoMuted, link, isSelf = false, speakerId = null, activeSpeaker = false, onWidth }: VideoTileProps) {
   const videoRef = useRef<HTMLVideoElement>(null);
   const tileRef = useRef<HTMLElement>(null);
   const audioRef = useRef<HTMLAudioElement>(null);
   const audioTrack = stream?.getAudioTracks()[0] ?? null;
-  const speaking = useSpeaking(audioTrack, audioMuted);
+  const speaking = useSpeaking(audioTrack, audioMuted) || (activeSpeaker && !audioMuted);
 
   useEffect(() => {
     if (videoRef.current && videoRef.current.srcObject !== stream) videoRef.current.srcObject = stream;
@@ -57,6 +59,7 @@ export function VideoTile({ peerId, name, stream, audioMuted, videoMuted, link, 
       data-testid="tile"
       data-peer-id={peerId}
       data-speaking={speaking}
+      data-active-speaker={activeSpeaker}
       data-link={link ?? 'local'}
       aria-label={`${name}${isSelf ? ' (you)' : ''}`}
     >

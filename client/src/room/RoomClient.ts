@@ -74,6 +74,7 @@ export class RoomClient {
       if (this.topology === 'mesh' || this.mesh?.has(from)) void this.mesh?.handleSignal(from, signal);
     });
     listen('room:topology', ({ topology }) => void this.switchTo(topology));
+    listen('room:active-speaker', ({ peerId }) => this.store.getState().set({ activeSpeakerId: peerId }));
     listen('sfu:producer-added', (producer) => void this.sfu?.consume(producer).catch((e: Error) => console.warn('consume failed', e.message)));
     listen('sfu:producer-closed', ({ producerId }) => this.sfu?.removeProducer(producerId));
     listen('sfu:reset', () => {
@@ -235,7 +236,7 @@ export class RoomClient {
   private async switchTo(topology: Topology): Promise<void> {
     if (topology === this.topology || !this.session) return;
     this.topology = topology;
-    this.store.getState().set({ topology, switching: true });
+    this.store.getState().set({ topology, switching: true, activeSpeakerId: null });
     if (topology === 'sfu') {
       await this.startSfu();
     } else {

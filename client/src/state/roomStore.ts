@@ -19,6 +19,8 @@ interface RoomState {
   /** How media flows now, and whether a switch between mesh and SFU is under way. */
   topology: Topology;
   switching: boolean;
+  /** On the SFU, the server's dominant speaker. */
+  activeSpeakerId: string | null;
   selfSpeaking: boolean;
   /** In join order. */
   peers: Record<string, RemotePeer>;
@@ -30,7 +32,7 @@ interface RoomState {
   reset(): void;
 }
 
-const initial = { phase: 'lobby' as RoomPhase, error: null, self: null, topology: 'mesh' as Topology, switching: false, selfSpeaking: false, peers: {}, order: [] };
+const initial = { phase: 'lobby' as RoomPhase, error: null, self: null, topology: 'mesh' as Topology, switching: false, activeSpeakerId: null, selfSpeaking: false, peers: {}, order: [] };
 
 export const useRoomStore = create<RoomState>((set) => ({
   ...initial,
