@@ -56,6 +56,22 @@ test('4 → 5 → 4: the room moves to the SFU with simulcast, survives a worker
     // one must be above what every small-window consumer gets.
     await expect.poll(async () => Math.max(...(await layersOf(large))), { timeout: 30_000 }).toBeGreaterThan(0);
 
+    // A hidden page receives no video from the SFU; it comes back when the page is visible again.
+    const pausedOf = async (page: Page) => {
+      const id = await page.evaluate(() => window.__confer.room.peerId);
+      const sfu = (await (await request.get(`/api/rooms/${room}/sfu`)).json()) as { consumers: { peerId: string; kind: string; paused: boolean }[] };
+      return sfu.consumers.filter((c) => c.peerId === id && c.kind === 'video').map((c) => c.paused);
+    };
+    const setHidden = (page: Page, hidden: boolean) =>
+      page.evaluate((h) => {
+        Object.defineProperty(document, 'visibilityState', { value: h ? 'hidden' : 'visible', configurable: true });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, hidden);
+    await setHidden(small, true);
+    await expect.poll(() => pausedOf(small), { timeout: 10_000 }).toEqual([true, true, true, true]);
+    await setHidden(small, false);
+    await expect.poll(() => pausedOf(small), { timeout: 10_000 }).toEqual([false, false, false, false]);
+
     // Kill the room's mediasoup worker: clients set their SFU media up again on its replacement.
     const health = (await (await request.get('/healthz')).json()) as HealthReport;
     const worker = health.sfu.workers.find((w) => w.routers > 0);

@@ -251,6 +251,10 @@ export class MediasoupSfu implements Sfu {
     if (consumer.kind === 'video') await consumer.requestKeyFrame();
   }
 
+  async pauseConsumer(roomId: string, peerId: string, consumerId: string): Promise<void> {
+    await (await this.consumer(roomId, peerId, consumerId)).pause();
+  }
+
   async setPreferredLayers(roomId: string, peerId: string, consumerId: string, spatialLayer: number): Promise<void> {
     const consumer = await this.consumer(roomId, peerId, consumerId);
     if (consumer.type === 'simulcast') await consumer.setPreferredLayers({ spatialLayer });

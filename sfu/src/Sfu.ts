@@ -57,6 +57,7 @@ export interface Sfu {
   /** A paused consumer of `producerId` on the peer's receive transport. */
   consume(roomId: string, peerId: string, producerId: string, rtpCapabilities: RtpJson): Promise<SfuConsumerOptions>;
   resumeConsumer(roomId: string, peerId: string, consumerId: string): Promise<void>;
+  pauseConsumer(roomId: string, peerId: string, consumerId: string): Promise<void>;
   setPreferredLayers(roomId: string, peerId: string, consumerId: string, spatialLayer: number): Promise<void>;
   /** Closes everything the peer has on the SFU (transports, producers, consumers). */
   leavePeer(roomId: string, peerId: string): void;

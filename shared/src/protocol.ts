@@ -98,6 +98,8 @@ export interface ClientToServerEvents {
   /** Consumers start paused; the client resumes them once it is ready to render. */
   'sfu:consume': (request: SfuConsumeRequest, ack: AckCallback<SfuConsumerOptions>) => void;
   'sfu:resume': (request: SfuConsumerRequest, ack: AckCallback<Empty>) => void;
+  /** Stops forwarding a consumer (its tile is off screen or the page is hidden); sfu:resume restarts it. */
+  'sfu:pause': (request: SfuConsumerRequest, ack: AckCallback<Empty>) => void;
   'sfu:layers': (request: SfuLayersRequest, ack: AckCallback<Empty>) => void;
   /** Leaves the SFU (the room went back to mesh): closes this peer's transports. */
   'sfu:leave': (request: Empty, ack: AckCallback<Empty>) => void;

@@ -242,12 +242,15 @@ export class SignalingServer {
     this.handle(socket, log, 'sfu:resume', sfuConsumerSchema, (r) =>
       media(async (roomId, peerId) => (await this.deps.sfu.resumeConsumer(roomId, peerId, r.consumerId), done)),
     );
+    this.handle(socket, log, 'sfu:pause', sfuConsumerSchema, (r) =>
+      media(async (roomId, peerId) => (await this.deps.sfu.pauseConsumer(roomId, peerId, r.consumerId), done)),
+    );
     this.handle(socket, log, 'sfu:layers', sfuLayersSchema, (r) =>
       media(async (roomId, peerId) => (await this.deps.sfu.setPreferredLayers(roomId, peerId, r.consumerId, r.spatialLayer), done)),
     );
     this.handle(socket, log, 'sfu:leave', empty, () => media(async (roomId, peerId) => (this.deps.sfu.leavePeer(roomId, peerId), done)));
 
-    const known = new Set<string>(['room:join', 'room:leave', 'peer:update', 'signal:send', 'sfu:join', 'sfu:connect', 'sfu:produce', 'sfu:consume', 'sfu:resume', 'sfu:layers', 'sfu:leave']);
+    const known = new Set<string>(['room:join', 'room:leave', 'peer:update', 'signal:send', 'sfu:join', 'sfu:connect', 'sfu:produce', 'sfu:consume', 'sfu:resume', 'sfu:pause', 'sfu:layers', 'sfu:leave']);
     socket.onAny((event: string) => {
       if (!known.has(event)) {
         log.warn({ event }, 'rejected unknown event');

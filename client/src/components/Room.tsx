@@ -13,7 +13,7 @@ export function Room({
   actions,
 }: {
   roomId: string;
-  actions: Omit<ControlActions, 'toggleParticipants'> & Pick<LobbyActions, 'selectDevice'> & { setTileWidth?(peerId: string, width: number): void };
+  actions: Omit<ControlActions, 'toggleParticipants'> & Pick<LobbyActions, 'selectDevice'> & { setTileWidth?(peerId: string, width: number): void; setTileVisible?(peerId: string, visible: boolean): void };
 }) {
   const { self, peers, order, topology, switching, activeSpeakerId } = useRoomStore();
   const media = useMediaStore();
@@ -46,6 +46,7 @@ export function Room({
             speakerId={media.speakerId}
             activeSpeaker={topology === 'sfu' && activeSpeakerId === p.info.peerId}
             onWidth={actions.setTileWidth && ((width) => actions.setTileWidth?.(p.info.peerId, width))}
+            onVisible={actions.setTileVisible && ((visible) => actions.setTileVisible?.(p.info.peerId, visible))}
           />
         ))}
       </TileGrid>

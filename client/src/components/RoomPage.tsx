@@ -36,6 +36,7 @@ export function RoomPage({ roomId, signaling, options }: { roomId: string; signa
     join: (name: string) => void room.join(name),
     leave: () => void room.leave(),
     setTileWidth: (peerId: string, width: number) => room.setTileWidth(peerId, width),
+    setTileVisible: (peerId: string, visible: boolean) => room.setTileVisible(peerId, visible),
   };
 
   if (phase === 'in-room') return <Room roomId={roomId} actions={actions} />;

@@ -16,6 +16,8 @@ export interface VideoTileProps {
   activeSpeaker?: boolean;
   /** Told the tile's rendered width, so the SFU can send a layer that fits it. */
   onWidth?: (width: number) => void;
+  /** Told when the tile scrolls into or out of view, so the SFU can stop sending what nobody sees. */
+  onVisible?: (visible: boolean) => void;
 }
 
 const linkLabels: Record<LinkState, string> = {
@@ -26,7 +28,7 @@ const linkLabels: Record<LinkState, string> = {
   closed: 'Disconnected',
 };
 
-export function VideoTile({ peerId, name, stream, audioMuted, videoMuted, link, isSelf = false, speakerId = null, activeSpeaker = false, onWidth }: VideoTileProps) {
+export function VideoTile({ peerId, name, stream, audioMuted, videoMuted, link, isSelf = false, speakerId = null, activeSpeaker = false, onWidth, onVisible }: VideoTileProps) {
   const videoRef = useRef<HTMLVideoElement>(null);
   const tileRef = useRef<HTMLElement>(null);
   const audioRef = useRef<HTMLAudioElement>(null);
@@ -50,6 +52,14 @@ export function VideoTile({ peerId, name, stream, audioMuted, videoMuted, link, 
     observer.observe(tile);
     return () => observer.disconnect();
   }, [onWidth]);
+
+  useEffect(() => {
+    const tile = tileRef.current;
+    if (!tile || !onVisible || typeof IntersectionObserver === 'undefined') return;
+    const observer = new IntersectionObserver(([entry]) => entry && onVisible(entry.isIntersecting));
+    observer.observe(tile);
+    return () => observer.disconnect();
+  }, [onVisible]);
 
   const showVideo = stream !== null && !videoMuted;
   return (

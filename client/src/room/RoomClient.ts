@@ -36,6 +36,8 @@ export class RoomClient {
   private readonly theirPath = new Map<string, 'mesh' | 'sfu'>();
   private readonly store = useRoomStore;
   private readonly offs: (() => void)[] = [];
+  /** Remote tiles currently off screen; with a hidden page, no video is needed at all. */
+  private readonly offscreen = new Set<string>();
 
   constructor(
     private readonly signaling: SignalingClient,
@@ -84,6 +86,9 @@ export class RoomClient {
       if (this.topology === 'sfu') void this.startSfu();
     });
     // After a dropped connection, reclaim the seat; if it is gone, join afresh and rebuild the media.
+    const onVisibility = () => this.applyVideoPausing();
+    document.addEventListener('visibilitychange', onVisibility);
+    this.offs.push(() => document.removeEventListener('visibilitychange', onVisibility));
     const onConnect = () => void this.rejoin();
     socket.on('connect', onConnect);
     this.offs.push(() => socket.off('connect', onConnect));
@@ -190,6 +195,7 @@ export class RoomClient {
     this.shownPath.set(peerId, path);
     this.store.getState().patchPeer(peerId, { stream, ...(path === 'sfu' ? { link: 'connected' as const } : {}) });
     if (changed) this.sendSignal(peerId, { receiving: path });
+    if (path === 'sfu') this.applyVideoPausing();
     this.closeOldPaths();
   }
 
@@ -261,6 +267,20 @@ export class RoomClient {
   async setCameraOn(on: boolean): Promise<void> {
     await this.media.setCameraOn(on);
     this.update({ videoMuted: !on });
+  }
+
+  /** A tile reports whether it is on screen; off-screen tiles (and all, in a hidden page) stop receiving video from the SFU. */
+  setTileVisible(peerId: string, visible: boolean): void {
+    if (visible) this.offscreen.delete(peerId);
+    else this.offscreen.add(peerId);
+    this.applyVideoPausing();
+  }
+
+  private applyVideoPausing(): void {
+    const hidden = document.visibilityState === 'hidden';
+    for (const id of this.store.getState().order) {
+      if (this.shownPath.get(id) === 'sfu') void this.sfu?.setVideoPaused(id, hidden || this.offscreen.has(id));
+    }
   }
 
   /** Our peer id in the room (null before joining). */

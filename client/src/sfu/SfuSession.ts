@@ -183,6 +183,16 @@ export class SfuSession {
     else producer.pause();
   }
 
+  /** Stops (or restarts) forwarding a peer's video to us: its tile is off screen, or the page is hidden. */
+  async setVideoPaused(peerId: string, paused: boolean): Promise<void> {
+    for (const consumer of this.peers.get(peerId)?.consumers.values() ?? []) {
+      if (consumer.kind !== 'video' || consumer.closed || consumer.paused === paused) continue;
+      if (paused) consumer.pause();
+      else consumer.resume();
+      await this.request(paused ? 'sfu:pause' : 'sfu:resume', { consumerId: consumer.id }).catch(() => undefined);
+    }
+  }
+
   /** Follows the size a peer's tile is rendered at: small tiles get the low layer. */
   async setPreferredWidth(peerId: string, width: number): Promise<void> {
     const layer = layerForWidth(width);
