@@ -93,10 +93,12 @@ test('mesh ⇄ SFU switch', async ({ browser, request }) => {
   const toMeshMs = Date.now() - t1;
   await pages[0]!.waitForTimeout(1000);
   const freezeDown = Math.max(...(await Promise.all(pages.map(stopFreezeMonitor))));
+  const switches = ((await (await request.get(`/api/rooms/${room}/topology`)).json()) as { switches: { to: string; durationMs: number | null; unfinished: number }[] }).switches;
   await Promise.all(pages.map((p) => p.context().close()));
 
   console.log(`\nsteady 4-person mesh: longest remote-tile freeze in 5 s ${freezeSteady.toFixed(0)} ms`);
   console.log(`4 → 5: every tile decoding via the SFU ${toSfuMs} ms after the 5th join; longest remote-tile freeze ${freezeUp.toFixed(0)} ms`);
   console.log(`5 → 4: back on mesh ${toMeshMs} ms after the 5th left (includes the hold time); longest freeze ${freezeDown.toFixed(0)} ms`);
+  console.log(`server-recorded switches (start → last participant done): ${switches.map((s) => `to ${s.to} ${s.durationMs} ms (${s.unfinished} unfinished)`).join(', ')}`);
   console.log(`5-person SFU room: worker CPU ${cpuPct.toFixed(1)} % of one core; SFU receives ${(sfu.recvBitrate / 1000).toFixed(0)} kbps, forwards ${(sfu.sendBitrate / 1000).toFixed(0)} kbps\n`);
 });

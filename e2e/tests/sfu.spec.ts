@@ -27,6 +27,9 @@ test('4 → 5 → 4: the room moves to the SFU with simulcast, survives a worker
     pages.push(await joinRoom(browser, room, 'Ed', VIDEO));
     await expectPath(pages, 'sfu', 4);
     await expectMediaFlowing(pages, 4);
+    // The server records the switch as complete once the four who had to move reported it.
+    const switches = async () => ((await (await request.get(`/api/rooms/${room}/topology`)).json()) as { switches: { to: string; unfinished: number; durationMs: number | null }[] }).switches;
+    await expect.poll(async () => (await switches()).map((s) => [s.to, s.unfinished]), { timeout: 20_000 }).toEqual([['sfu', 0]]);
     for (const page of pages) await expect(page.locator('[data-testid="tile"]:not(.self) [data-testid="tile-name"]')).toHaveCount(4);
     // The SFU's active-speaker observer names a dominant speaker (the fake microphones beep); it shows on the tiles.
     // Everyone but the speaker sees exactly one remote tile marked.
@@ -84,6 +87,10 @@ test('4 → 5 → 4: the room moves to the SFU with simulcast, survives a worker
     await pages.pop()!.context().close();
     await expectPath(pages, 'mesh', 3);
     await expectMediaFlowing(pages, 3);
+    await expect.poll(async () => (await switches()).map((s) => [s.to, s.unfinished]), { timeout: 20_000 }).toEqual([
+      ['sfu', 0],
+      ['mesh', 0],
+    ]);
   } finally {
     await closeAll(pages);
   }

@@ -10,6 +10,7 @@ import type {
   SfuProduceRequest,
   Signal,
   SignalRequest,
+  SwitchedRequest,
 } from './schemas.js';
 
 /** Same shape as the browser's RTCIceServer, so the client passes it through untouched. */
@@ -81,6 +82,19 @@ export interface SfuConsumerOptions {
 
 type Empty = Record<string, never>;
 
+/** One topology switch of a room, as the dashboard shows it. */
+export interface SwitchRecord {
+  switchId: string;
+  from: Topology;
+  to: Topology;
+  /** Unix ms. */
+  startedAt: number;
+  endedAt: number | null;
+  durationMs: number | null;
+  /** Participants that had not reported the switch done when it timed out. */
+  unfinished: number;
+}
+
 /**
  * Socket.IO event maps shared by server and client. Payloads arriving at the server are
  * untrusted and validated with the zod schemas in schemas.ts before use.
@@ -103,6 +117,8 @@ export interface ClientToServerEvents {
   'sfu:layers': (request: SfuLayersRequest, ack: AckCallback<Empty>) => void;
   /** Leaves the SFU (the room went back to mesh): closes this peer's transports. */
   'sfu:leave': (request: Empty, ack: AckCallback<Empty>) => void;
+  /** This participant shows every tile on the new path and has closed the old one. */
+  'topology:switched': (request: SwitchedRequest, ack: AckCallback<Empty>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -110,7 +126,10 @@ export interface ServerToClientEvents {
   'room:peer-left': (event: { peerId: string }) => void;
   'room:peer-updated': (peer: PeerInfo) => void;
   'signal:receive': (event: { from: string; signal: Signal }) => void;
-  'room:topology': (event: { topology: Topology }) => void;
+  /** The room starts switching topology; switchId is reported back with topology:switched. */
+  'room:topology': (event: { topology: Topology; switchId: string; startedAt: number }) => void;
+  /** Every participant finished the switch (or it timed out). */
+  'room:switch-complete': (event: SwitchRecord) => void;
   /** On the SFU: who is speaking most (mesh rooms detect speaking in each browser). */
   'room:active-speaker': (event: { peerId: string }) => void;
   'sfu:producer-added': (producer: SfuProducerInfo) => void;

@@ -94,3 +94,6 @@ export const sfuConsumerSchema = z.strictObject({ consumerId: id });
 export type SfuConsumerRequest = z.infer<typeof sfuConsumerSchema>;
 export const sfuLayersSchema = z.strictObject({ consumerId: id, spatialLayer: z.number().int().min(0).max(2) });
 export type SfuLayersRequest = z.infer<typeof sfuLayersSchema>;
+
+export const switchedSchema = z.strictObject({ switchId: z.uuid() });
+export type SwitchedRequest = z.infer<typeof switchedSchema>;

@@ -6,10 +6,8 @@ import sirv from 'sirv';
 import { Server, type Socket } from 'socket.io';
 import type { z } from 'zod';
 import {
-  initialTopology,
   joinRequestSchema,
   leaveRequestSchema,
-  nextTopology,
   peerUpdateSchema,
   sfuConnectSchema,
   sfuConsumerSchema,
@@ -17,6 +15,7 @@ import {
   sfuLayersSchema,
   sfuProduceSchema,
   signalRequestSchema,
+  switchedSchema,
   validate,
   type Ack,
   type ClientToServerEvents,
@@ -26,12 +25,12 @@ import {
   type Logger,
   type PeerInfo,
   type ServerToClientEvents,
-  type TopologyState,
 } from '@confer/shared';
 import { z as zod } from 'zod';
 import type { Sfu } from '@confer/sfu';
 import type { SignalingConfig } from './config.js';
 import type { RoomStore } from './RoomStore.js';
+import { RoomTopology } from './RoomTopology.js';
 import type { TurnService } from './TurnService.js';
 
 export const VERSION = '0.1.0';
@@ -91,8 +90,8 @@ export class SignalingServer {
   private readonly heldSeats = new Map<string, { roomId: string; token: string; timer: NodeJS.Timeout }>();
   /** Resume tokens of peers in a room, by peer id. */
   private readonly resumeTokens = new Map<string, string>();
-  /** Each room's topology (mesh or SFU) and its pending re-evaluation. */
-  private readonly topologies = new Map<string, TopologyState & { timer?: NodeJS.Timeout }>();
+  /** Each room's topology (mesh or SFU) and its switches. */
+  private readonly topology: RoomTopology;
 
   constructor(private readonly deps: SignalingServerDeps) {
     const serveClient = existsSync(deps.config.publicDir) ? sirv(deps.config.publicDir, { single: true, etag: true }) : null;
@@ -100,6 +99,13 @@ export class SignalingServer {
     this.io = new Server(this.http, {
       maxHttpBufferSize: MAX_MESSAGE_BYTES,
       serveClient: false,
+    });
+    this.topology = new RoomTopology({
+      policy: deps.config.topology,
+      participants: async (roomId) => (await deps.rooms.peers(roomId)).map((p) => p.peerId),
+      announce: (roomId, event) => this.io.to(roomId).emit('room:topology', event),
+      complete: (roomId, record) => this.io.to(roomId).emit('room:switch-complete', record),
+      log: deps.log,
     });
     this.io.on('connection', (socket) => this.onConnection(socket));
     deps.sfu.onEvent((event) => {
@@ -119,6 +125,13 @@ export class SignalingServer {
       const report = await this.health();
       res.writeHead(report.status === 'down' ? 503 : 200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify(report));
+      return;
+    }
+    const topology = /^\/api\/rooms\/([A-Za-z0-9_-]{1,64})\/topology$/.exec(req.url ?? '');
+    if (topology?.[1]) {
+      const history = this.topology.history(topology[1]);
+      res.writeHead(history ? 200 : 404, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(history ?? { error: 'no such room' }));
       return;
     }
     const sfuStats = /^\/api\/rooms\/([A-Za-z0-9_-]{1,64})\/sfu$/.exec(req.url ?? '');
@@ -181,7 +194,7 @@ export class SignalingServer {
       socket.to(req.roomId).emit('room:peer-joined', peer);
       const resumeToken = randomBytes(24).toString('base64url');
       this.resumeTokens.set(peerId, resumeToken);
-      await this.evaluateTopology(req.roomId);
+      await this.topology.evaluate(req.roomId, peerId);
       log.info({ roomId: req.roomId, peers: peers.length + 1 }, 'peer joined');
       return { ok: true, data: this.joinResponse(peerId, req.roomId, peers, resumeToken, false) };
     });
@@ -248,9 +261,15 @@ export class SignalingServer {
     this.handle(socket, log, 'sfu:layers', sfuLayersSchema, (r) =>
       media(async (roomId, peerId) => (await this.deps.sfu.setPreferredLayers(roomId, peerId, r.consumerId, r.spatialLayer), done)),
     );
+    this.handle(socket, log, 'topology:switched', switchedSchema, async ({ switchId }): Promise<Ack<Record<string, never>>> => {
+      const { roomId, peerId } = socket.data;
+      if (!roomId) return notInRoom;
+      this.topology.switched(roomId, peerId, switchId);
+      return { ok: true, data: {} };
+    });
     this.handle(socket, log, 'sfu:leave', empty, () => media(async (roomId, peerId) => (this.deps.sfu.leavePeer(roomId, peerId), done)));
 
-    const known = new Set<string>(['room:join', 'room:leave', 'peer:update', 'signal:send', 'sfu:join', 'sfu:connect', 'sfu:produce', 'sfu:consume', 'sfu:resume', 'sfu:pause', 'sfu:layers', 'sfu:leave']);
+    const known = new Set<string>(['room:join', 'room:leave', 'peer:update', 'signal:send', 'sfu:join', 'sfu:connect', 'sfu:produce', 'sfu:consume', 'sfu:resume', 'sfu:pause', 'sfu:layers', 'sfu:leave', 'topology:switched']);
     socket.onAny((event: string) => {
       if (!known.has(event)) {
         log.warn({ event }, 'rejected unknown event');
@@ -275,7 +294,7 @@ export class SignalingServer {
 
   private joinResponse(peerId: string, roomId: string, peers: PeerInfo[], resumeToken: string, resumed: boolean): JoinResponse {
     const { iceServers, expiresAt } = this.deps.turn.iceServersFor(peerId);
-    const topology = this.topologies.get(roomId)?.topology ?? 'mesh';
+    const topology = this.topology.topology(roomId);
     return { peerId, roomId, peers, topology, capacity: this.capacity, iceServers, iceCredentialsExpireAt: expiresAt, resumeToken, resumed };
   }
 
@@ -309,27 +328,9 @@ export class SignalingServer {
     this.io.to(roomId).emit('room:peer-left', { peerId });
     this.deps.sfu.leavePeer(roomId, peerId);
     if (remaining === 0) this.deps.sfu.closeRoom(roomId);
-    await this.evaluateTopology(roomId);
+    this.topology.peerLeft(roomId, peerId);
+    await this.topology.evaluate(roomId);
     log.info({ roomId, remaining }, 'peer left');
-  }
-
-  /** Applies the topology rule after a join or leave (or when a hold time ends) and announces a change. */
-  private async evaluateTopology(roomId: string): Promise<void> {
-    const current = this.topologies.get(roomId) ?? { ...initialTopology };
-    clearTimeout(current.timer);
-    const count = (await this.deps.rooms.peers(roomId)).length;
-    const now = Date.now();
-    const next = nextTopology(current, count, now, this.deps.config.topology);
-    if (count === 0) {
-      this.topologies.delete(roomId);
-      return;
-    }
-    const timer = next.recheckAt === null ? undefined : setTimeout(() => void this.evaluateTopology(roomId), next.recheckAt - now);
-    this.topologies.set(roomId, { topology: next.topology, belowSince: next.belowSince, timer });
-    if (next.topology !== current.topology) {
-      this.deps.log.info({ roomId, topology: next.topology, participants: count }, 'room topology changed');
-      this.io.to(roomId).emit('room:topology', { topology: next.topology });
-    }
   }
 
   /**
@@ -382,8 +383,7 @@ export class SignalingServer {
   async close(): Promise<void> {
     for (const seat of this.heldSeats.values()) clearTimeout(seat.timer);
     this.heldSeats.clear();
-    for (const t of this.topologies.values()) clearTimeout(t.timer);
-    this.topologies.clear();
+    this.topology.close();
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
   }
 }

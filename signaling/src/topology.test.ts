@@ -1,6 +1,6 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Ack, ClientToServerEvents, JoinResponse, ServerToClientEvents, SfuJoinResponse } from '@confer/shared';
+import type { Ack, ClientToServerEvents, JoinResponse, ServerToClientEvents, SfuJoinResponse, SwitchRecord } from '@confer/shared';
 import { silentLogger } from '@confer/shared';
 import { startApp, type RunningApp } from './app.js';
 
@@ -35,9 +35,21 @@ describe('room topology', () => {
     expect((await join(a, 'topo', 'A')).data.topology).toBe('mesh');
     expect((await join(b, 'topo', 'B')).data.topology).toBe('mesh');
     const toSfu = [nextTopology(a), nextTopology(b)];
+    const announced = new Promise<{ switchId: string }>((resolve) => a.once('room:topology', resolve));
+    const completed = new Promise<SwitchRecord>((resolve) => a.once('room:switch-complete', resolve));
     const joined = await join(c, 'topo', 'C');
     expect(joined.data.topology).toBe('sfu');
     expect(await Promise.all(toSfu)).toEqual(['sfu', 'sfu']);
+
+    // The switch ends when the two who had to move (not the newcomer) report it done.
+    const { switchId } = await announced;
+    await a.timeout(5000).emitWithAck('topology:switched', { switchId });
+    expect((await (await fetch(`${app.url}/api/rooms/topo/topology`)).json()) as object).toMatchObject({ topology: 'sfu', switching: true });
+    await b.timeout(5000).emitWithAck('topology:switched', { switchId });
+    const record = await completed;
+    expect(record).toMatchObject({ switchId, from: 'mesh', to: 'sfu', unfinished: 0 });
+    expect(record.durationMs).toBeGreaterThanOrEqual(0);
+    expect((await (await fetch(`${app.url}/api/rooms/topo/topology`)).json()) as object).toMatchObject({ switching: false, switches: [record] });
 
     const started = Date.now();
     const toMesh = nextTopology(a);

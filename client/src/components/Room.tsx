@@ -15,7 +15,7 @@ export function Room({
   roomId: string;
   actions: Omit<ControlActions, 'toggleParticipants'> & Pick<LobbyActions, 'selectDevice'> & { setTileWidth?(peerId: string, width: number): void; setTileVisible?(peerId: string, visible: boolean): void };
 }) {
-  const { self, peers, order, topology, switching, activeSpeakerId } = useRoomStore();
+  const { self, peers, order, topology, switching, activeSpeakerId, lastSwitch } = useRoomStore();
   const media = useMediaStore();
   const [participantsOpen, setParticipantsOpen] = useState(false);
   if (!self) return null;
@@ -30,6 +30,7 @@ export function Room({
         <span className="detail" data-testid="topology" data-topology={topology} title="How media flows: directly between browsers (mesh) or through the media server (SFU)">
           {topology === 'sfu' ? 'via server' : 'peer to peer'}
           {switching ? ' (switching…)' : ''}
+          {!switching && lastSwitch?.durationMs != null ? ` (last switch ${(lastSwitch.durationMs / 1000).toFixed(1)} s)` : ''}
         </span>
       </header>
       <TileGrid count={remotes.length + 1}>

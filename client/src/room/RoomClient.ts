@@ -36,6 +36,8 @@ export class RoomClient {
   private readonly theirPath = new Map<string, 'mesh' | 'sfu'>();
   private readonly store = useRoomStore;
   private readonly offs: (() => void)[] = [];
+  /** The server's id of the switch under way, reported back once this side has finished it. */
+  private switchId: string | null = null;
   /** Remote tiles currently off screen; with a hidden page, no video is needed at all. */
   private readonly offscreen = new Set<string>();
 
@@ -75,7 +77,12 @@ export class RoomClient {
       // On the SFU, stray mesh signals (a closing link's ICE restart) must not open new links.
       if (this.topology === 'mesh' || this.mesh?.has(from)) void this.mesh?.handleSignal(from, signal);
     });
-    listen('room:topology', ({ topology }) => void this.switchTo(topology));
+    listen('room:topology', ({ topology, switchId }) => {
+      if (topology === this.topology) return;
+      this.switchId = switchId;
+      void this.switchTo(topology);
+    });
+    listen('room:switch-complete', (record) => this.store.getState().set({ lastSwitch: record }));
     listen('room:active-speaker', ({ peerId }) => this.store.getState().set({ activeSpeakerId: peerId }));
     listen('sfu:producer-added', (producer) => void this.sfu?.consume(producer).catch((e: Error) => console.warn('consume failed', e.message)));
     listen('sfu:producer-closed', ({ producerId }) => this.sfu?.removeProducer(producerId));
@@ -218,7 +225,12 @@ export class RoomClient {
       this.sfu = null;
     }
     const done = order.every((id) => this.shownPath.get(id) === this.topology);
-    if (this.store.getState().switching && (done || timedOut)) this.store.getState().set({ switching: false });
+    if (this.store.getState().switching && (done || timedOut)) {
+      this.store.getState().set({ switching: false });
+      const switchId = this.switchId;
+      this.switchId = null;
+      if (switchId) void this.signaling.socket.timeout(10_000).emitWithAck('topology:switched', { switchId }).catch(() => undefined);
+    }
   }
 
   private async startSfu(): Promise<void> {

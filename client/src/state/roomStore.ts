@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { PeerInfo, Topology } from '@confer/shared';
+import type { PeerInfo, SwitchRecord, Topology } from '@confer/shared';
 import type { LinkState } from '../mesh/PeerLink';
 
 export interface RemotePeer {
@@ -21,6 +21,8 @@ interface RoomState {
   switching: boolean;
   /** On the SFU, the server's dominant speaker. */
   activeSpeakerId: string | null;
+  /** The room's last completed mesh ⇄ SFU switch, with its duration. */
+  lastSwitch: SwitchRecord | null;
   selfSpeaking: boolean;
   /** In join order. */
   peers: Record<string, RemotePeer>;
@@ -32,7 +34,7 @@ interface RoomState {
   reset(): void;
 }
 
-const initial = { phase: 'lobby' as RoomPhase, error: null, self: null, topology: 'mesh' as Topology, switching: false, activeSpeakerId: null, selfSpeaking: false, peers: {}, order: [] };
+const initial = { phase: 'lobby' as RoomPhase, error: null, self: null, topology: 'mesh' as Topology, switching: false, activeSpeakerId: null, lastSwitch: null as SwitchRecord | null, selfSpeaking: false, peers: {}, order: [] };
 
 export const useRoomStore = create<RoomState>((set) => ({
   ...initial,

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { initialTopology, nextTopology, type Logger, type SwitchRecord, type Topology, type TopologyPolicy, type TopologyState } from '@confer/shared';
+
+/** A switch gives up waiting for stragglers after this long, and is recorded with how many never finished. */
+const SWITCH_TIMEOUT_MS = 30_000;
+const HISTORY = 20;
+
+interface RoomState extends TopologyState {
+  timer?: NodeJS.Timeout;
+  current?: SwitchRecord & { pending: Set<string>; timeout: NodeJS.Timeout };
+  history: SwitchRecord[];
+}
+
+export interface RoomTopologyDeps {
+  policy: TopologyPolicy;
+  /** Everyone in the room now. */
+  participants(roomId: string): Promise<string[]>;
+  announce(roomId: string, event: { topology: Topology; switchId: string; startedAt: number }): void;
+  complete(roomId: string, record: SwitchRecord): void;
+  log: Logger;
+}
+
+/**
+ * Each room's topology (the pure rule in shared/topology.ts plus its hold-time timer) and its switches:
+ * a switch starts when the topology changes and ends when every participant that had to move reports it
+ * is done (a participant who joins straight onto the new topology has nothing to switch).
+ */
+export class RoomTopology {
+  private readonly rooms = new Map<string, RoomState>();
+
+  constructor(private readonly deps: RoomTopologyDeps) {}
+
+  topology(roomId: string): Topology {
+    return this.rooms.get(roomId)?.topology ?? 'mesh';
+  }
+
+  history(roomId: string): { topology: Topology; switching: boolean; switches: SwitchRecord[] } | null {
+    const room = this.rooms.get(roomId);
+    if (!room) return null;
+    const strip = ({ pending: _p, timeout: _t, ...record }: NonNullable<RoomState['current']>) => record;
+    return { topology: room.topology, switching: Boolean(room.current), switches: [...room.history, ...(room.current ? [strip(room.current)] : [])] };
+  }
+
+  /** Applies the rule after a join (`joiner`), a leave, or the end of a hold time. */
+  async evaluate(roomId: string, joiner?: string): Promise<void> {
+    const room = this.rooms.get(roomId) ?? { ...initialTopology, history: [] };
+    clearTimeout(room.timer);
+    const participants = await this.deps.participants(roomId);
+    const now = Date.now();
+    const next = nextTopology(room, participants.length, now, this.deps.policy);
+    if (participants.length === 0) {
+      if (room.current) clearTimeout(room.current.timeout);
+      this.rooms.delete(roomId);
+      return;
+    }
+    const from = room.topology;
+    room.topology = next.topology;
+    room.belowSince = next.belowSince;
+    room.timer = next.recheckAt === null ? undefined : setTimeout(() => void this.evaluate(roomId), next.recheckAt - now);
+    this.rooms.set(roomId, room);
+    if (next.topology === from) return;
+
+    if (room.current) this.finish(roomId, room); // a switch overtaken by the next one ends here
+    const switchId = randomUUID();
+    const pending = new Set(participants.filter((id) => id !== joiner));
+    room.current = {
+      switchId,
+      from,
+      to: next.topology,
+      startedAt: now,
+      endedAt: null,
+      durationMs: null,
+      unfinished: 0,
+      pending,
+      timeout: setTimeout(() => this.finish(roomId, room), SWITCH_TIMEOUT_MS),
+    };
+    this.deps.log.info({ roomId, switchId, from, to: next.topology, participants: participants.length }, 'room topology switch started');
+    this.deps.announce(roomId, { topology: next.topology, switchId, startedAt: now });
+    if (pending.size === 0) this.finish(roomId, room);
+  }
+
+  /** A participant finished moving; false when no such switch is under way. */
+  switched(roomId: string, peerId: string, switchId: string): boolean {
+    const room = this.rooms.get(roomId);
+    if (!room?.current || room.current.switchId !== switchId) return false;
+    room.current.pending.delete(peerId);
+    if (room.current.pending.size === 0) this.finish(roomId, room);
+    return true;
+  }
+
+  /** Someone who left no longer holds a switch up. */
+  peerLeft(roomId: string, peerId: string): void {
+    const room = this.rooms.get(roomId);
+    if (room?.current) this.switched(roomId, peerId, room.current.switchId);
+  }
+
+  private finish(roomId: string, room: RoomState): void {
+    const current = room.current;
+    if (!current) return;
+    clearTimeout(current.timeout);
+    room.current = undefined;
+    const endedAt = Date.now();
+    const { pending, timeout: _t, ...rest } = current;
+    const record: SwitchRecord = { ...rest, endedAt, durationMs: endedAt - current.startedAt, unfinished: pending.size };
+    room.history = [...room.history, record].slice(-HISTORY);
+    this.deps.log.info({ roomId, ...record }, 'room topology switch complete');
+    this.deps.complete(roomId, record);
+  }
+
+  close(): void {
+    for (const room of this.rooms.values()) {
+      clearTimeout(room.timer);
+      if (room.current) clearTimeout(room.current.timeout);
+    }
+    this.rooms.clear();
+  }
+}
