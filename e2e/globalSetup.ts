@@ -19,6 +19,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     SFU_WEBRTC_PORT: '0',
     // Short hold so the SFU → mesh switch is testable; the product default is 8 s.
     TOPOLOGY_MESH_HOLD_MS: '3000',
+    // Chromium's fake microphone is quiet (short beeps): count it as audible from -80 dBov.
+    SFU_AUDIO_LEVEL_THRESHOLD: '-80',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   });
   const health = await app.server.health();

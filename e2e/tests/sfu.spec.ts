@@ -35,6 +35,8 @@ test('4 → 5 → 4: the room moves to the SFU with simulcast, survives a worker
     // Everyone but the speaker sees exactly one remote tile marked.
     const marked = async () => (await Promise.all(pages.map((p) => p.locator('[data-testid="tile"][data-active-speaker="true"]').count()))).filter((n) => n === 1).length;
     await expect.poll(marked, { timeout: 15_000 }).toBeGreaterThanOrEqual(4);
+    // The audio-level observer reports who is audible (the fake microphones beep), shown as speaking.
+    await expect.poll(() => pages[0]!.locator('[data-testid="tile"][data-audible="true"][data-speaking="true"]').count(), { timeout: 15_000 }).toBeGreaterThan(0);
 
     // The server receives one simulcast video producer per participant, with all 3 layers. (Which of them
     // carry bitrate at a given moment depends on the senders' CPU: five browsers on two cores may drop the top one.)

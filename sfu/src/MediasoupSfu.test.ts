@@ -54,6 +54,7 @@ const config = {
   logLevel: 'warn' as const,
   maxRoomsPerWorker: 100,
   maxPeersPerWorker: 100,
+  audioLevelThreshold: -60,
 };
 
 describe('MediasoupSfu limits', () => {

@@ -27,6 +27,7 @@ interface PeerMedia {
 interface Room {
   router: types.Router;
   speakers: types.ActiveSpeakerObserver;
+  levels: types.AudioLevelObserver;
   slot: WorkerSlot;
   peers: Map<string, PeerMedia>;
 }
@@ -139,7 +140,13 @@ export class MediasoupSfu implements Sfu {
       room = slot.worker.createRouter({ mediaCodecs, appData: { roomId } }).then(async (router) => {
         router.on('workerclose', () => slot.routers--);
         const speakers = await router.createActiveSpeakerObserver({ interval: 300 });
-        const created: Room = { router, speakers, slot, peers: new Map() };
+        // Sampled every 400 ms: enough for a speaking outline.
+        const levels = await router.createAudioLevelObserver({ interval: 400, threshold: this.config.audioLevelThreshold, maxEntries: 16 });
+        const created: Room = { router, speakers, levels, slot, peers: new Map() };
+        levels.on('volumes', (volumes) =>
+          this.emit({ type: 'audio-levels', roomId, levels: volumes.map((v) => ({ peerId: String(v.producer.appData.peerId ?? ''), volume: v.volume })) }),
+        );
+        levels.on('silence', () => this.emit({ type: 'audio-levels', roomId, levels: [] }));
         speakers.on('dominantspeaker', ({ producer }) => {
           const peerId = String(producer.appData.peerId ?? '');
           this.prioritise(created, peerId);
@@ -215,7 +222,10 @@ export class MediasoupSfu implements Sfu {
     const producer = await transport.produce({ kind, rtpParameters: rtpParameters as unknown as types.RtpParameters, appData: { peerId } });
     peer.producers.set(producer.id, producer);
     producer.on('transportclose', () => peer.producers.delete(producer.id));
-    if (kind === 'audio') await room.speakers.addProducer({ producerId: producer.id });
+    if (kind === 'audio') {
+      await room.speakers.addProducer({ producerId: producer.id });
+      await room.levels.addProducer({ producerId: producer.id });
+    }
     return { producerId: producer.id, peerId, kind };
   }
 

@@ -23,7 +23,9 @@ export type SfuEvent =
   /** The room's router is gone (its worker died): every peer's SFU media must be set up again. */
   | { type: 'room-reset'; roomId: string }
   /** The room's dominant speaker changed (mediasoup's active-speaker observer on the audio producers). */
-  | { type: 'active-speaker'; roomId: string; peerId: string };
+  | { type: 'active-speaker'; roomId: string; peerId: string }
+  /** Who is audible right now (mediasoup's audio-level observer; empty when the room went quiet). */
+  | { type: 'audio-levels'; roomId: string; levels: { peerId: string; volume: number }[] };
 
 export interface SfuProducerStats {
   producerId: string;

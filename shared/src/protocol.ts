@@ -132,6 +132,8 @@ export interface ServerToClientEvents {
   'room:switch-complete': (event: SwitchRecord) => void;
   /** On the SFU: who is speaking most (mesh rooms detect speaking in each browser). */
   'room:active-speaker': (event: { peerId: string }) => void;
+  /** On the SFU: who is audible now, with volume in dBov (-127..0); empty when the room is quiet. */
+  'room:audio-levels': (event: { levels: { peerId: string; volume: number }[] }) => void;
   'sfu:producer-added': (producer: SfuProducerInfo) => void;
   'sfu:producer-closed': (event: { producerId: string; peerId: string }) => void;
   /** The room's SFU media was lost (its worker died): join the SFU again. */

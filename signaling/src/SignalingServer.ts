@@ -113,6 +113,8 @@ export class SignalingServer {
         this.io.to(peerRoom(event.peerId)).emit('sfu:producer-closed', { producerId: event.producerId, peerId: event.peerId });
       } else if (event.type === 'active-speaker') {
         this.io.to(event.roomId).emit('room:active-speaker', { peerId: event.peerId });
+      } else if (event.type === 'audio-levels') {
+        this.io.to(event.roomId).emit('room:audio-levels', { levels: event.levels });
       } else {
         deps.log.warn({ roomId: event.roomId }, 'SFU media of the room was lost; peers rejoin the SFU');
         this.io.to(event.roomId).emit('sfu:reset');

@@ -15,7 +15,7 @@ export function Room({
   roomId: string;
   actions: Omit<ControlActions, 'toggleParticipants'> & Pick<LobbyActions, 'selectDevice'> & { setTileWidth?(peerId: string, width: number): void; setTileVisible?(peerId: string, visible: boolean): void };
 }) {
-  const { self, peers, order, topology, switching, activeSpeakerId, lastSwitch } = useRoomStore();
+  const { self, peers, order, topology, switching, activeSpeakerId, audiblePeerIds, lastSwitch } = useRoomStore();
   const media = useMediaStore();
   const [participantsOpen, setParticipantsOpen] = useState(false);
   if (!self) return null;
@@ -46,6 +46,7 @@ export function Room({
             link={p.link}
             speakerId={media.speakerId}
             activeSpeaker={topology === 'sfu' && activeSpeakerId === p.info.peerId}
+            audible={topology === 'sfu' && audiblePeerIds.includes(p.info.peerId)}
             onWidth={actions.setTileWidth && ((width) => actions.setTileWidth?.(p.info.peerId, width))}
             onVisible={actions.setTileVisible && ((visible) => actions.setTileVisible?.(p.info.peerId, visible))}
           />

@@ -14,6 +14,8 @@ export interface VideoTileProps {
   speakerId?: string | null;
   /** The SFU names this peer the room's dominant speaker. */
   activeSpeaker?: boolean;
+  /** The SFU's audio-level observer hears this peer now. */
+  audible?: boolean;
   /** Told the tile's rendered width, so the SFU can send a layer that fits it. */
   onWidth?: (width: number) => void;
   /** Told when the tile scrolls into or out of view, so the SFU can stop sending what nobody sees. */
@@ -28,12 +30,12 @@ const linkLabels: Record<LinkState, string> = {
   closed: 'Disconnected',
 };
 
-export function VideoTile({ peerId, name, stream, audioMuted, videoMuted, link, isSelf = false, speakerId = null, activeSpeaker = false, onWidth, onVisible }: VideoTileProps) {
+export function VideoTile({ peerId, name, stream, audioMuted, videoMuted, link, isSelf = false, speakerId = null, activeSpeaker = false, audible = false, onWidth, onVisible }: VideoTileProps) {
   const videoRef = useRef<HTMLVideoElement>(null);
   const tileRef = useRef<HTMLElement>(null);
   const audioRef = useRef<HTMLAudioElement>(null);
   const audioTrack = stream?.getAudioTracks()[0] ?? null;
-  const speaking = useSpeaking(audioTrack, audioMuted) || (activeSpeaker && !audioMuted);
+  const speaking = useSpeaking(audioTrack, audioMuted) || ((activeSpeaker || audible) && !audioMuted);
 
   useEffect(() => {
     if (videoRef.current && videoRef.current.srcObject !== stream) videoRef.current.srcObject = stream;
@@ -70,6 +72,7 @@ export function VideoTile({ peerId, name, stream, audioMuted, videoMuted, link, 
       data-peer-id={peerId}
       data-speaking={speaking}
       data-active-speaker={activeSpeaker}
+      data-audible={audible}
       data-link={link ?? 'local'}
       aria-label={`${name}${isSelf ? ' (you)' : ''}`}
     >

@@ -84,6 +84,7 @@ export class RoomClient {
     });
     listen('room:switch-complete', (record) => this.store.getState().set({ lastSwitch: record }));
     listen('room:active-speaker', ({ peerId }) => this.store.getState().set({ activeSpeakerId: peerId }));
+    listen('room:audio-levels', ({ levels }) => this.store.getState().set({ audiblePeerIds: levels.map((l) => l.peerId) }));
     listen('sfu:producer-added', (producer) => void this.sfu?.consume(producer).catch((e: Error) => console.warn('consume failed', e.message)));
     listen('sfu:producer-closed', ({ producerId }) => this.sfu?.removeProducer(producerId));
     listen('sfu:reset', () => {
@@ -254,7 +255,7 @@ export class RoomClient {
   private async switchTo(topology: Topology): Promise<void> {
     if (topology === this.topology || !this.session) return;
     this.topology = topology;
-    this.store.getState().set({ topology, switching: true, activeSpeakerId: null });
+    this.store.getState().set({ topology, switching: true, activeSpeakerId: null, audiblePeerIds: [] });
     if (topology === 'sfu') {
       await this.startSfu();
     } else {

@@ -21,6 +21,8 @@ interface RoomState {
   switching: boolean;
   /** On the SFU, the server's dominant speaker. */
   activeSpeakerId: string | null;
+  /** On the SFU, the peers the server hears now. */
+  audiblePeerIds: string[];
   /** The room's last completed mesh ⇄ SFU switch, with its duration. */
   lastSwitch: SwitchRecord | null;
   selfSpeaking: boolean;
@@ -34,7 +36,7 @@ interface RoomState {
   reset(): void;
 }
 
-const initial = { phase: 'lobby' as RoomPhase, error: null, self: null, topology: 'mesh' as Topology, switching: false, activeSpeakerId: null, lastSwitch: null as SwitchRecord | null, selfSpeaking: false, peers: {}, order: [] };
+const initial = { phase: 'lobby' as RoomPhase, error: null, self: null, topology: 'mesh' as Topology, switching: false, activeSpeakerId: null, audiblePeerIds: [] as string[], lastSwitch: null as SwitchRecord | null, selfSpeaking: false, peers: {}, order: [] };
 
 export const useRoomStore = create<RoomState>((set) => ({
   ...initial,
