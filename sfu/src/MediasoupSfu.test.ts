@@ -99,17 +99,17 @@ describe('MediasoupSfu with a real worker', () => {
     expect(health.workers[0]?.pid).toBeGreaterThan(0);
   });
 
-  it('creates a router with Opus, VP8 and H264 and a WebRtcTransport on 127.0.0.1', async () => {
-    const router = await sfu.routerForRoom('codecs');
-    const mimeTypes = router.rtpCapabilities.codecs?.map((c) => c.mimeType) ?? [];
+  it('creates a router with Opus, VP8 and H264 and WebRtcTransports on 127.0.0.1', async () => {
+    const joined = await sfu.joinPeer('codecs', 'peer-1');
+    const mimeTypes = (joined.routerRtpCapabilities.codecs as { mimeType: string }[]).map((c) => c.mimeType);
     expect(mimeTypes).toEqual(expect.arrayContaining(['audio/opus', 'video/VP8', 'video/H264']));
-
-    const transport = await router.createWebRtcTransport({ listenInfos: sfu.webRtcListenInfos() });
-    expect(transport.iceCandidates.length).toBeGreaterThanOrEqual(2);
-    for (const candidate of transport.iceCandidates) expect(candidate.ip).toBe('127.0.0.1');
-    expect(transport.iceCandidates.map((c) => c.protocol).sort()).toEqual(['tcp', 'udp']);
-    expect(transport.dtlsParameters.fingerprints.length).toBeGreaterThan(0);
-    transport.close();
+    for (const transport of [joined.sendTransport, joined.recvTransport]) {
+      const candidates = transport.iceCandidates as { ip: string; protocol: string }[];
+      for (const candidate of candidates) expect(candidate.ip).toBe('127.0.0.1');
+      expect(candidates.map((c) => c.protocol).sort()).toEqual(['tcp', 'udp']);
+      expect((transport.dtlsParameters as { fingerprints: unknown[] }).fingerprints.length).toBeGreaterThan(0);
+    }
+    sfu.leavePeer('codecs', 'peer-1');
   });
 
   it('forwards real RTP from a 3-layer simulcast producer to a consumer', async () => {

@@ -170,12 +170,6 @@ export class MediasoupSfu implements Sfu {
     return { room, peer };
   }
 
-  /** WebRTC transport options for this deployment (listen address and announced address). */
-  webRtcListenInfos(): types.TransportListenInfo[] {
-    const { listenIp, announcedIp } = this.config;
-    return (['udp', 'tcp'] as const).map((protocol) => ({ protocol, ip: listenIp, ...(announcedIp ? { announcedIp } : {}) }));
-  }
-
   async joinPeer(roomId: string, peerId: string) {
     const room = await this.room(roomId);
     this.leavePeer(roomId, peerId, room);
