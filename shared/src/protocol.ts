@@ -117,6 +117,8 @@ export interface ClientToServerEvents {
   'sfu:layers': (request: SfuLayersRequest, ack: AckCallback<Empty>) => void;
   /** Leaves the SFU (the room went back to mesh): closes this peer's transports. */
   'sfu:leave': (request: Empty, ack: AckCallback<Empty>) => void;
+  /** Fresh ICE servers (TURN credentials expire): the client applies them to every connection it has. */
+  'ice:refresh': (request: Empty, ack: AckCallback<{ iceServers: IceServer[]; iceCredentialsExpireAt: number | null }>) => void;
   /** This participant shows every tile on the new path and has closed the old one. */
   'topology:switched': (request: SwitchedRequest, ack: AckCallback<Empty>) => void;
 }

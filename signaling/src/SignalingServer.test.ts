@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Ack, ClientToServerEvents, HealthReport, JoinResponse, ProtocolError, ServerToClientEvents } from '@confer/shared';
+import type { Ack, ClientToServerEvents, HealthReport, IceServer, JoinResponse, ProtocolError, ServerToClientEvents } from '@confer/shared';
 import { silentLogger } from '@confer/shared';
 import { freeUdpPort } from '@confer/turn';
 import { startApp, type RunningApp } from './app.js';
@@ -314,5 +314,22 @@ describe('without coturn installed', () => {
     } finally {
       await noTurn.close();
     }
+  });
+});
+
+describe('ice:refresh', () => {
+  it('issues fresh TURN credentials to a peer in a room, and nothing outside one', async () => {
+    const socket = await client();
+    const outside = await client();
+    const joined = (await join(socket, 'refresh', 'Ada')) as Extract<Ack<JoinResponse>, { ok: true }>;
+    expect(await outside.timeout(5000).emitWithAck('ice:refresh', {})).toMatchObject({ ok: false, error: { code: 'NOT_IN_ROOM' } });
+    await new Promise((r) => setTimeout(r, 1100)); // the expiry has one-second resolution
+    const fresh = await socket.timeout(5000).emitWithAck('ice:refresh', {});
+    expect(fresh.ok).toBe(true);
+    if (!fresh.ok) return;
+    expect(fresh.data.iceCredentialsExpireAt).toBeGreaterThan(joined.data.iceCredentialsExpireAt ?? 0);
+    const turn = fresh.data.iceServers.find((s: IceServer) => s.username);
+    expect(turn?.username).toBe(`${fresh.data.iceCredentialsExpireAt}:${joined.data.peerId}`);
+    expect(turn?.credential).toBe(createHmac('sha1', app.config.turn.secret).update(turn?.username ?? '').digest('base64'));
   });
 });

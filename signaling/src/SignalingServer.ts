@@ -263,6 +263,11 @@ export class SignalingServer {
     this.handle(socket, log, 'sfu:layers', sfuLayersSchema, (r) =>
       media(async (roomId, peerId) => (await this.deps.sfu.setPreferredLayers(roomId, peerId, r.consumerId, r.spatialLayer), done)),
     );
+    this.handle(socket, log, 'ice:refresh', empty, async () => {
+      if (!socket.data.roomId) return notInRoom;
+      const { iceServers, expiresAt } = this.deps.turn.iceServersFor(socket.data.peerId);
+      return { ok: true as const, data: { iceServers, iceCredentialsExpireAt: expiresAt } };
+    });
     this.handle(socket, log, 'topology:switched', switchedSchema, async ({ switchId }): Promise<Ack<Record<string, never>>> => {
       const { roomId, peerId } = socket.data;
       if (!roomId) return notInRoom;
@@ -271,7 +276,7 @@ export class SignalingServer {
     });
     this.handle(socket, log, 'sfu:leave', empty, () => media(async (roomId, peerId) => (this.deps.sfu.leavePeer(roomId, peerId), done)));
 
-    const known = new Set<string>(['room:join', 'room:leave', 'peer:update', 'signal:send', 'sfu:join', 'sfu:connect', 'sfu:produce', 'sfu:consume', 'sfu:resume', 'sfu:pause', 'sfu:layers', 'sfu:leave', 'topology:switched']);
+    const known = new Set<string>(['room:join', 'room:leave', 'peer:update', 'signal:send', 'sfu:join', 'sfu:connect', 'sfu:produce', 'sfu:consume', 'sfu:resume', 'sfu:pause', 'sfu:layers', 'sfu:leave', 'topology:switched', 'ice:refresh']);
     socket.onAny((event: string) => {
       if (!known.has(event)) {
         log.warn({ event }, 'rejected unknown event');

@@ -13,9 +13,11 @@ export interface MeshSessionOptions {
 export class MeshSession {
   private readonly links = new Map<string, PeerLink>();
   private tracks: LocalTracks;
+  private rtcConfig: RTCConfiguration;
 
   constructor(private readonly o: MeshSessionOptions) {
     this.tracks = { ...o.tracks };
+    this.rtcConfig = o.rtcConfig;
   }
 
   /** Opens the link to `peerId`; `initiator` when we are the newcomer and offer first. */
@@ -26,7 +28,7 @@ export class MeshSession {
       remoteId: peerId,
       polite: isPolite(this.o.selfId, peerId),
       initiator,
-      rtcConfig: this.o.rtcConfig,
+      rtcConfig: this.rtcConfig,
       tracks: this.tracks,
       send: (signal) => this.o.send(peerId, signal),
       onState: (state) => this.o.onPeerState(peerId, state),
@@ -45,6 +47,11 @@ export class MeshSession {
   disconnect(peerId: string): void {
     this.links.get(peerId)?.close();
     this.links.delete(peerId);
+  }
+
+  setIceServers(iceServers: RTCIceServer[]): void {
+    this.rtcConfig = { ...this.rtcConfig, iceServers };
+    for (const link of this.links.values()) link.setIceServers(iceServers);
   }
 
   async replaceTrack(kind: MediaKind, track: MediaStreamTrack | null): Promise<void> {

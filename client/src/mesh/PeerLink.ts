@@ -132,6 +132,11 @@ export class PeerLink {
     }
   }
 
+  /** New TURN credentials for future ICE work (restarts, relay refreshes). */
+  setIceServers(iceServers: RTCIceServer[]): void {
+    if (this.pc.signalingState !== 'closed') this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers });
+  }
+
   /** Swaps the outgoing track of one kind (device switch, camera on/off): no renegotiation. */
   async replaceTrack(kind: MediaKind, track: MediaStreamTrack | null): Promise<void> {
     this.tracks[kind] = track;

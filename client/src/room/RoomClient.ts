@@ -36,6 +36,7 @@ export class RoomClient {
   private readonly theirPath = new Map<string, 'mesh' | 'sfu'>();
   private readonly store = useRoomStore;
   private readonly offs: (() => void)[] = [];
+  private iceRefreshTimer: ReturnType<typeof setTimeout> | undefined;
   /** The server's id of the switch under way, reported back once this side has finished it. */
   private switchId: string | null = null;
   /** Remote tiles currently off screen; with a hidden page, no video is needed at all. */
@@ -135,6 +136,7 @@ export class RoomClient {
     }
     if (answer.data.resumed) {
       this.session = answer.data;
+      this.scheduleIceRefresh(answer.data.iceCredentialsExpireAt);
       if (answer.data.topology !== this.topology) void this.switchTo(answer.data.topology);
       return;
     }
@@ -150,6 +152,7 @@ export class RoomClient {
 
   private start(data: JoinResponse): void {
     this.session = data;
+    this.scheduleIceRefresh(data.iceCredentialsExpireAt);
     this.topology = data.topology;
     const { audioMuted, videoMuted } = useMediaStore.getState();
     const store = this.store.getState();
@@ -158,6 +161,26 @@ export class RoomClient {
     // A newcomer to an SFU room goes straight to the SFU.
     if (data.topology === 'sfu') void this.startSfu();
     else this.startMesh(data.peers.map((p) => p.peerId), () => true);
+  }
+
+  /**
+   * TURN credentials expire (coturn then refuses to refresh relays), so fresh ones are fetched halfway
+   * through their lifetime and handed to every connection.
+   */
+  private scheduleIceRefresh(expiresAt: number | null): void {
+    clearTimeout(this.iceRefreshTimer);
+    if (expiresAt === null) return;
+    const delay = Math.max(30_000, (expiresAt * 1000 - Date.now()) / 2);
+    this.iceRefreshTimer = setTimeout(() => void this.refreshIce(), delay);
+  }
+
+  private async refreshIce(): Promise<void> {
+    const answer = await this.signaling.socket.timeout(10_000).emitWithAck('ice:refresh', {}).catch(() => null);
+    if (!answer?.ok || !this.session) return this.scheduleIceRefresh(answer?.ok ? null : Date.now() / 1000 + 120);
+    this.session = { ...this.session, iceServers: answer.data.iceServers, iceCredentialsExpireAt: answer.data.iceCredentialsExpireAt };
+    this.mesh?.setIceServers(answer.data.iceServers);
+    await this.sfu?.setIceServers(answer.data.iceServers);
+    this.scheduleIceRefresh(answer.data.iceCredentialsExpireAt);
   }
 
   private startMesh(peerIds: string[], initiator: (peerId: string) => boolean): void {
@@ -318,6 +341,7 @@ export class RoomClient {
   }
 
   async leave(): Promise<void> {
+    clearTimeout(this.iceRefreshTimer);
     this.session = null;
     await this.signaling.socket.timeout(5_000).emitWithAck('room:leave', {}).catch(() => undefined);
     this.close();
@@ -334,6 +358,7 @@ export class RoomClient {
   }
 
   close(): void {
+    clearTimeout(this.iceRefreshTimer);
     this.session = null;
     this.stopMedia();
     this.media.stop();

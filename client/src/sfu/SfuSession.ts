@@ -183,6 +183,13 @@ export class SfuSession {
     else producer.pause();
   }
 
+  /** New TURN credentials for both transports (mediasoup-client applies them to its connections). */
+  async setIceServers(iceServers: RTCIceServer[]): Promise<void> {
+    for (const transport of [this.sendTransport, this.recvTransport]) {
+      if (transport && !transport.closed) await transport.updateIceServers({ iceServers }).catch(() => undefined);
+    }
+  }
+
   /** Stops (or restarts) forwarding a peer's video to us: its tile is off screen, or the page is hidden. */
   async setVideoPaused(peerId: string, paused: boolean): Promise<void> {
     for (const consumer of this.peers.get(peerId)?.consumers.values() ?? []) {
