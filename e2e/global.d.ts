@@ -1,5 +1,6 @@
 import type { Socket } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, JoinRequest, JoinResponse, ServerToClientEvents } from '@confer/shared';
+import type { LinkStatsView } from './support/participants.js';
 
 /** What the client page exposes for tests (client/src/main.tsx, client/src/components/RoomPage.tsx). */
 declare global {
@@ -11,7 +12,7 @@ declare global {
       };
       room: {
         peerId: string | null;
-        stats(): Promise<Record<string, { framesDecoded: number; audioPacketsReceived: number; localCandidateType: string | null; remoteCandidateType: string | null }>>;
+        stats(): Promise<Record<string, LinkStatsView>>;
       };
     };
   }

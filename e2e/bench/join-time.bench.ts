@@ -17,7 +17,8 @@ function clickJoinAndWaitForFrame(page: Page): Promise<number> {
     const start = performance.now();
     button.click();
     for (;;) {
-      const room = (window as unknown as { __confer?: { room?: { stats(): Promise<Record<string, { framesDecoded: number }>> } } }).__confer?.room;
+      // The room client appears once RoomPage mounts.
+      const room = (window.__confer as Partial<Window['__confer']> | undefined)?.room;
       const stats = room ? Object.values(await room.stats()) : [];
       if (stats.some((s) => s.framesDecoded > 0)) return performance.now() - start;
       if (performance.now() - start > 20_000) throw new Error('no frame within 20 s');

@@ -47,7 +47,7 @@ const stopFreezeMonitor = (page: Page) =>
 
 async function waitForPath(pages: Page[], path: string, peers: number): Promise<void> {
   for (;;) {
-    const all = await Promise.all(pages.map(async (p) => Object.values(await stats(p)) as unknown as { path: string; framesDecoded: number }[]));
+    const all = await Promise.all(pages.map(async (p) => Object.values(await stats(p))));
     if (all.every((s) => s.length === peers && s.every((x) => x.path === path && x.framesDecoded > 0))) return;
     await pages[0]!.waitForTimeout(250);
   }

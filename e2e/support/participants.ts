@@ -1,6 +1,9 @@
 import { expect, type Browser, type Page } from '@playwright/test';
 
+/** What `window.__confer.room.stats()` reports per remote peer (client/src/room/RoomClient.ts PeerStats). */
 export interface LinkStatsView {
+  /** Which path the peer's tile shows: direct (mesh) or through the SFU. */
+  path: 'mesh' | 'sfu';
   framesDecoded: number;
   audioPacketsReceived: number;
   localCandidateType: string | null;
@@ -22,7 +25,7 @@ export async function joinRoom(browser: Browser, room: string, name: string, que
   return page;
 }
 
-export const stats = (page: Page) => page.evaluate(() => window.__confer.room.stats()) as Promise<Record<string, LinkStatsView>>;
+export const stats = (page: Page): Promise<Record<string, LinkStatsView>> => page.evaluate(() => window.__confer.room.stats());
 
 /**
  * Every page shows `peers` remote tiles, and from each remote peer it decodes video frames that keep
@@ -48,6 +51,19 @@ export async function expectMediaFlowing(pages: Page[], peers: number): Promise<
         { message: `page ${i}: video frames and audio packets from every peer keep arriving`, timeout: 10_000 },
       )
       .toEqual(Object.keys(before[i]!).sort());
+  }
+}
+
+/** Ada and Bo in a fresh room with media flowing between them; both leave when `body` ends. */
+export async function withTwoInCall(browser: Browser, roomPrefix: string, body: (ada: Page, bo: Page) => Promise<void>): Promise<void> {
+  const room = `${roomPrefix}-${Date.now()}`;
+  const ada = await joinRoom(browser, room, 'Ada');
+  const bo = await joinRoom(browser, room, 'Bo');
+  try {
+    await expectMediaFlowing([ada, bo], 1);
+    await body(ada, bo);
+  } finally {
+    await closeAll([ada, bo]);
   }
 }
 

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { closeAll, expectMediaFlowing, joinRoom, stats } from '../support/participants.js';
+import { closeAll, expectMediaFlowing, joinRoom, stats, withTwoInCall } from '../support/participants.js';
 
 const names = ['Ada', 'Bo', 'Cy', 'Di', 'Ed'];
 
@@ -39,10 +39,7 @@ test('relay-only: two participants connect through coturn', async ({ browser }) 
 });
 
 test('mute, camera off and leave reach the others within a second', async ({ browser }) => {
-  const room = `presence-${Date.now()}`;
-  const [ada, bo] = [await joinRoom(browser, room, 'Ada'), await joinRoom(browser, room, 'Bo')] as [Page, Page];
-  try {
-    await expectMediaFlowing([ada, bo], 1);
+  await withTwoInCall(browser, 'presence', async (ada, bo) => {
     const adaOnBo = bo.locator('[data-testid="tile"]:not(.self)');
 
     await ada.getByRole('button', { name: 'Mute' }).click();
@@ -63,9 +60,7 @@ test('mute, camera off and leave reach the others within a second', async ({ bro
     await ada.getByRole('button', { name: 'Leave' }).click();
     await expect(ada.getByText('You left')).toBeVisible();
     await expect(adaOnBo).toHaveCount(0, { timeout: 1000 });
-  } finally {
-    await closeAll([ada, bo]);
-  }
+  });
 });
 
 test('five people joining at the same moment all see each other exactly once', async ({ browser }) => {
@@ -88,10 +83,7 @@ test('five people joining at the same moment all see each other exactly once', a
 });
 
 test('switching the microphone in a call keeps audio flowing to the others', async ({ browser }) => {
-  const room = `devices-${Date.now()}`;
-  const [ada, bo] = [await joinRoom(browser, room, 'Ada'), await joinRoom(browser, room, 'Bo')] as [Page, Page];
-  try {
-    await expectMediaFlowing([ada, bo], 1);
+  await withTwoInCall(browser, 'devices', async (ada, bo) => {
     await ada.locator('summary', { hasText: 'Devices' }).click();
     const picker = ada.getByLabel('Microphone');
     const options = await picker.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
@@ -103,16 +95,11 @@ test('switching the microphone in a call keeps audio flowing to the others', asy
     const after = await stats(bo);
     const [id] = Object.keys(after);
     expect(after[id!]!.audioPacketsReceived).toBeGreaterThan(before[id!]!.audioPacketsReceived + 20);
-  } finally {
-    await closeAll([ada, bo]);
-  }
+  });
 });
 
 test('a dropped signaling connection resumes its seat; the call goes on', async ({ browser }) => {
-  const room = `resume-${Date.now()}`;
-  const [ada, bo] = [await joinRoom(browser, room, 'Ada'), await joinRoom(browser, room, 'Bo')] as [Page, Page];
-  try {
-    await expectMediaFlowing([ada, bo], 1);
+  await withTwoInCall(browser, 'resume', async (ada, bo) => {
     const boId = await ada.locator('[data-testid="tile"]:not(.self)').getAttribute('data-peer-id');
     await bo.evaluate(() => window.__confer.signaling.socket.io.engine.close());
     await expect(bo.getByTestId('connection-status')).toHaveAttribute('data-status', 'reconnecting');
@@ -120,7 +107,5 @@ test('a dropped signaling connection resumes its seat; the call goes on', async 
     // Same peer id on Ada's side (never left), and media still flows both ways.
     await expect(ada.locator('[data-testid="tile"]:not(.self)')).toHaveAttribute('data-peer-id', boId!);
     await expectMediaFlowing([ada, bo], 1);
-  } finally {
-    await closeAll([ada, bo]);
-  }
+  });
 });

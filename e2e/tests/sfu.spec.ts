@@ -6,7 +6,7 @@ import { closeAll, expectMediaFlowing, joinRoom, stats } from '../support/partic
 const VIDEO = 'video=320x240&fps=10';
 const names = ['Ada', 'Bo', 'Cy', 'Di', 'Ed'];
 
-const paths = async (page: Page) => Object.values(await stats(page)).map((s) => (s as unknown as { path: string }).path);
+const paths = async (page: Page) => Object.values(await stats(page)).map((s) => s.path);
 
 async function expectPath(pages: Page[], path: 'mesh' | 'sfu', peers: number) {
   for (const page of pages) {

@@ -1,31 +1,20 @@
 import { createHmac } from 'node:crypto';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Ack, ClientToServerEvents, HealthReport, IceServer, JoinResponse, ProtocolError, ServerToClientEvents } from '@confer/shared';
+import type { Ack, HealthReport, IceServer, JoinResponse, ProtocolError, ServerToClientEvents } from '@confer/shared';
 import { silentLogger } from '@confer/shared';
 import { freeUdpPort } from '@confer/turn';
 import { startApp, type RunningApp } from './app.js';
+import { join, socketClients, type Client } from './clients.test-support.js';
 
-type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 /** A client that may send anything, as an attacker or a buggy client would. */
 type RawClient = Socket;
 
 let app: RunningApp;
-const clients: Socket[] = [];
-
-async function client(): Promise<Client> {
-  const socket: Client = connect(app.url, { transports: ['websocket'], reconnection: false });
-  clients.push(socket);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('connect_error', reject);
-  });
-  return socket;
-}
+const clients = socketClients(() => app.url);
+const client = () => clients.connect();
 
 const raw = (socket: Client) => socket as unknown as RawClient;
-const join = (socket: Client, roomId: string, displayName: string) =>
-  socket.timeout(5000).emitWithAck('room:join', { roomId, displayName });
 const next = <E extends keyof ServerToClientEvents>(socket: Client, event: E) =>
   new Promise<Parameters<ServerToClientEvents[E]>[0]>((resolve) => {
     (socket as unknown as { once(event: string, listener: (payload: never) => void): void }).once(event, resolve);
@@ -48,9 +37,7 @@ beforeAll(async () => {
     silentLogger,
   );
 });
-afterEach(() => {
-  for (const s of clients.splice(0)) s.close();
-});
+afterEach(() => clients.closeAll());
 afterAll(async () => {
   await app?.close();
 });
@@ -184,7 +171,7 @@ describe('presence and signals', () => {
   it('keeps the seat of a peer whose connection drops and comes back within the grace period', async () => {
     const alice = await client();
     const bob: Client = connect(app.url, { transports: ['websocket'], reconnectionDelay: 100, reconnectionDelayMax: 200 });
-    clients.push(bob);
+    clients.track(bob);
     await new Promise<void>((resolve) => bob.once('connect', () => resolve()));
     await join(alice, 'grace', 'Alice');
     const b = (await join(bob, 'grace', 'Bob')) as Joined;
@@ -308,7 +295,7 @@ describe('without coturn installed', () => {
       expect(report.turn).toMatchObject({ status: 'down', mode: 'managed' });
       expect(report.turn.detail).toBe('/nonexistent/turnserver not found: install coturn (apt-get install coturn) or set TURNSERVER_BIN');
       const socket: Client = connect(noTurn.url, { transports: ['websocket'], reconnection: false });
-      clients.push(socket);
+      clients.track(socket);
       const answer = await socket.timeout(5000).emitWithAck('room:join', { roomId: 'r', displayName: 'n' });
       expect(answer).toMatchObject({ ok: true, data: { iceServers: [], iceCredentialsExpireAt: null } });
     } finally {

@@ -1,30 +1,21 @@
-import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Ack, ClientToServerEvents, JoinResponse, ServerToClientEvents, SfuJoinResponse, SwitchRecord } from '@confer/shared';
+import type { Ack, JoinResponse, SfuJoinResponse, SwitchRecord } from '@confer/shared';
 import { silentLogger } from '@confer/shared';
 import { startApp, type RunningApp } from './app.js';
+import { join as joinRoom, socketClients, type Client } from './clients.test-support.js';
 
-type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 type Joined = Extract<Ack<JoinResponse>, { ok: true }>;
 
 let app: RunningApp;
-const clients: Client[] = [];
-
-async function client(): Promise<Client> {
-  const socket: Client = connect(app.url, { transports: ['websocket'], reconnection: false });
-  clients.push(socket);
-  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-  return socket;
-}
-const join = (s: Client, roomId: string, name: string) => s.timeout(5000).emitWithAck('room:join', { roomId, displayName: name }) as Promise<Joined>;
+const clients = socketClients(() => app.url);
+const client = () => clients.connect();
+const join = (s: Client, roomId: string, name: string) => joinRoom(s, roomId, name) as Promise<Joined>;
 const nextTopology = (s: Client) => new Promise<string>((resolve) => s.once('room:topology', ({ topology }) => resolve(topology)));
 
 beforeAll(async () => {
   app = await startApp({ PORT: '0', TURN_MODE: 'off', SFU_WORKERS: '1', SFU_WEBRTC_PORT: '0', TOPOLOGY_SFU_FROM: '3', TOPOLOGY_MESH_HOLD_MS: '500' }, silentLogger);
 });
-afterEach(() => {
-  for (const s of clients.splice(0)) s.close();
-});
+afterEach(() => clients.closeAll());
 afterAll(async () => {
   await app?.close();
 });

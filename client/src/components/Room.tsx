@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useMediaStore } from '../state/mediaStore';
 import { useRoomStore } from '../state/roomStore';
 import { Controls, type ControlActions } from './Controls';
@@ -18,8 +18,13 @@ export function Room({
   const { self, peers, order, topology, switching, activeSpeakerId, audiblePeerIds, lastSwitch } = useRoomStore();
   const media = useMediaStore();
   const [participantsOpen, setParticipantsOpen] = useState(false);
+  // One stream per track pair: a new object on every render would reload the self-view each time the store changes.
+  const { videoTrack, audioTrack } = media;
+  const selfStream = useMemo(
+    () => (videoTrack || audioTrack ? new MediaStream([videoTrack, audioTrack].filter((t): t is MediaStreamTrack => t !== null)) : null),
+    [videoTrack, audioTrack],
+  );
   if (!self) return null;
-  const selfStream = media.videoTrack || media.audioTrack ? new MediaStream([media.videoTrack, media.audioTrack].filter((t): t is MediaStreamTrack => t !== null)) : null;
   const remotes = order.map((id) => peers[id]).filter((p) => p !== undefined);
 
   return (
@@ -47,8 +52,8 @@ export function Room({
             speakerId={media.speakerId}
             activeSpeaker={topology === 'sfu' && activeSpeakerId === p.info.peerId}
             audible={topology === 'sfu' && audiblePeerIds.includes(p.info.peerId)}
-            onWidth={actions.setTileWidth && ((width) => actions.setTileWidth?.(p.info.peerId, width))}
-            onVisible={actions.setTileVisible && ((visible) => actions.setTileVisible?.(p.info.peerId, visible))}
+            onWidth={actions.setTileWidth}
+            onVisible={actions.setTileVisible}
           />
         ))}
       </TileGrid>

@@ -29,15 +29,19 @@ export function RoomPage({ roomId, signaling, options }: { roomId: string; signa
     };
   }, [media, room, signaling]);
 
-  const actions = {
-    selectDevice: (kind: 'camera' | 'microphone' | 'speaker', id: string) => void media.selectDevice(kind, id),
-    setCameraOn: (on: boolean) => void room.setCameraOn(on),
-    setMicMuted: (muted: boolean) => room.setMicMuted(muted),
-    join: (name: string) => void room.join(name),
-    leave: () => void room.leave(),
-    setTileWidth: (peerId: string, width: number) => room.setTileWidth(peerId, width),
-    setTileVisible: (peerId: string, visible: boolean) => room.setTileVisible(peerId, visible),
-  };
+  // Stable across renders, so tiles keep their size and visibility observers while the store changes.
+  const actions = useMemo(
+    () => ({
+      selectDevice: (kind: 'camera' | 'microphone' | 'speaker', id: string) => void media.selectDevice(kind, id),
+      setCameraOn: (on: boolean) => void room.setCameraOn(on),
+      setMicMuted: (muted: boolean) => room.setMicMuted(muted),
+      join: (name: string) => void room.join(name),
+      leave: () => void room.leave(),
+      setTileWidth: (peerId: string, width: number) => room.setTileWidth(peerId, width),
+      setTileVisible: (peerId: string, visible: boolean) => room.setTileVisible(peerId, visible),
+    }),
+    [media, room],
+  );
 
   if (phase === 'in-room') return <Room roomId={roomId} actions={actions} />;
   if (phase === 'left') {

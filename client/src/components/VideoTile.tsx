@@ -17,9 +17,9 @@ export interface VideoTileProps {
   /** The SFU's audio-level observer hears this peer now. */
   audible?: boolean;
   /** Told the tile's rendered width, so the SFU can send a layer that fits it. */
-  onWidth?: (width: number) => void;
+  onWidth?: (peerId: string, width: number) => void;
   /** Told when the tile scrolls into or out of view, so the SFU can stop sending what nobody sees. */
-  onVisible?: (visible: boolean) => void;
+  onVisible?: (peerId: string, visible: boolean) => void;
 }
 
 const linkLabels: Record<LinkState, string> = {
@@ -50,18 +50,18 @@ export function VideoTile({ peerId, name, stream, audioMuted, videoMuted, link, 
   useEffect(() => {
     const tile = tileRef.current;
     if (!tile || !onWidth || typeof ResizeObserver === 'undefined') return;
-    const observer = new ResizeObserver(([entry]) => entry && onWidth(entry.contentRect.width));
+    const observer = new ResizeObserver(([entry]) => entry && onWidth(peerId, entry.contentRect.width));
     observer.observe(tile);
     return () => observer.disconnect();
-  }, [onWidth]);
+  }, [onWidth, peerId]);
 
   useEffect(() => {
     const tile = tileRef.current;
     if (!tile || !onVisible || typeof IntersectionObserver === 'undefined') return;
-    const observer = new IntersectionObserver(([entry]) => entry && onVisible(entry.isIntersecting));
+    const observer = new IntersectionObserver(([entry]) => entry && onVisible(peerId, entry.isIntersecting));
     observer.observe(tile);
     return () => observer.disconnect();
-  }, [onVisible]);
+  }, [onVisible, peerId]);
 
   const showVideo = stream !== null && !videoMuted;
   return (

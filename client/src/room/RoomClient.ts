@@ -1,4 +1,4 @@
-import type { JoinResponse, PeerUpdate, ServerToClientEvents, Signal, Topology } from '@confer/shared';
+import type { JoinResponse, PeerUpdate, ProtocolError, ServerToClientEvents, Signal, Topology } from '@confer/shared';
 import type { CallOptions } from '../callOptions';
 import type { MediaController } from '../media/MediaController';
 import { MeshSession } from '../mesh/MeshSession';
@@ -112,11 +112,12 @@ export class RoomClient {
     const { audioMuted, videoMuted } = useMediaStore.getState();
     this.store.getState().set({ phase: 'joining', error: null });
     const answer = await this.signaling.join({ roomId: this.roomId, displayName, audioMuted, videoMuted });
-    if (!answer.ok) {
-      this.store.getState().set({ phase: 'error', error: joinErrors[answer.error.code] ?? answer.error.message });
-      return;
-    }
+    if (!answer.ok) return this.failJoin(answer.error);
     this.start(answer.data);
+  }
+
+  private failJoin(error: ProtocolError): void {
+    this.store.getState().set({ phase: 'error', error: joinErrors[error.code] ?? error.message });
   }
 
   private async rejoin(): Promise<void> {
@@ -130,10 +131,7 @@ export class RoomClient {
       videoMuted,
       resume: { peerId: previous.peerId, token: previous.resumeToken },
     });
-    if (!answer.ok) {
-      this.store.getState().set({ phase: 'error', error: joinErrors[answer.error.code] ?? answer.error.message });
-      return;
-    }
+    if (!answer.ok) return this.failJoin(answer.error);
     if (answer.data.resumed) {
       this.session = answer.data;
       this.scheduleIceRefresh(answer.data.iceCredentialsExpireAt);
