@@ -51,11 +51,18 @@ test('4 → 5 → 4: the room moves to the SFU with simulcast, survives a worker
     const [small, large] = [pages[0]!, pages[1]!];
     await small.setViewportSize({ width: 480, height: 360 });
     await large.setViewportSize({ width: 1800, height: 1100 });
-    const layersOf = async (page: Page) => {
+    const consumersOf = async (page: Page) => {
       const id = await page.evaluate(() => window.__confer.room.peerId);
-      const sfu = (await (await request.get(`/api/rooms/${room}/sfu`)).json()) as { consumers: { peerId: string; kind: string; spatialLayer: number | null }[] };
-      return sfu.consumers.filter((c) => c.peerId === id && c.kind === 'video').map((c) => c.spatialLayer ?? -1);
+      const sfu = (await (await request.get(`/api/rooms/${room}/sfu`)).json()) as {
+        consumers: { peerId: string; kind: string; spatialLayer: number | null; preferredSpatialLayer: number | null }[];
+      };
+      return sfu.consumers.filter((c) => c.peerId === id && c.kind === 'video');
     };
+    const layersOf = async (page: Page) => (await consumersOf(page)).map((c) => c.spatialLayer ?? -1);
+    // What each window asks for follows its tiles' rendered size...
+    await expect.poll(async () => (await consumersOf(small)).map((c) => c.preferredSpatialLayer), { timeout: 20_000 }).toEqual([0, 0, 0, 0]);
+    await expect.poll(async () => (await consumersOf(large)).map((c) => c.preferredSpatialLayer), { timeout: 20_000 }).toEqual([2, 2, 2, 2]);
+    // ...and what it receives follows.
     await expect.poll(async () => Math.max(...(await layersOf(small))), { timeout: 20_000 }).toBe(0);
     // How high the large window's consumers go also depends on the SFU's bandwidth estimate for it; at least
     // one must be above what every small-window consumer gets.

@@ -329,6 +329,7 @@ export class MediasoupSfu implements Sfu {
           producerId: consumer.producerId,
           kind: consumer.kind,
           paused: consumer.paused,
+          preferredSpatialLayer: consumer.preferredLayers?.spatialLayer ?? null,
           spatialLayer: consumer.currentLayers?.spatialLayer ?? null,
         });
       }

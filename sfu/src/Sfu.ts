@@ -39,7 +39,16 @@ export interface SfuProducerStats {
 
 export interface SfuRoomStats {
   producers: SfuProducerStats[];
-  consumers: { consumerId: string; peerId: string; producerId: string; kind: string; paused: boolean; spatialLayer: number | null }[];
+  consumers: {
+    consumerId: string;
+    peerId: string;
+    producerId: string;
+    kind: string;
+    paused: boolean;
+    /** The layer the consumer asked for (follows its tile size) and the one it receives now. */
+    preferredSpatialLayer: number | null;
+    spatialLayer: number | null;
+  }[];
   transports: number;
   /** Bits per second the SFU receives from and sends to this room's browsers. */
   recvBitrate: number;
