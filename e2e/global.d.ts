@@ -13,6 +13,8 @@ declare global {
       room: {
         peerId: string | null;
         stats(): Promise<Record<string, LinkStatsView>>;
+        /** Switch steps (client/src/room/RoomClient.ts PathEvent); peerId `*` = the whole SFU session. */
+        pathLog: { at: number; peerId: string; event: 'show' | 'close'; path: 'mesh' | 'sfu' }[];
       };
     };
   }

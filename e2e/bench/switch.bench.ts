@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { test, type Page } from '@playwright/test';
 import type { HealthReport } from '@confer/shared';
 import { expectMediaFlowing, joinRoom, stats } from '../support/participants.js';
+import { longestGap, startTileMonitor, stopTileMonitor } from '../support/switching.js';
 
 /**
  * `npm run bench:switch`: a room goes 4 → 5 → 4 people. Prints the longest freeze of any remote tile
@@ -9,41 +10,6 @@ import { expectMediaFlowing, joinRoom, stats } from '../support/participants.js'
  * worker's CPU and forwarded bitrate in the 5-person room. Asserts nothing.
  */
 const VIDEO = 'video=320x240&fps=10';
-
-/** Starts recording, per remote tile, the longest gap between presented video frames. */
-function startFreezeMonitor(page: Page): Promise<void> {
-  return page.evaluate(() => {
-    const w = window as unknown as { __freeze: { gaps: Record<string, number>; stop: boolean } };
-    const state: { gaps: Record<string, number>; stop: boolean } = (w.__freeze = { gaps: {}, stop: false });
-    const watched = new WeakSet<HTMLVideoElement>();
-    const watch = () => {
-      for (const tile of document.querySelectorAll<HTMLElement>('[data-testid="tile"]:not(.self)')) {
-        const video = tile.querySelector('video');
-        const id = tile.dataset.peerId ?? '';
-        if (!video || watched.has(video)) continue;
-        watched.add(video);
-        // Gaps count from a tile's first frame: a newcomer's tile filling in is not a freeze.
-        let last: number | null = null;
-        const onFrame = () => {
-          const now = performance.now();
-          if (last !== null) state.gaps[id] = Math.max(state.gaps[id] ?? 0, now - last);
-          last = now;
-          if (!state.stop) video.requestVideoFrameCallback(onFrame);
-        };
-        video.requestVideoFrameCallback(onFrame);
-      }
-      if (!state.stop) setTimeout(watch, 200);
-    };
-    watch();
-  });
-}
-
-const stopFreezeMonitor = (page: Page) =>
-  page.evaluate(() => {
-    const w = window as unknown as { __freeze: { gaps: Record<string, number>; stop: boolean } };
-    w.__freeze.stop = true;
-    return Math.max(0, ...Object.values(w.__freeze.gaps));
-  });
 
 async function waitForPath(pages: Page[], path: string, peers: number): Promise<void> {
   for (;;) {
@@ -67,17 +33,17 @@ test('mesh ⇄ SFU switch', async ({ browser, request }) => {
   await expectMediaFlowing(pages, 3);
 
   // Baseline: the longest freeze in 5 s of a steady 4-person mesh (this machine's own jitter).
-  await Promise.all(pages.map(startFreezeMonitor));
+  await Promise.all(pages.map(startTileMonitor));
   await pages[0]!.waitForTimeout(5000);
-  const freezeSteady = Math.max(...(await Promise.all(pages.map(stopFreezeMonitor))));
+  const freezeSteady = longestGap(await Promise.all(pages.map(stopTileMonitor)));
 
-  await Promise.all(pages.map(startFreezeMonitor));
+  await Promise.all(pages.map(startTileMonitor));
   const t0 = Date.now();
   const fifth = await joinRoom(browser, room, 'Ed', VIDEO);
   await waitForPath([...pages, fifth], 'sfu', 4);
   const toSfuMs = Date.now() - t0;
   await pages[0]!.waitForTimeout(1000);
-  const freezeUp = Math.max(...(await Promise.all(pages.map(stopFreezeMonitor))));
+  const freezeUp = longestGap(await Promise.all(pages.map(stopTileMonitor)));
 
   const health = (await (await request.get('/healthz')).json()) as HealthReport;
   const worker = health.sfu.workers.find((w) => w.routers > 0)!;
@@ -86,13 +52,13 @@ test('mesh ⇄ SFU switch', async ({ browser, request }) => {
   const cpuPct = ((cpuSeconds(worker.pid) - cpu0) / 5) * 100;
   const sfu = (await (await request.get(`/api/rooms/${room}/sfu`)).json()) as { recvBitrate: number; sendBitrate: number };
 
-  await Promise.all(pages.map(startFreezeMonitor));
+  await Promise.all(pages.map(startTileMonitor));
   const t1 = Date.now();
   await fifth.context().close();
   await waitForPath(pages, 'mesh', 3);
   const toMeshMs = Date.now() - t1;
   await pages[0]!.waitForTimeout(1000);
-  const freezeDown = Math.max(...(await Promise.all(pages.map(stopFreezeMonitor))));
+  const freezeDown = longestGap(await Promise.all(pages.map(stopTileMonitor)));
   const switches = ((await (await request.get(`/api/rooms/${room}/topology`)).json()) as { switches: { to: string; durationMs: number | null; unfinished: number }[] }).switches;
   await Promise.all(pages.map((p) => p.context().close()));
 

@@ -1,6 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import type { HealthReport } from '@confer/shared';
 import { closeAll, expectMediaFlowing, joinRoom, stats } from '../support/participants.js';
+import { expectMakeBeforeBreak, startTileMonitor, stopTileMonitor, type TileReport } from '../support/switching.js';
 
 // Five pages on two cores: small, slow video (the field trial in e2e/chromium.ts keeps 3 simulcast layers).
 const VIDEO = 'video=320x240&fps=10';
@@ -15,6 +16,18 @@ async function expectPath(pages: Page[], path: 'mesh' | 'sfu', peers: number) {
   }
 }
 
+/**
+ * Nobody notices a switch: no remote tile of the people already in the room ever lost its picture, and the
+ * tiles kept their order (the newcomer's or leaver's tile aside).
+ */
+function expectSeamless(reports: TileReport[]) {
+  for (const report of reports) {
+    expect(report.blanks, 'tiles that showed no picture').toEqual({});
+    const [first] = report.orders;
+    for (const order of report.orders) expect(order.filter((id) => first!.includes(id))).toEqual(first!.filter((id) => order.includes(id)));
+  }
+}
+
 test('4 → 5 → 4: the room moves to the SFU with simulcast, survives a worker crash, and returns to mesh', async ({ browser, request }) => {
   test.setTimeout(240_000);
   const room = `sfu-${Date.now()}`;
@@ -22,11 +35,16 @@ test('4 → 5 → 4: the room moves to the SFU with simulcast, survives a worker
   try {
     for (const name of names.slice(0, 4)) pages.push(await joinRoom(browser, room, name, VIDEO));
     await expectPath(pages, 'mesh', 3);
+    await expectMediaFlowing(pages, 3);
 
     // The 5th participant: everyone switches to the SFU, the newcomer goes straight there.
+    await Promise.all(pages.map(startTileMonitor));
+    const up = Date.now();
     pages.push(await joinRoom(browser, room, 'Ed', VIDEO));
     await expectPath(pages, 'sfu', 4);
     await expectMediaFlowing(pages, 4);
+    expectSeamless(await Promise.all(pages.slice(0, 4).map(stopTileMonitor)));
+    await expectMakeBeforeBreak(pages, 'sfu', up);
     // The server records the switch as complete once the four who had to move reported it.
     const switches = async () => ((await (await request.get(`/api/rooms/${room}/topology`)).json()) as { switches: { to: string; unfinished: number; durationMs: number | null }[] }).switches;
     await expect.poll(async () => (await switches()).map((s) => [s.to, s.unfinished]), { timeout: 20_000 }).toEqual([['sfu', 0]]);
@@ -93,9 +111,13 @@ test('4 → 5 → 4: the room moves to the SFU with simulcast, survives a worker
     await expectMediaFlowing(pages, 4);
 
     // Back to 4: after the hold time the room is mesh again and media keeps flowing.
+    await Promise.all(pages.slice(0, 4).map(startTileMonitor));
+    const down = Date.now();
     await pages.pop()!.context().close();
     await expectPath(pages, 'mesh', 3);
     await expectMediaFlowing(pages, 3);
+    expectSeamless(await Promise.all(pages.map(stopTileMonitor)));
+    await expectMakeBeforeBreak(pages, 'mesh', down);
     await expect.poll(async () => (await switches()).map((s) => [s.to, s.unfinished]), { timeout: 20_000 }).toEqual([
       ['sfu', 0],
       ['mesh', 0],

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { LinkState } from '../mesh/PeerLink';
+import { StreamVideo } from './StreamVideo';
 import { useSpeaking } from './useSpeaking';
 
 export interface VideoTileProps {
@@ -31,14 +32,12 @@ const linkLabels: Record<LinkState, string> = {
 };
 
 export function VideoTile({ peerId, name, stream, audioMuted, videoMuted, link, isSelf = false, speakerId = null, activeSpeaker = false, audible = false, onWidth, onVisible }: VideoTileProps) {
-  const videoRef = useRef<HTMLVideoElement>(null);
   const tileRef = useRef<HTMLElement>(null);
   const audioRef = useRef<HTMLAudioElement>(null);
   const audioTrack = stream?.getAudioTracks()[0] ?? null;
   const speaking = useSpeaking(audioTrack, audioMuted) || ((activeSpeaker || audible) && !audioMuted);
 
   useEffect(() => {
-    if (videoRef.current && videoRef.current.srcObject !== stream) videoRef.current.srcObject = stream;
     if (audioRef.current && audioRef.current.srcObject !== stream) audioRef.current.srcObject = stream;
   }, [stream]);
 
@@ -76,7 +75,7 @@ export function VideoTile({ peerId, name, stream, audioMuted, videoMuted, link, 
       data-link={link ?? 'local'}
       aria-label={`${name}${isSelf ? ' (you)' : ''}`}
     >
-      <video ref={videoRef} autoPlay playsInline muted hidden={!showVideo} data-testid="tile-video" />
+      <StreamVideo stream={stream} hidden={!showVideo} />
       {!isSelf && <audio ref={audioRef} autoPlay data-testid="tile-audio" />}
       {!showVideo && (
         <div className="avatar" aria-hidden="true">

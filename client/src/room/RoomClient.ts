@@ -15,6 +15,17 @@ const joinErrors: Record<string, string> = {
 
 export type PeerStats = LinkStats & { path: 'mesh' | 'sfu' };
 
+/** A step of a switch as this side saw it: a peer's tile moved to a path, or an old path was closed. */
+export interface PathEvent {
+  at: number;
+  /** `*` when the SFU session (every peer's SFU media) was closed. */
+  peerId: string;
+  event: 'show' | 'close';
+  path: 'mesh' | 'sfu';
+}
+/** Enough for several switches of a full room. */
+const PATH_LOG_SIZE = 200;
+
 /** How long a switch may take before the old path is dropped anyway. */
 const SWITCH_TIMEOUT_MS = 15_000;
 
@@ -39,6 +50,8 @@ export class RoomClient {
   private iceRefreshTimer: ReturnType<typeof setTimeout> | undefined;
   /** The server's id of the switch under way, reported back once this side has finished it. */
   private switchId: string | null = null;
+  /** Recent switch steps, oldest first: what make-before-break did, for diagnosis and tests. */
+  readonly pathLog: PathEvent[] = [];
   /** Remote tiles currently off screen; with a hidden page, no video is needed at all. */
   private readonly offscreen = new Set<string>();
 
@@ -222,6 +235,7 @@ export class RoomClient {
   private show(peerId: string, path: 'mesh' | 'sfu', stream: MediaStream): void {
     const changed = this.shownPath.get(peerId) !== path;
     this.shownPath.set(peerId, path);
+    if (changed) this.logPath(peerId, 'show', path);
     this.store.getState().patchPeer(peerId, { stream, ...(path === 'sfu' ? { link: 'connected' as const } : {}) });
     if (changed) this.sendSignal(peerId, { receiving: path });
     if (path === 'sfu') this.applyVideoPausing();
@@ -236,7 +250,11 @@ export class RoomClient {
     const settled = (id: string) => this.shownPath.get(id) === this.topology && this.theirPath.get(id) === this.topology;
     const order = this.store.getState().order;
     if (this.topology === 'sfu' && this.mesh) {
-      for (const id of this.mesh.peerIds()) if (settled(id) || timedOut || !order.includes(id)) this.mesh.disconnect(id);
+      for (const id of this.mesh.peerIds()) {
+        if (!settled(id) && !timedOut && order.includes(id)) continue;
+        this.mesh.disconnect(id);
+        this.logPath(id, 'close', 'mesh');
+      }
       if (this.mesh.peerIds().length === 0) {
         this.mesh.close();
         this.mesh = null;
@@ -245,6 +263,7 @@ export class RoomClient {
     if (this.topology === 'mesh' && this.sfu && (timedOut || order.every(settled))) {
       this.sfu.close();
       this.sfu = null;
+      this.logPath('*', 'close', 'sfu');
     }
     const done = order.every((id) => this.shownPath.get(id) === this.topology);
     if (this.store.getState().switching && (done || timedOut)) {
@@ -253,6 +272,11 @@ export class RoomClient {
       this.switchId = null;
       if (switchId) void this.signaling.socket.timeout(10_000).emitWithAck('topology:switched', { switchId }).catch(() => undefined);
     }
+  }
+
+  private logPath(peerId: string, event: PathEvent['event'], path: PathEvent['path']): void {
+    this.pathLog.push({ at: Date.now(), peerId, event, path });
+    this.pathLog.splice(0, this.pathLog.length - PATH_LOG_SIZE);
   }
 
   private async startSfu(): Promise<void> {

@@ -1,0 +1,71 @@
+import { act, render, screen } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { StreamVideo } from './StreamVideo';
+
+// jsdom has neither MediaStream nor requestVideoFrameCallback: stand-ins that let the test present frames.
+const stream = (id: string) => ({ id }) as unknown as MediaStream;
+let frameCallbacks: Map<number, { video: HTMLVideoElement; cb: () => void }>;
+
+const presentFrame = (video: HTMLElement) =>
+  act(() => {
+    for (const [handle, entry] of frameCallbacks) {
+      if (entry.video !== video) continue;
+      frameCallbacks.delete(handle);
+      entry.cb();
+    }
+  });
+
+describe('StreamVideo', () => {
+  beforeEach(() => {
+    frameCallbacks = new Map();
+    let next = 1;
+    Object.assign(HTMLVideoElement.prototype, {
+      requestVideoFrameCallback(this: HTMLVideoElement, cb: () => void) {
+        frameCallbacks.set(next, { video: this, cb });
+        return next++;
+      },
+      cancelVideoFrameCallback: (handle: number) => frameCallbacks.delete(handle),
+    });
+  });
+  afterEach(() => {
+    const proto = HTMLVideoElement.prototype as Partial<Record<'requestVideoFrameCallback' | 'cancelVideoFrameCallback', unknown>>;
+    delete proto.requestVideoFrameCallback;
+    delete proto.cancelVideoFrameCallback;
+    vi.useRealTimers();
+  });
+
+  const front = () => screen.getByTestId('tile-video') as HTMLVideoElement;
+  const behind = () => screen.getByTestId('tile-video-next') as HTMLVideoElement;
+
+  it('keeps showing the old stream until the new one has presented a frame', () => {
+    const { rerender } = render(<StreamVideo stream={stream('mesh')} hidden={false} />);
+    expect(front().srcObject).toEqual(stream('mesh'));
+
+    rerender(<StreamVideo stream={stream('sfu')} hidden={false} />);
+    expect(front().srcObject).toEqual(stream('mesh'));
+    expect(behind().srcObject).toEqual(stream('sfu'));
+
+    const incoming = behind();
+    presentFrame(incoming);
+    expect(front()).toBe(incoming);
+    expect(front().srcObject).toEqual(stream('sfu'));
+    expect(behind().srcObject).toBeNull();
+  });
+
+  it('hands over anyway when the new stream presents nothing for a while', () => {
+    vi.useFakeTimers();
+    const { rerender } = render(<StreamVideo stream={stream('mesh')} hidden={false} />);
+    rerender(<StreamVideo stream={stream('sfu')} hidden={false} />);
+    act(() => vi.advanceTimersByTime(3000));
+    expect(front().srcObject).toEqual(stream('sfu'));
+  });
+
+  it('switches at once when nothing is on screen (hidden video, first stream)', () => {
+    const { rerender } = render(<StreamVideo stream={null} hidden={false} />);
+    rerender(<StreamVideo stream={stream('mesh')} hidden={false} />);
+    expect(front().srcObject).toEqual(stream('mesh'));
+    rerender(<StreamVideo stream={stream('sfu')} hidden />);
+    expect(front().srcObject).toEqual(stream('sfu'));
+    expect(frameCallbacks.size).toBe(0);
+  });
+});

@@ -1,0 +1,101 @@
+import { expect, type Page } from '@playwright/test';
+
+/** What a page saw of its remote tiles while a monitor ran. */
+export interface TileReport {
+  /** Per peer: the longest time between two frames presented on its tile (from the tile's first frame). */
+  gaps: Record<string, number>;
+  /** Per peer: samples (every 50 ms) where its tile showed video but had no picture. */
+  blanks: Record<string, number>;
+  /** Every distinct order of the remote tiles seen, as peer ids. */
+  orders: string[][];
+}
+
+/**
+ * Starts watching a page's remote tiles. A tile may hold two video elements while it hands a peer over
+ * from one path to the other (client/src/components/StreamVideo.tsx); only the one in front counts.
+ */
+export function startTileMonitor(page: Page): Promise<void> {
+  return page.evaluate(() => {
+    type State = { report: { gaps: Record<string, number>; blanks: Record<string, number>; orders: string[][] }; stop: boolean };
+    const state: State = { report: { gaps: {}, blanks: {}, orders: [] }, stop: false };
+    (window as unknown as { __tiles: State }).__tiles = state;
+    const watched = new WeakSet<HTMLVideoElement>();
+    const lastFrame = new Map<string, number>();
+    const remoteTiles = () => [...document.querySelectorAll<HTMLElement>('[data-testid="tile"]:not(.self)')];
+    const tick = () => {
+      if (state.stop) return;
+      const tiles = remoteTiles();
+      const order = tiles.map((t) => t.dataset.peerId ?? '');
+      if (order.join() !== state.report.orders.at(-1)?.join()) state.report.orders.push(order);
+      for (const tile of tiles) {
+        const id = tile.dataset.peerId ?? '';
+        const front = tile.querySelector<HTMLVideoElement>('video.front');
+        // A tile with a picture before must keep one: no empty element while its video is shown.
+        if (front && !front.hidden && lastFrame.has(id) && (front.readyState < HTMLMediaElement.HAVE_CURRENT_DATA || !front.srcObject)) {
+          state.report.blanks[id] = (state.report.blanks[id] ?? 0) + 1;
+        }
+        for (const video of tile.querySelectorAll('video')) {
+          if (watched.has(video)) continue;
+          watched.add(video);
+          // Video is presented off the main thread: a busy page runs these callbacks late, with several
+          // frames shown meanwhile (presentedFrames jumps). Such a wait is spread over those frames.
+          let lastCount = 0;
+          const onFrame = (_: number, frame: VideoFrameCallbackMetadata) => {
+            if (state.stop) return;
+            const shown = frame.presentedFrames - lastCount;
+            lastCount = frame.presentedFrames;
+            if (video.classList.contains('front')) {
+              const last = lastFrame.get(id);
+              const gap = last === undefined ? 0 : (frame.presentationTime - last) / Math.max(1, shown);
+              state.report.gaps[id] = Math.max(state.report.gaps[id] ?? 0, gap);
+              lastFrame.set(id, frame.presentationTime);
+            }
+            video.requestVideoFrameCallback(onFrame);
+          };
+          video.requestVideoFrameCallback(onFrame);
+        }
+      }
+      setTimeout(tick, 50);
+    };
+    tick();
+  });
+}
+
+export function stopTileMonitor(page: Page): Promise<TileReport> {
+  return page.evaluate(() => {
+    const state = (window as unknown as { __tiles: { report: TileReport; stop: boolean } }).__tiles;
+    state.stop = true;
+    return state.report;
+  });
+}
+
+/** The longest freeze of any remote tile in the reports. */
+export const longestGap = (reports: TileReport[]) => Math.max(0, ...reports.flatMap((r) => Object.values(r.gaps)));
+
+/**
+ * Make-before-break, checked across pages from their switch logs (RoomClient.pathLog): an old path to
+ * a peer was closed only after that peer showed us on the new path. `since` limits it to one switch.
+ */
+export async function expectMakeBeforeBreak(pages: Page[], to: 'mesh' | 'sfu', since: number): Promise<void> {
+  const logs = await Promise.all(
+    pages.map((p) => p.evaluate(() => ({ peerId: window.__confer.room.peerId ?? '', log: window.__confer.room.pathLog }))),
+  );
+  const shownAt = (viewer: string, peer: string) =>
+    logs.find((l) => l.peerId === viewer)?.log.find((e) => e.at >= since && e.event === 'show' && e.path === to && e.peerId === peer)?.at;
+  const from = to === 'sfu' ? 'mesh' : 'sfu';
+  const violations: string[] = [];
+  let closes = 0;
+  for (const { peerId: self, log } of logs) {
+    for (const close of log.filter((e) => e.at >= since && e.event === 'close' && e.path === from)) {
+      closes++;
+      // Closing the SFU drops every peer's SFU media at once; a mesh link drops one peer's.
+      const peers = close.peerId === '*' ? logs.map((l) => l.peerId).filter((id) => id !== self) : [close.peerId];
+      for (const peer of peers) {
+        const at = shownAt(peer, self);
+        if (at === undefined || at > close.at) violations.push(`${self} closed ${from} to ${peer} before ${peer} showed it via ${to}`);
+      }
+    }
+  }
+  expect(violations).toEqual([]);
+  expect(closes, `the ${from} paths were closed`).toBeGreaterThan(0);
+}
