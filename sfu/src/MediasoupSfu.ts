@@ -1,5 +1,5 @@
 import type { types } from 'mediasoup';
-import type { Logger, RtpJson, SfuConsumerOptions, SfuProducerInfo, SfuTransportOptions } from '@confer/shared';
+import type { Logger, MediaSource, RtpJson, SfuConsumerOptions, SfuDataConsumerOptions, SfuDataProducerInfo, SfuJoinResponse, SfuProducerInfo, SfuTransportOptions } from '@confer/shared';
 import type { SfuConfig } from './config.js';
 import { mediaCodecs } from './mediaCodecs.js';
 import { SfuRequestError, type Sfu, type SfuEvent, type SfuHealth, type SfuRoomStats } from './Sfu.js';
@@ -22,6 +22,8 @@ interface PeerMedia {
   transports: Map<string, types.WebRtcTransport>;
   producers: Map<string, types.Producer>;
   consumers: Map<string, types.Consumer>;
+  dataProducers: Map<string, types.DataProducer>;
+  dataConsumers: Map<string, types.DataConsumer>;
 }
 
 interface Room {
@@ -170,12 +172,12 @@ export class MediasoupSfu implements Sfu {
     return { room, peer };
   }
 
-  async joinPeer(roomId: string, peerId: string) {
+  async joinPeer(roomId: string, peerId: string, sctpCapabilities?: RtpJson): Promise<SfuJoinResponse> {
     const room = await this.room(roomId);
     this.leavePeer(roomId, peerId, room);
     if (room.slot.peers >= this.config.maxPeersPerWorker) throw new SfuRequestError('the SFU is at capacity (SFU_MAX_PEERS_PER_WORKER)');
     room.slot.peers++;
-    const peer: PeerMedia = { transports: new Map(), producers: new Map(), consumers: new Map() };
+    const peer: PeerMedia = { transports: new Map(), producers: new Map(), consumers: new Map(), dataProducers: new Map(), dataConsumers: new Map() };
     room.peers.set(peerId, peer);
     const create = async (direction: 'send' | 'recv'): Promise<SfuTransportOptions> => {
       const transport = await room.router.createWebRtcTransport({
@@ -183,6 +185,7 @@ export class MediasoupSfu implements Sfu {
         enableUdp: true,
         enableTcp: true,
         preferUdp: true,
+        ...(sctpCapabilities ? { enableSctp: true, numSctpStreams: (sctpCapabilities as unknown as types.SctpCapabilities).numStreams } : {}),
         appData: { peerId, direction },
       });
       peer.transports.set(transport.id, transport);
@@ -191,15 +194,18 @@ export class MediasoupSfu implements Sfu {
         iceParameters: transport.iceParameters as unknown as RtpJson,
         iceCandidates: transport.iceCandidates as unknown as RtpJson[],
         dtlsParameters: transport.dtlsParameters as unknown as RtpJson,
+        ...(transport.sctpParameters ? { sctpParameters: transport.sctpParameters as unknown as RtpJson } : {}),
       };
     };
     const [sendTransport, recvTransport] = [await create('send'), await create('recv')];
     const producers: SfuProducerInfo[] = [];
+    const dataProducers: SfuDataProducerInfo[] = [];
     for (const [otherId, other] of room.peers) {
       if (otherId === peerId) continue;
-      for (const p of other.producers.values()) producers.push({ producerId: p.id, peerId: otherId, kind: p.kind });
+      for (const p of other.producers.values()) producers.push(producerInfo(p, otherId));
+      for (const d of other.dataProducers.values()) dataProducers.push({ dataProducerId: d.id, peerId: otherId });
     }
-    return { routerRtpCapabilities: room.router.rtpCapabilities as unknown as RtpJson, sendTransport, recvTransport, producers };
+    return { routerRtpCapabilities: room.router.rtpCapabilities as unknown as RtpJson, sendTransport, recvTransport, producers, dataProducers };
   }
 
   async connectTransport(roomId: string, peerId: string, transportId: string, dtlsParameters: RtpJson): Promise<void> {
@@ -209,18 +215,64 @@ export class MediasoupSfu implements Sfu {
     await transport.connect({ dtlsParameters: dtlsParameters as unknown as types.DtlsParameters });
   }
 
-  async produce(roomId: string, peerId: string, transportId: string, kind: 'audio' | 'video', rtpParameters: RtpJson): Promise<SfuProducerInfo> {
+  private async sendTransport(roomId: string, peerId: string, transportId: string) {
     const { room, peer } = await this.peer(roomId, peerId);
     const transport = peer.transports.get(transportId);
     if (!transport || transport.appData.direction !== 'send') throw new SfuRequestError(`no send transport ${transportId}`);
-    const producer = await transport.produce({ kind, rtpParameters: rtpParameters as unknown as types.RtpParameters, appData: { peerId } });
+    return { room, peer, transport };
+  }
+
+  async produce(roomId: string, peerId: string, transportId: string, kind: 'audio' | 'video', source: MediaSource, rtpParameters: RtpJson): Promise<SfuProducerInfo> {
+    const { room, peer, transport } = await this.sendTransport(roomId, peerId, transportId);
+    const producer = await transport.produce({ kind, rtpParameters: rtpParameters as unknown as types.RtpParameters, appData: { peerId, source } });
     peer.producers.set(producer.id, producer);
     producer.on('transportclose', () => peer.producers.delete(producer.id));
-    if (kind === 'audio') {
+    if (source === 'mic') {
       await room.speakers.addProducer({ producerId: producer.id });
       await room.levels.addProducer({ producerId: producer.id });
     }
-    return { producerId: producer.id, peerId, kind };
+    return producerInfo(producer, peerId);
+  }
+
+  async closeProducer(roomId: string, peerId: string, producerId: string): Promise<void> {
+    const { peer } = await this.peer(roomId, peerId);
+    const producer = peer.producers.get(producerId);
+    if (!producer) throw new SfuRequestError(`no producer ${producerId} of this peer`);
+    producer.close();
+    peer.producers.delete(producerId);
+  }
+
+  async produceData(roomId: string, peerId: string, transportId: string, sctpStreamParameters: RtpJson, label: string, protocol: string): Promise<SfuDataProducerInfo> {
+    const { peer, transport } = await this.sendTransport(roomId, peerId, transportId);
+    if (!transport.sctpParameters) throw new SfuRequestError('the transport has no data channels (join the SFU with sctpCapabilities)');
+    const dataProducer = await transport.produceData({ sctpStreamParameters: sctpStreamParameters as unknown as types.SctpStreamParameters, label, protocol, appData: { peerId } });
+    peer.dataProducers.set(dataProducer.id, dataProducer);
+    dataProducer.on('transportclose', () => peer.dataProducers.delete(dataProducer.id));
+    return { dataProducerId: dataProducer.id, peerId };
+  }
+
+  async consumeData(roomId: string, peerId: string, dataProducerId: string): Promise<SfuDataConsumerOptions> {
+    const { room, peer } = await this.peer(roomId, peerId);
+    const transport = [...peer.transports.values()].find((t) => t.appData.direction === 'recv');
+    if (!transport?.sctpParameters) throw new SfuRequestError('no receive transport with data channels');
+    const owner = [...room.peers].find(([, p]) => p.dataProducers.has(dataProducerId))?.[0];
+    if (!owner || owner === peerId) throw new SfuRequestError(`no data producer ${dataProducerId} of another peer`);
+    const dataConsumer = await transport.consumeData({ dataProducerId, appData: { peerId: owner } });
+    peer.dataConsumers.set(dataConsumer.id, dataConsumer);
+    const forget = () => peer.dataConsumers.delete(dataConsumer.id);
+    dataConsumer.on('transportclose', forget);
+    dataConsumer.on('dataproducerclose', () => {
+      forget();
+      this.emit({ type: 'producer-closed', roomId, peerId, producerId: dataProducerId });
+    });
+    return {
+      id: dataConsumer.id,
+      dataProducerId,
+      peerId: owner,
+      sctpStreamParameters: dataConsumer.sctpStreamParameters as unknown as RtpJson,
+      label: dataConsumer.label,
+      protocol: dataConsumer.protocol,
+    };
   }
 
   async consume(roomId: string, peerId: string, producerId: string, rtpCapabilities: RtpJson): Promise<SfuConsumerOptions> {
@@ -229,8 +281,8 @@ export class MediasoupSfu implements Sfu {
     if (!room.router.canConsume({ producerId, rtpCapabilities: caps })) throw new SfuRequestError(`cannot consume producer ${producerId}`);
     const transport = [...peer.transports.values()].find((t) => t.appData.direction === 'recv');
     if (!transport) throw new SfuRequestError('no receive transport');
-    const owner = [...room.peers].find(([, p]) => p.producers.has(producerId))?.[0] ?? '';
-    const consumer = await transport.consume({ producerId, rtpCapabilities: caps, paused: true, appData: { peerId: owner } });
+    const [owner, producer] = [...room.peers].flatMap(([id, p]) => (p.producers.has(producerId) ? [[id, p.producers.get(producerId)] as const] : []))[0] ?? ['', undefined];
+    const consumer = await transport.consume({ producerId, rtpCapabilities: caps, paused: true, appData: { peerId: owner, source: producer?.appData.source } });
     peer.consumers.set(consumer.id, consumer);
     const forget = () => peer.consumers.delete(consumer.id);
     consumer.on('transportclose', forget);
@@ -238,7 +290,7 @@ export class MediasoupSfu implements Sfu {
       forget();
       this.emit({ type: 'producer-closed', roomId, peerId, producerId });
     });
-    return { id: consumer.id, producerId, peerId: owner, kind: consumer.kind, rtpParameters: consumer.rtpParameters as unknown as RtpJson };
+    return { ...producerInfo(consumer, owner), id: consumer.id, rtpParameters: consumer.rtpParameters as unknown as RtpJson };
   }
 
   private async consumer(roomId: string, peerId: string, consumerId: string): Promise<types.Consumer> {
@@ -303,9 +355,11 @@ export class MediasoupSfu implements Sfu {
   async roomStats(roomId: string): Promise<SfuRoomStats | null> {
     const room = await this.rooms.get(roomId)?.catch(() => null);
     if (!room) return null;
-    const stats: SfuRoomStats = { producers: [], consumers: [], transports: 0, recvBitrate: 0, sendBitrate: 0 };
+    const stats: SfuRoomStats = { producers: [], consumers: [], transports: 0, recvBitrate: 0, sendBitrate: 0, dataProducers: 0, dataConsumers: 0 };
     for (const [peerId, peer] of room.peers) {
       stats.transports += peer.transports.size;
+      stats.dataProducers += peer.dataProducers.size;
+      stats.dataConsumers += peer.dataConsumers.size;
       for (const transport of peer.transports.values()) {
         for (const s of await transport.getStats()) {
           stats.recvBitrate += s.recvBitrate;
@@ -318,6 +372,7 @@ export class MediasoupSfu implements Sfu {
           producerId: producer.id,
           peerId,
           kind: producer.kind,
+          source: producer.appData.source as MediaSource,
           layers: streams.filter((s) => s.packetCount > 0).length,
           activeLayers: streams.filter((s) => s.bitrate > 0).length,
         });
@@ -342,4 +397,10 @@ export class MediasoupSfu implements Sfu {
     for (const slot of this.slots) slot.worker.close();
     this.rooms.clear();
   }
+}
+
+/** What clients are told about a producer (or a consumer of it): `peerId` owns the media. */
+function producerInfo(p: types.Producer | types.Consumer, peerId: string): SfuProducerInfo {
+  const producerId = 'producerId' in p ? p.producerId : p.id;
+  return { producerId, peerId, kind: p.kind, source: p.appData.source as MediaSource };
 }

@@ -1,9 +1,12 @@
 import type {
   ComponentStatus,
+  MediaSource,
   RtpJson,
   SfuConsumerOptions,
+  SfuDataConsumerOptions,
+  SfuDataProducerInfo,
+  SfuJoinResponse,
   SfuProducerInfo,
-  SfuTransportOptions,
 } from '@confer/shared';
 
 export interface SfuWorkerHealth {
@@ -19,6 +22,7 @@ export interface SfuHealth {
 }
 
 export type SfuEvent =
+  /** A producer (or data producer) that `peerId` consumed is gone. */
   | { type: 'producer-closed'; roomId: string; peerId: string; producerId: string }
   /** The room's router is gone (its worker died): every peer's SFU media must be set up again. */
   | { type: 'room-reset'; roomId: string }
@@ -31,6 +35,7 @@ export interface SfuProducerStats {
   producerId: string;
   peerId: string;
   kind: 'audio' | 'video';
+  source: MediaSource;
   /** Simulcast layers (RTP streams) the SFU has received from this producer. */
   layers: number;
   /** Of those, the layers with a non-zero bitrate now (a sender short of CPU or bandwidth drops the top ones). */
@@ -49,6 +54,9 @@ export interface SfuRoomStats {
     preferredSpatialLayer: number | null;
     spatialLayer: number | null;
   }[];
+  /** Chat channels: one data producer per peer, a data consumer per other peer. */
+  dataProducers: number;
+  dataConsumers: number;
   transports: number;
   /** Bits per second the SFU receives from and sends to this room's browsers. */
   recvBitrate: number;
@@ -61,10 +69,17 @@ export interface SfuRoomStats {
  */
 export interface Sfu {
   health(): SfuHealth;
-  /** Creates the peer's send and receive transports (and the room's router on first use). */
-  joinPeer(roomId: string, peerId: string): Promise<{ routerRtpCapabilities: RtpJson; sendTransport: SfuTransportOptions; recvTransport: SfuTransportOptions; producers: SfuProducerInfo[] }>;
+  /**
+   * Creates the peer's send and receive transports (and the room's router on first use); with the
+   * browser's SCTP capabilities they carry data channels too.
+   */
+  joinPeer(roomId: string, peerId: string, sctpCapabilities?: RtpJson): Promise<SfuJoinResponse>;
   connectTransport(roomId: string, peerId: string, transportId: string, dtlsParameters: RtpJson): Promise<void>;
-  produce(roomId: string, peerId: string, transportId: string, kind: 'audio' | 'video', rtpParameters: RtpJson): Promise<SfuProducerInfo>;
+  produce(roomId: string, peerId: string, transportId: string, kind: 'audio' | 'video', source: MediaSource, rtpParameters: RtpJson): Promise<SfuProducerInfo>;
+  /** Closes one of the peer's own producers; consumers of it close and their peers get producer-closed. */
+  closeProducer(roomId: string, peerId: string, producerId: string): Promise<void>;
+  produceData(roomId: string, peerId: string, transportId: string, sctpStreamParameters: RtpJson, label: string, protocol: string): Promise<SfuDataProducerInfo>;
+  consumeData(roomId: string, peerId: string, dataProducerId: string): Promise<SfuDataConsumerOptions>;
   /** A paused consumer of `producerId` on the peer's receive transport. */
   consume(roomId: string, peerId: string, producerId: string, rtpCapabilities: RtpJson): Promise<SfuConsumerOptions>;
   resumeConsumer(roomId: string, peerId: string, consumerId: string): Promise<void>;

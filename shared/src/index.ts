@@ -5,3 +5,4 @@ export * from './protocol.js';
 export * from './schemas.js';
 export * from './topology.js';
 export * from './validate.js';
+export * from './chat.js';

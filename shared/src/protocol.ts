@@ -5,9 +5,14 @@ import type {
   PeerUpdate,
   SfuConnectRequest,
   SfuConsumeRequest,
+  MediaSource,
+  SfuConsumeDataRequest,
   SfuConsumerRequest,
+  SfuJoinRequest,
   SfuLayersRequest,
+  SfuProduceDataRequest,
   SfuProduceRequest,
+  SfuProducerRequest,
   Signal,
   SignalRequest,
   SwitchedRequest,
@@ -25,6 +30,8 @@ export interface PeerInfo {
   displayName: string;
   audioMuted: boolean;
   videoMuted: boolean;
+  /** Sharing a screen now (its media arrives as a separate track / producer). */
+  screenSharing: boolean;
 }
 
 /** How media flows in a room: peer to peer (mesh) or through the SFU. */
@@ -56,12 +63,30 @@ export interface SfuTransportOptions {
   iceParameters: RtpJson;
   iceCandidates: RtpJson[];
   dtlsParameters: RtpJson;
+  /** Present when the transport carries data channels (SCTP). */
+  sctpParameters?: RtpJson;
 }
 
 export interface SfuProducerInfo {
   producerId: string;
   peerId: string;
   kind: 'audio' | 'video';
+  source: MediaSource;
+}
+
+/** A peer's data channel into the SFU (chat); the others consume it. */
+export interface SfuDataProducerInfo {
+  dataProducerId: string;
+  peerId: string;
+}
+
+export interface SfuDataConsumerOptions {
+  id: string;
+  dataProducerId: string;
+  peerId: string;
+  sctpStreamParameters: RtpJson;
+  label: string;
+  protocol: string;
 }
 
 export interface SfuJoinResponse {
@@ -70,6 +95,7 @@ export interface SfuJoinResponse {
   recvTransport: SfuTransportOptions;
   /** Producers of the other peers, to consume. */
   producers: SfuProducerInfo[];
+  dataProducers: SfuDataProducerInfo[];
 }
 
 export interface SfuConsumerOptions {
@@ -77,6 +103,7 @@ export interface SfuConsumerOptions {
   producerId: string;
   peerId: string;
   kind: 'audio' | 'video';
+  source: MediaSource;
   rtpParameters: RtpJson;
 }
 
@@ -106,9 +133,14 @@ export interface ClientToServerEvents {
   /** Relays a signal to one peer of the sender's room. */
   'signal:send': (request: SignalRequest, ack: AckCallback<Empty>) => void;
   /** Enters the room's SFU: router capabilities, a send and a receive transport, producers to consume. */
-  'sfu:join': (request: Empty, ack: AckCallback<SfuJoinResponse>) => void;
+  'sfu:join': (request: SfuJoinRequest, ack: AckCallback<SfuJoinResponse>) => void;
   'sfu:connect': (request: SfuConnectRequest, ack: AckCallback<Empty>) => void;
   'sfu:produce': (request: SfuProduceRequest, ack: AckCallback<{ producerId: string }>) => void;
+  /** Closes one of the sender's producers (the screen share stopped); its consumers close everywhere. */
+  'sfu:close-producer': (request: SfuProducerRequest, ack: AckCallback<Empty>) => void;
+  /** Opens the sender's data channel into the SFU (chat). */
+  'sfu:produce-data': (request: SfuProduceDataRequest, ack: AckCallback<{ dataProducerId: string }>) => void;
+  'sfu:consume-data': (request: SfuConsumeDataRequest, ack: AckCallback<SfuDataConsumerOptions>) => void;
   /** Consumers start paused; the client resumes them once it is ready to render. */
   'sfu:consume': (request: SfuConsumeRequest, ack: AckCallback<SfuConsumerOptions>) => void;
   'sfu:resume': (request: SfuConsumerRequest, ack: AckCallback<Empty>) => void;
@@ -137,7 +169,9 @@ export interface ServerToClientEvents {
   /** On the SFU: who is audible now, with volume in dBov (-127..0); empty when the room is quiet. */
   'room:audio-levels': (event: { levels: { peerId: string; volume: number }[] }) => void;
   'sfu:producer-added': (producer: SfuProducerInfo) => void;
+  /** Also sent for data producers (producerId is then the data producer's id). */
   'sfu:producer-closed': (event: { producerId: string; peerId: string }) => void;
+  'sfu:data-producer-added': (producer: SfuDataProducerInfo) => void;
   /** The room's SFU media was lost (its worker died): join the SFU again. */
   'sfu:reset': () => void;
   /** Sent when a request cannot be answered through its ack (the client sent none). */

@@ -28,6 +28,7 @@ export const peerUpdateSchema = z
     displayName: displayNameSchema.optional(),
     audioMuted: z.boolean().optional(),
     videoMuted: z.boolean().optional(),
+    screenSharing: z.boolean().optional(),
   })
   .refine((u) => Object.keys(u).length > 0, 'nothing to update');
 export type PeerUpdate = z.infer<typeof peerUpdateSchema>;
@@ -79,21 +80,52 @@ const rtpParametersSchema = z.looseObject({
 
 export const sfuConnectSchema = z.strictObject({ transportId: id, dtlsParameters: dtlsParametersSchema });
 export type SfuConnectRequest = z.infer<typeof sfuConnectSchema>;
-export const sfuProduceSchema = z.strictObject({
-  transportId: id,
-  kind: z.enum(['audio', 'video']),
-  rtpParameters: rtpParametersSchema,
+/** What a producer carries: the microphone, the camera, or a shared screen (its own track and encodings). */
+export const mediaSourceSchema = z.enum(['mic', 'camera', 'screen']);
+export type MediaSource = z.infer<typeof mediaSourceSchema>;
+
+export const sfuJoinSchema = z.strictObject({
+  /** The browser's SCTP capabilities, for the data channels that carry chat through the SFU. */
+  sctpCapabilities: z.strictObject({ numStreams: z.strictObject({ OS: z.number().int().min(1).max(65535), MIS: z.number().int().min(1).max(65535) }) }).optional(),
 });
+export type SfuJoinRequest = z.infer<typeof sfuJoinSchema>;
+export const sfuProduceSchema = z
+  .strictObject({
+    transportId: id,
+    kind: z.enum(['audio', 'video']),
+    source: mediaSourceSchema,
+    rtpParameters: rtpParametersSchema,
+  })
+  .refine((r) => (r.kind === 'audio') === (r.source === 'mic'), 'source does not match kind (mic is audio; camera and screen are video)');
 export type SfuProduceRequest = z.infer<typeof sfuProduceSchema>;
 export const sfuConsumeSchema = z.strictObject({
   producerId: id,
   rtpCapabilities: z.looseObject({ codecs: z.array(z.looseObject({})).max(64).optional() }),
 });
 export type SfuConsumeRequest = z.infer<typeof sfuConsumeSchema>;
+export const sfuProducerSchema = z.strictObject({ producerId: id });
+export type SfuProducerRequest = z.infer<typeof sfuProducerSchema>;
 export const sfuConsumerSchema = z.strictObject({ consumerId: id });
 export type SfuConsumerRequest = z.infer<typeof sfuConsumerSchema>;
 export const sfuLayersSchema = z.strictObject({ consumerId: id, spatialLayer: z.number().int().min(0).max(2) });
 export type SfuLayersRequest = z.infer<typeof sfuLayersSchema>;
+
+export const sfuProduceDataSchema = z.strictObject({
+  transportId: id,
+  sctpStreamParameters: z.strictObject({
+    streamId: z.number().int().min(0).max(65535),
+    ordered: z.boolean().optional(),
+    maxPacketLifeTime: z.number().int().min(0).optional(),
+    maxRetransmits: z.number().int().min(0).optional(),
+    label: z.string().max(64).optional(),
+    protocol: z.string().max(64).optional(),
+  }),
+  label: z.string().max(64).optional(),
+  protocol: z.string().max(64).optional(),
+});
+export type SfuProduceDataRequest = z.infer<typeof sfuProduceDataSchema>;
+export const sfuConsumeDataSchema = z.strictObject({ dataProducerId: id });
+export type SfuConsumeDataRequest = z.infer<typeof sfuConsumeDataSchema>;
 
 export const switchedSchema = z.strictObject({ switchId: z.uuid() });
 export type SwitchedRequest = z.infer<typeof switchedSchema>;

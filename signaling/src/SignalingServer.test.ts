@@ -70,10 +70,10 @@ describe('room:join', () => {
     const b = (await join(bob, 'room-1', 'Bob')) as Extract<Ack<JoinResponse>, { ok: true }>;
     expect(b.ok).toBe(true);
     expect(b.data.peers).toEqual([
-      { peerId: (a as Extract<typeof a, { ok: true }>).data.peerId, displayName: 'Alice', audioMuted: false, videoMuted: false },
+      { peerId: (a as Extract<typeof a, { ok: true }>).data.peerId, displayName: 'Alice', audioMuted: false, videoMuted: false, screenSharing: false },
     ]);
     expect(b.data).toMatchObject({ topology: 'mesh', capacity: 3 });
-    expect(await announced).toEqual({ peerId: b.data.peerId, displayName: 'Bob', audioMuted: false, videoMuted: false });
+    expect(await announced).toEqual({ peerId: b.data.peerId, displayName: 'Bob', audioMuted: false, videoMuted: false, screenSharing: false });
 
     const turn = b.data.iceServers.find((s) => s.username);
     expect(turn?.urls).toEqual(app.config.turn.urls);
@@ -113,8 +113,8 @@ describe('presence and signals', () => {
     await join(alice, 'presence', 'Alice');
     const b = (await join(bob, 'presence', 'Bob')) as Joined;
     const updated = next(alice, 'room:peer-updated');
-    const answer = await bob.timeout(5000).emitWithAck('peer:update', { audioMuted: true, videoMuted: true });
-    const expected = { peerId: b.data.peerId, displayName: 'Bob', audioMuted: true, videoMuted: true };
+    const answer = await bob.timeout(5000).emitWithAck('peer:update', { audioMuted: true, videoMuted: true, screenSharing: true });
+    const expected = { peerId: b.data.peerId, displayName: 'Bob', audioMuted: true, videoMuted: true, screenSharing: true };
     expect(answer).toEqual({ ok: true, data: expected });
     expect(await updated).toEqual(expected);
   });

@@ -10,9 +10,13 @@ import {
   leaveRequestSchema,
   peerUpdateSchema,
   sfuConnectSchema,
+  sfuConsumeDataSchema,
   sfuConsumerSchema,
   sfuConsumeSchema,
+  sfuJoinSchema,
   sfuLayersSchema,
+  sfuProduceDataSchema,
+  sfuProducerSchema,
   sfuProduceSchema,
   signalRequestSchema,
   switchedSchema,
@@ -185,7 +189,7 @@ export class SignalingServer {
       }
       const { capacity } = this;
       const peerId = socket.data.peerId;
-      const peer: PeerInfo = { peerId, displayName: req.displayName, audioMuted: req.audioMuted, videoMuted: req.videoMuted };
+      const peer: PeerInfo = { peerId, displayName: req.displayName, audioMuted: req.audioMuted, videoMuted: req.videoMuted, screenSharing: false };
       const peers = await this.deps.rooms.addPeer(req.roomId, peer, capacity);
       if (!peers) {
         log.info({ roomId: req.roomId, capacity }, 'join refused: room full');
@@ -240,17 +244,28 @@ export class SignalingServer {
       }
     };
     const done = {} as Record<string, never>;
-    this.handle(socket, log, 'sfu:join', empty, () => media((roomId, peerId) => this.deps.sfu.joinPeer(roomId, peerId)));
+    this.handle(socket, log, 'sfu:join', sfuJoinSchema, (r) => media((roomId, peerId) => this.deps.sfu.joinPeer(roomId, peerId, r.sctpCapabilities)));
     this.handle(socket, log, 'sfu:connect', sfuConnectSchema, (r) =>
       media(async (roomId, peerId) => (await this.deps.sfu.connectTransport(roomId, peerId, r.transportId, r.dtlsParameters), done)),
     );
     this.handle(socket, log, 'sfu:produce', sfuProduceSchema, (r) =>
       media(async (roomId, peerId) => {
-        const producer = await this.deps.sfu.produce(roomId, peerId, r.transportId, r.kind, r.rtpParameters);
+        const producer = await this.deps.sfu.produce(roomId, peerId, r.transportId, r.kind, r.source, r.rtpParameters);
         socket.to(roomId).emit('sfu:producer-added', producer);
         return { producerId: producer.producerId };
       }),
     );
+    this.handle(socket, log, 'sfu:close-producer', sfuProducerSchema, (r) =>
+      media(async (roomId, peerId) => (await this.deps.sfu.closeProducer(roomId, peerId, r.producerId), done)),
+    );
+    this.handle(socket, log, 'sfu:produce-data', sfuProduceDataSchema, (r) =>
+      media(async (roomId, peerId) => {
+        const dataProducer = await this.deps.sfu.produceData(roomId, peerId, r.transportId, r.sctpStreamParameters, r.label ?? '', r.protocol ?? '');
+        socket.to(roomId).emit('sfu:data-producer-added', dataProducer);
+        return { dataProducerId: dataProducer.dataProducerId };
+      }),
+    );
+    this.handle(socket, log, 'sfu:consume-data', sfuConsumeDataSchema, (r) => media((roomId, peerId) => this.deps.sfu.consumeData(roomId, peerId, r.dataProducerId)));
     this.handle(socket, log, 'sfu:consume', sfuConsumeSchema, (r) =>
       media((roomId, peerId) => this.deps.sfu.consume(roomId, peerId, r.producerId, r.rtpCapabilities)),
     );
@@ -276,7 +291,7 @@ export class SignalingServer {
     });
     this.handle(socket, log, 'sfu:leave', empty, () => media(async (roomId, peerId) => (this.deps.sfu.leavePeer(roomId, peerId), done)));
 
-    const known = new Set<string>(['room:join', 'room:leave', 'peer:update', 'signal:send', 'sfu:join', 'sfu:connect', 'sfu:produce', 'sfu:consume', 'sfu:resume', 'sfu:pause', 'sfu:layers', 'sfu:leave', 'topology:switched', 'ice:refresh']);
+    const known = new Set<string>(['room:join', 'room:leave', 'peer:update', 'signal:send', 'sfu:join', 'sfu:connect', 'sfu:produce', 'sfu:consume', 'sfu:resume', 'sfu:pause', 'sfu:layers', 'sfu:leave', 'sfu:close-producer', 'sfu:produce-data', 'sfu:consume-data', 'topology:switched', 'ice:refresh']);
     socket.onAny((event: string) => {
       if (!known.has(event)) {
         log.warn({ event }, 'rejected unknown event');

@@ -63,16 +63,30 @@ describe('room topology', () => {
     const badProduce = await a.timeout(5000).emitWithAck('sfu:produce', {
       transportId: answer.data.sendTransport.id,
       kind: 'video',
+      source: 'camera',
       rtpParameters: { codecs: [{ mimeType: 'video/NOPE', payloadType: 96, clockRate: 90000 }] },
     });
     expect(badProduce).toMatchObject({ ok: false, error: { code: 'MEDIA_ERROR' } });
     const wrongTransport = await a.timeout(5000).emitWithAck('sfu:produce', {
       transportId: answer.data.recvTransport.id,
       kind: 'audio',
+      source: 'mic',
       rtpParameters: { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }] },
     });
     expect(wrongTransport).toMatchObject({ ok: false, error: { code: 'MEDIA_ERROR', message: expect.stringContaining('no send transport') } });
     expect(await a.timeout(5000).emitWithAck('sfu:resume', { consumerId: 'nope' })).toMatchObject({ ok: false, error: { code: 'MEDIA_ERROR' } });
+    const screenAsAudio = await a.timeout(5000).emitWithAck('sfu:produce', {
+      transportId: answer.data.sendTransport.id,
+      kind: 'audio',
+      source: 'screen',
+      rtpParameters: { codecs: [{ mimeType: 'audio/opus' }] },
+    });
+    expect(screenAsAudio).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringContaining('source does not match kind') } });
+    expect(await a.timeout(5000).emitWithAck('sfu:close-producer', { producerId: 'nope' })).toMatchObject({ ok: false, error: { code: 'MEDIA_ERROR' } });
+
+    // Without SCTP capabilities the transports carry no data channels.
+    const noData = await a.timeout(5000).emitWithAck('sfu:produce-data', { transportId: answer.data.sendTransport.id, sctpStreamParameters: { streamId: 0, ordered: true } });
+    expect(noData).toMatchObject({ ok: false, error: { code: 'MEDIA_ERROR', message: expect.stringContaining('sctpCapabilities') } });
 
     const stats = await (await fetch(`${app.url}/api/rooms/media/sfu`)).json();
     expect(stats).toMatchObject({ transports: 2, producers: [], consumers: [], recvBitrate: expect.any(Number), sendBitrate: expect.any(Number) });
@@ -80,5 +94,27 @@ describe('room topology', () => {
     a.close();
     await expect.poll(async () => ((await (await fetch(`${app.url}/api/rooms/media/sfu`)).json()) as { transports: number }).transports).toBe(0);
     expect(app.server.io.engine.clientsCount).toBeGreaterThan(0);
+  });
+
+  it('carries chat data channels through the SFU: data producers are announced and consumed, never by their owner', async () => {
+    const [a, b] = [await client(), await client()];
+    for (const [s, n] of [[a, 'A'], [b, 'B']] as const) await join(s, 'chat-sfu', n);
+    const sctpCapabilities = { numStreams: { OS: 1024, MIS: 1024 } };
+    const joinA = (await a.timeout(5000).emitWithAck('sfu:join', { sctpCapabilities })) as Extract<Ack<SfuJoinResponse>, { ok: true }>;
+    expect(joinA.data.sendTransport.sctpParameters).toMatchObject({ port: 5000 });
+    const joinB = (await b.timeout(5000).emitWithAck('sfu:join', { sctpCapabilities })) as Extract<Ack<SfuJoinResponse>, { ok: true }>;
+    const announced = new Promise<unknown>((resolve) => b.once('sfu:data-producer-added', resolve));
+    const produced = await a.timeout(5000).emitWithAck('sfu:produce-data', { transportId: joinA.data.sendTransport.id, sctpStreamParameters: { streamId: 0, ordered: true }, label: 'chat' });
+    if (!produced.ok) throw new Error(produced.error.message);
+    expect(await announced).toEqual({ dataProducerId: produced.data.dataProducerId, peerId: expect.any(String) });
+    const consumed = await b.timeout(5000).emitWithAck('sfu:consume-data', { dataProducerId: produced.data.dataProducerId });
+    expect(consumed).toMatchObject({ ok: true, data: { dataProducerId: produced.data.dataProducerId, label: 'chat', sctpStreamParameters: { ordered: true } } });
+    expect(await a.timeout(5000).emitWithAck('sfu:consume-data', { dataProducerId: produced.data.dataProducerId })).toMatchObject({ ok: false, error: { code: 'MEDIA_ERROR' } });
+    expect(joinB.data.dataProducers).toEqual([]);
+    const sfu = async () => (await (await fetch(`${app.url}/api/rooms/chat-sfu/sfu`)).json()) as { dataProducers: number; dataConsumers: number };
+    expect(await sfu()).toMatchObject({ dataProducers: 1, dataConsumers: 1 });
+    // The producer's owner leaves: its data consumers close too.
+    a.close();
+    await expect.poll(sfu).toMatchObject({ dataProducers: 0, dataConsumers: 0 });
   });
 });

@@ -4,7 +4,7 @@ import { initialMediaState, useMediaStore } from '../state/mediaStore';
 import { useRoomStore } from '../state/roomStore';
 import { Room } from './Room';
 
-const peer = (peerId: string, displayName: string, audioMuted = false, videoMuted = false) => ({ peerId, displayName, audioMuted, videoMuted });
+const peer = (peerId: string, displayName: string, audioMuted = false, videoMuted = false, screenSharing = false) => ({ peerId, displayName, audioMuted, videoMuted, screenSharing });
 
 describe('Room', () => {
   beforeEach(() => {
@@ -18,7 +18,7 @@ describe('Room', () => {
     store.patchPeer('p2', { link: 'reconnecting' });
   });
 
-  const actions = () => ({ setMicMuted: vi.fn(), setCameraOn: vi.fn(), leave: vi.fn(), selectDevice: vi.fn() });
+  const actions = () => ({ setMicMuted: vi.fn(), setCameraOn: vi.fn(), leave: vi.fn(), selectDevice: vi.fn(), startShare: vi.fn(), stopShare: vi.fn(), sendChat: vi.fn(() => ({ ok: true as const })) });
 
   it('shows a tile per participant, in join order, with names and indicators', () => {
     render(<Room roomId="standup" actions={actions()} />);

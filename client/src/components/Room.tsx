@@ -1,10 +1,14 @@
 import { useMemo, useState } from 'react';
+import type { SendResult } from '../chat/ChatService';
+import { useChatStore } from '../state/chatStore';
 import { useMediaStore } from '../state/mediaStore';
 import { useRoomStore } from '../state/roomStore';
 import { Controls, type ControlActions } from './Controls';
 import { DevicePicker } from './DevicePicker';
 import type { LobbyActions } from './Lobby';
+import { ChatPanel } from './ChatPanel';
 import { ParticipantList } from './ParticipantList';
+import { ShareTile } from './ShareTile';
 import { TileGrid } from './TileGrid';
 import { VideoTile } from './VideoTile';
 
@@ -13,11 +17,13 @@ export function Room({
   actions,
 }: {
   roomId: string;
-  actions: Omit<ControlActions, 'toggleParticipants'> & Pick<LobbyActions, 'selectDevice'> & { setTileWidth?(peerId: string, width: number): void; setTileVisible?(peerId: string, visible: boolean): void };
+  actions: Omit<ControlActions, 'toggleParticipants' | 'toggleChat'> &
+    Pick<LobbyActions, 'selectDevice'> & { sendChat(text: string): SendResult; setTileWidth?(peerId: string, width: number): void; setTileVisible?(peerId: string, visible: boolean): void };
 }) {
   const { self, peers, order, topology, switching, activeSpeakerId, audiblePeerIds, lastSwitch } = useRoomStore();
   const media = useMediaStore();
   const [participantsOpen, setParticipantsOpen] = useState(false);
+  const chat = useChatStore();
   // One stream per track pair: a new object on every render would reload the self-view each time the store changes.
   const { videoTrack, audioTrack } = media;
   const selfStream = useMemo(
@@ -26,6 +32,8 @@ export function Room({
   );
   if (!self) return null;
   const remotes = order.map((id) => peers[id]).filter((p) => p !== undefined);
+  const sharers = remotes.filter((p) => p.info.screenSharing);
+  const sharing = media.screenTrack !== null;
 
   return (
     <main className="room">
@@ -38,6 +46,26 @@ export function Room({
           {!switching && lastSwitch?.durationMs != null ? ` (last switch ${(lastSwitch.durationMs / 1000).toFixed(1)} s)` : ''}
         </span>
       </header>
+      {sharing && (
+        <div className="presenting" role="status" data-testid="presenting">
+          You are presenting your screen.{' '}
+          <button type="button" onClick={actions.stopShare}>
+            Stop presenting
+          </button>
+        </div>
+      )}
+      {media.shareError && (
+        <p className="share-error" role="alert">
+          {media.shareError}
+        </p>
+      )}
+      {sharers.length > 0 && (
+        <section className="stage" aria-label="Shared screens" style={{ gridTemplateColumns: `repeat(${Math.min(sharers.length, 2)}, minmax(0, 1fr))` }}>
+          {sharers.map((p) => (
+            <ShareTile key={p.info.peerId} peerId={p.info.peerId} name={p.info.displayName} stream={p.screen} />
+          ))}
+        </section>
+      )}
       <TileGrid count={remotes.length + 1}>
         <VideoTile peerId={self.peerId} name={self.displayName} stream={selfStream} audioMuted={media.audioMuted} videoMuted={media.videoMuted} isSelf />
         {remotes.map((p) => (
@@ -58,6 +86,7 @@ export function Room({
         ))}
       </TileGrid>
       {participantsOpen && <ParticipantList self={{ ...self, audioMuted: media.audioMuted, videoMuted: media.videoMuted }} peers={remotes} />}
+      {chat.open && <ChatPanel selfId={self.peerId} send={actions.sendChat} />}
       <details className="settings">
         <summary>Devices</summary>
         <DevicePicker label="Camera" devices={media.devices.cameras} value={media.cameraId} onChange={(id) => actions.selectDevice('camera', id)} />
@@ -65,10 +94,8 @@ export function Room({
         <DevicePicker label="Speaker" devices={media.devices.speakers} value={media.speakerId} onChange={(id) => actions.selectDevice('speaker', id)} />
       </details>
       <Controls
-        audioMuted={media.audioMuted}
-        videoMuted={media.videoMuted}
-        participantsOpen={participantsOpen}
-        actions={{ ...actions, toggleParticipants: () => setParticipantsOpen((o) => !o) }}
+        state={{ audioMuted: media.audioMuted, videoMuted: media.videoMuted, sharing, participantsOpen, chatOpen: chat.open, unread: chat.unread }}
+        actions={{ ...actions, toggleParticipants: () => setParticipantsOpen((o) => !o), toggleChat: () => chat.setOpen(!chat.open) }}
       />
     </main>
   );

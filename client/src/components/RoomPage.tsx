@@ -3,6 +3,7 @@ import type { CallOptions } from '../callOptions';
 import { MediaController } from '../media/MediaController';
 import { RoomClient } from '../room/RoomClient';
 import type { SignalingClient } from '../signaling/SignalingClient';
+import { initialChatState, useChatStore } from '../state/chatStore';
 import { useRoomStore } from '../state/roomStore';
 import { Lobby } from './Lobby';
 import { Room } from './Room';
@@ -17,6 +18,7 @@ export function RoomPage({ roomId, signaling, options }: { roomId: string; signa
 
   useEffect(() => {
     useRoomStore.getState().reset();
+    useChatStore.getState().set(initialChatState);
     room.open();
     void media.start();
     Object.assign(window, { __confer: { ...(window as { __confer?: object }).__confer, room } });
@@ -37,6 +39,9 @@ export function RoomPage({ roomId, signaling, options }: { roomId: string; signa
       setMicMuted: (muted: boolean) => room.setMicMuted(muted),
       join: (name: string) => void room.join(name),
       leave: () => void room.leave(),
+      startShare: () => void room.startShare(),
+      stopShare: () => room.stopShare(),
+      sendChat: (text: string) => room.chat.send(text),
       setTileWidth: (peerId: string, width: number) => room.setTileWidth(peerId, width),
       setTileVisible: (peerId: string, visible: boolean) => room.setTileVisible(peerId, visible),
     }),

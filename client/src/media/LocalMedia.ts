@@ -1,5 +1,5 @@
 import type { CallOptions } from '../callOptions';
-import { describeMediaError, type DeviceKind } from './mediaErrors';
+import { describeMediaError, describeShareError, type DeviceKind } from './mediaErrors';
 
 export interface DeviceLists {
   cameras: MediaDeviceInfo[];
@@ -24,6 +24,21 @@ export async function openDevice(kind: DeviceKind, deviceId: string | null, vide
     return { track, error: null };
   } catch (error) {
     return { track: null, error: describeMediaError(kind, error) };
+  }
+}
+
+/** Asks the browser's picker for a screen, window or tab to share (video only). */
+export async function openScreen(): Promise<TrackResult> {
+  if (!navigator.mediaDevices?.getDisplayMedia) return { track: null, error: 'This browser cannot share a screen.' };
+  try {
+    const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { max: 15 } }, audio: false });
+    const track = stream.getVideoTracks()[0];
+    if (!track) return { track: null, error: describeShareError(new Error('no track')) };
+    // Text stays sharp: the encoder keeps resolution and drops frame rate under pressure.
+    track.contentHint = 'detail';
+    return { track, error: null };
+  } catch (error) {
+    return { track: null, error: describeShareError(error) };
   }
 }
 

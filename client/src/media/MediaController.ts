@@ -1,9 +1,9 @@
 import type { CallOptions } from '../callOptions';
-import type { MediaKind } from '../mesh/PeerLink';
+import type { LocalTracks, MediaKind, TrackSource } from '../mesh/PeerLink';
 import { useMediaStore } from '../state/mediaStore';
-import { listDevices, openDevice } from './LocalMedia';
+import { listDevices, openDevice, openScreen } from './LocalMedia';
 
-type TrackListener = (kind: MediaKind, track: MediaStreamTrack | null) => void;
+type TrackListener = (kind: TrackSource, track: MediaStreamTrack | null) => void;
 
 /**
  * The local camera and microphone, from the lobby through the call. Keeps the media store current
@@ -85,9 +85,38 @@ export class MediaController {
     if (!this.store.getState().videoMuted) await this.open('video');
   }
 
-  tracks(): Record<MediaKind, MediaStreamTrack | null> {
+  /** Presents a screen picked in the browser's dialog; true once it is shared. */
+  async startShare(): Promise<boolean> {
+    this.store.getState().set({ shareError: null });
+    const result = await openScreen();
+    if (!result.track) {
+      this.store.getState().set({ shareError: result.error });
+      return false;
+    }
+    const track = result.track;
+    if (this.stopped) {
+      track.stop();
+      return false;
+    }
+    this.stopShare();
+    // The browser's own "Stop sharing" bar ends the track.
+    track.addEventListener('ended', () => this.store.getState().screenTrack === track && this.stopShare());
+    this.store.getState().set({ screenTrack: track });
+    this.listener('screen', track);
+    return true;
+  }
+
+  stopShare(): void {
+    const { screenTrack } = this.store.getState();
+    if (!screenTrack) return;
+    screenTrack.stop();
+    this.store.getState().set({ screenTrack: null });
+    this.listener('screen', null);
+  }
+
+  tracks(): LocalTracks {
     const s = this.store.getState();
-    return { audio: s.audioTrack, video: s.videoTrack };
+    return { audio: s.audioTrack, video: s.videoTrack, screen: s.screenTrack };
   }
 
   stop(): void {
@@ -96,6 +125,7 @@ export class MediaController {
     const s = this.store.getState();
     s.audioTrack?.stop();
     s.videoTrack?.stop();
-    s.set({ audioTrack: null, videoTrack: null });
+    s.screenTrack?.stop();
+    s.set({ audioTrack: null, videoTrack: null, screenTrack: null, shareError: null });
   }
 }

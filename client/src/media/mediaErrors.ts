@@ -17,3 +17,20 @@ export function describeMediaError(kind: DeviceKind, error: unknown): string {
       return `The ${kind} is not available${error instanceof Error && error.message ? ` (${error.message})` : ''}.`;
   }
 }
+
+/** What the user reads when a screen cannot be shared; the call itself goes on unchanged. */
+export function describeShareError(error: unknown): string {
+  const name = typeof error === 'object' && error && 'name' in error ? String((error as { name: unknown }).name) : '';
+  switch (name) {
+    case 'NotAllowedError':
+      return 'Screen sharing was cancelled or not allowed.';
+    case 'NotFoundError':
+    case 'NotSupportedError':
+      return 'There is no screen this browser can share.';
+    case 'NotReadableError':
+    case 'AbortError':
+      return 'The screen could not be captured.';
+    default:
+      return `Screen sharing failed${error instanceof Error && error.message ? ` (${error.message})` : ''}.`;
+  }
+}

@@ -1,4 +1,4 @@
-import { isPolite, PeerLink, type LinkSignal, type LinkState, type LinkStats, type LocalTracks, type MediaKind } from './PeerLink';
+import { isPolite, PeerLink, type LinkSignal, type LinkState, type LinkStats, type LocalTracks, type TrackSource } from './PeerLink';
 
 export interface MeshSessionOptions {
   selfId: string;
@@ -7,6 +7,8 @@ export interface MeshSessionOptions {
   send(to: string, signal: LinkSignal): void;
   onPeerState(peerId: string, state: LinkState): void;
   onPeerStream(peerId: string, stream: MediaStream): void;
+  onPeerScreen(peerId: string, stream: MediaStream): void;
+  onChatChannel(peerId: string, channel: RTCDataChannel): void;
 }
 
 /** Full mesh: one PeerLink per remote peer. */
@@ -33,6 +35,8 @@ export class MeshSession {
       send: (signal) => this.o.send(peerId, signal),
       onState: (state) => this.o.onPeerState(peerId, state),
       onStream: (stream) => this.o.onPeerStream(peerId, stream),
+      onScreen: (stream) => this.o.onPeerScreen(peerId, stream),
+      onChatChannel: (channel) => this.o.onChatChannel(peerId, channel),
     });
     this.links.set(peerId, link);
     this.o.onPeerState(peerId, 'connecting');
@@ -54,7 +58,7 @@ export class MeshSession {
     for (const link of this.links.values()) link.setIceServers(iceServers);
   }
 
-  async replaceTrack(kind: MediaKind, track: MediaStreamTrack | null): Promise<void> {
+  async replaceTrack(kind: TrackSource, track: MediaStreamTrack | null): Promise<void> {
     this.tracks[kind] = track;
     await Promise.all([...this.links.values()].map((l) => l.replaceTrack(kind, track)));
   }

@@ -12,12 +12,16 @@ class FakePeerConnection {
   onconnectionstatechange: (() => void) | null = null;
   onnegotiationneeded: (() => void) | null = null;
   ontrack = null;
+  ondatachannel = null;
   onicecandidate = null;
   constructor() {
     FakePeerConnection.last = this;
   }
   addTransceiver() {
     return { setCodecPreferences: () => undefined };
+  }
+  createDataChannel() {
+    return { readyState: 'connecting', addEventListener: () => undefined };
   }
   async setLocalDescription() {
     this.localDescription = { type: 'offer', sdp: `v=0 restart` };
@@ -56,10 +60,12 @@ describe('PeerLink recovery', () => {
       polite: true,
       initiator: true,
       rtcConfig: {},
-      tracks: { audio: null, video: null },
+      tracks: { audio: null, video: null, screen: null },
       send: (s) => signals.push(s),
       onState: (s) => states.push(s),
       onStream: () => undefined,
+      onScreen: () => undefined,
+      onChatChannel: () => undefined,
     });
 
   it('restarts ICE when the connection fails, and sends the new offer', async () => {

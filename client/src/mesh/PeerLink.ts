@@ -5,7 +5,9 @@ export type LinkSignal = Exclude<Signal, { receiving: unknown }>;
 
 export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'closed';
 export type MediaKind = 'audio' | 'video';
-export type LocalTracks = Record<MediaKind, MediaStreamTrack | null>;
+/** What a participant sends: microphone, camera, and a shared screen (a second video track). */
+export type TrackSource = MediaKind | 'screen';
+export type LocalTracks = Record<TrackSource, MediaStreamTrack | null>;
 
 export interface PeerLinkOptions {
   remoteId: string;
@@ -18,6 +20,10 @@ export interface PeerLinkOptions {
   send(signal: LinkSignal): void;
   onState(state: LinkState): void;
   onStream(stream: MediaStream): void;
+  /** The peer's shared screen started arriving (a new stream each time it starts). */
+  onScreen(stream: MediaStream): void;
+  /** The chat data channel to this peer is open. */
+  onChatChannel(channel: RTCDataChannel): void;
 }
 
 export interface LinkStats {
@@ -58,14 +64,19 @@ export class PeerLink {
   private restarts = 0;
   private disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
   private state: LinkState = 'connecting';
+  /** Our own screen's transceiver, once we have shared on this link (reused for later shares). */
+  private screenTransceiver: RTCRtpTransceiver | null = null;
 
   constructor(private readonly o: PeerLinkOptions) {
     this.tracks = { ...o.tracks };
     const pc = (this.pc = new RTCPeerConnection(o.rtcConfig));
-    pc.ontrack = ({ track }) => {
+    pc.ontrack = ({ track, transceiver }) => {
+      // The first audio and video transceivers carry microphone and camera; any other is a shared screen.
+      if (!isMainTransceiver(pc, transceiver)) return o.onScreen(new MediaStream([track]));
       this.remoteStream.addTrack(track);
       o.onStream(this.remoteStream);
     };
+    pc.ondatachannel = ({ channel }) => this.watchChatChannel(channel);
     pc.onicecandidate = ({ candidate }) => o.send({ candidate: candidate ? toCandidateInit(candidate) : null });
     pc.onnegotiationneeded = () => void this.makeOffer();
     pc.onconnectionstatechange = () => this.onConnectionState();
@@ -74,7 +85,15 @@ export class PeerLink {
         const transceiver = pc.addTransceiver(this.tracks[kind] ?? kind, { direction: 'sendrecv' });
         if (kind === 'video') preferVideoCodecs(transceiver);
       }
+      // Ordered and reliable: chat messages arrive once, in order (the answering side gets it via ondatachannel).
+      this.watchChatChannel(pc.createDataChannel('chat', { ordered: true }));
+      this.syncScreen();
     }
+  }
+
+  private watchChatChannel(channel: RTCDataChannel): void {
+    if (channel.readyState === 'open') this.o.onChatChannel(channel);
+    else channel.addEventListener('open', () => this.o.onChatChannel(channel), { once: true });
   }
 
   /** Applies a signal from the remote peer, after every signal that came before it. */
@@ -96,6 +115,8 @@ export class PeerLink {
         this.attachTracksToNewTransceivers();
         await pc.setLocalDescription();
         if (pc.localDescription) this.o.send({ description: { type: 'answer', sdp: pc.localDescription.sdp } });
+        // The answering side could not add its screen before the first offer set up the camera m-lines.
+        this.syncScreen();
       }
     } else {
       try {
@@ -120,11 +141,11 @@ export class PeerLink {
     }
   }
 
-  /** The answering side sends on the transceivers the offer created, with the tracks it has. */
+  /** The answering side sends its microphone and camera on the transceivers the offer created for them. */
   private attachTracksToNewTransceivers(): void {
     for (const t of this.pc.getTransceivers()) {
       const kind = t.receiver.track.kind as MediaKind;
-      if (t.direction === 'recvonly' && !t.sender.track) {
+      if (t.direction === 'recvonly' && !t.sender.track && isMainTransceiver(this.pc, t)) {
         t.direction = 'sendrecv';
         if (kind === 'video') preferVideoCodecs(t);
         void t.sender.replaceTrack(this.tracks[kind]);
@@ -137,11 +158,34 @@ export class PeerLink {
     if (this.pc.signalingState !== 'closed') this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers });
   }
 
-  /** Swaps the outgoing track of one kind (device switch, camera on/off): no renegotiation. */
-  async replaceTrack(kind: MediaKind, track: MediaStreamTrack | null): Promise<void> {
+  /**
+   * Swaps the outgoing track of one kind (device switch, camera on/off): no renegotiation. A screen
+   * share starting or stopping does renegotiate (its own m-line, perfect negotiation as usual).
+   */
+  async replaceTrack(kind: TrackSource, track: MediaStreamTrack | null): Promise<void> {
     this.tracks[kind] = track;
+    if (kind === 'screen') return this.syncScreen();
     const sender = this.pc.getTransceivers().find((t) => t.receiver.track.kind === kind && t.direction === 'sendrecv')?.sender;
     await sender?.replaceTrack(track);
+  }
+
+  /**
+   * Makes our screen transceiver match the screen track: sendonly with it, inactive without it. Waits
+   * until the camera/microphone m-lines exist, so the screen never takes their place.
+   */
+  private syncScreen(): void {
+    const track = this.tracks.screen;
+    const { pc } = this;
+    if (pc.signalingState === 'closed' || pc.getTransceivers().length === 0) return;
+    const transceiver = this.screenTransceiver;
+    if (!transceiver) {
+      if (!track) return;
+      this.screenTransceiver = pc.addTransceiver(track, { direction: 'sendonly' });
+      preferVideoCodecs(this.screenTransceiver);
+      return;
+    }
+    void transceiver.sender.replaceTrack(track);
+    transceiver.direction = track ? 'sendonly' : 'inactive';
   }
 
   private onConnectionState(): void {
@@ -201,6 +245,12 @@ export class PeerLink {
     this.pc.close();
     this.setState('closed');
   }
+}
+
+/** A transceiver created for the microphone or camera: the first of its kind on the connection. */
+function isMainTransceiver(pc: RTCPeerConnection, transceiver: RTCRtpTransceiver): boolean {
+  const kind = transceiver.receiver.track.kind;
+  return pc.getTransceivers().find((t) => t.receiver.track.kind === kind) === transceiver;
 }
 
 function preferVideoCodecs(transceiver: RTCRtpTransceiver): void {

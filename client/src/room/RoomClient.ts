@@ -1,5 +1,6 @@
 import type { JoinResponse, PeerUpdate, ProtocolError, ServerToClientEvents, Signal, Topology } from '@confer/shared';
 import type { CallOptions } from '../callOptions';
+import { ChatService, type ChatChannel } from '../chat/ChatService';
 import type { MediaController } from '../media/MediaController';
 import { MeshSession } from '../mesh/MeshSession';
 import type { LinkStats } from '../mesh/PeerLink';
@@ -50,6 +51,11 @@ export class RoomClient {
   private iceRefreshTimer: ReturnType<typeof setTimeout> | undefined;
   /** The server's id of the switch under way, reported back once this side has finished it. */
   private switchId: string | null = null;
+  /** Each peer's shared screen by the path it arrived on (during a switch, on both). */
+  private readonly screens = new Map<string, Partial<Record<'mesh' | 'sfu', MediaStream>>>();
+  /** Our chat channel into the SFU, which also carries replies to history requests arriving there. */
+  private sfuChat: ChatChannel | null = null;
+  readonly chat = new ChatService(() => (this.session ? { peerId: this.session.peerId, displayName: this.displayName } : null));
   /** Recent switch steps, oldest first: what make-before-break did, for diagnosis and tests. */
   readonly pathLog: PathEvent[] = [];
   /** Remote tiles currently off screen; with a hidden page, no video is needed at all. */
@@ -79,6 +85,7 @@ export class RoomClient {
       this.sfu?.removePeer(peerId);
       this.shownPath.delete(peerId);
       this.theirPath.delete(peerId);
+      this.screens.delete(peerId);
       this.store.getState().removePeer(peerId);
       this.closeOldPaths();
     });
@@ -101,6 +108,7 @@ export class RoomClient {
     listen('room:audio-levels', ({ levels }) => this.store.getState().set({ audiblePeerIds: levels.map((l) => l.peerId) }));
     listen('sfu:producer-added', (producer) => void this.sfu?.consume(producer).catch((e: Error) => console.warn('consume failed', e.message)));
     listen('sfu:producer-closed', ({ producerId }) => this.sfu?.removeProducer(producerId));
+    listen('sfu:data-producer-added', (info) => void this.sfu?.consumeData(info).catch((e: Error) => console.warn('chat channel failed', e.message)));
     listen('sfu:reset', () => {
       // The SFU lost our media (worker died): set it up again; tiles keep their last frame meanwhile.
       this.sfu?.close(false);
@@ -117,6 +125,8 @@ export class RoomClient {
     this.media.onTrackChange((kind, track) => {
       void this.mesh?.replaceTrack(kind, track);
       void this.sfu?.replaceTrack(kind, track);
+      // Started or stopped (by our button or the browser's own "stop sharing"): the others show or drop the tile.
+      if (kind === 'screen' && this.session) this.update({ screenSharing: track !== null });
     });
   }
 
@@ -167,8 +177,11 @@ export class RoomClient {
     this.topology = data.topology;
     const { audioMuted, videoMuted } = useMediaStore.getState();
     const store = this.store.getState();
-    store.set({ phase: 'in-room', topology: data.topology, self: { peerId: data.peerId, displayName: this.displayName, audioMuted, videoMuted } });
+    const screenSharing = useMediaStore.getState().screenTrack !== null;
+    store.set({ phase: 'in-room', topology: data.topology, self: { peerId: data.peerId, displayName: this.displayName, audioMuted, videoMuted, screenSharing } });
     for (const peer of data.peers) store.upsertPeer(peer);
+    // Rejoining afresh while presenting: the server starts everyone as not sharing.
+    if (screenSharing) this.update({ screenSharing });
     // A newcomer to an SFU room goes straight to the SFU.
     if (data.topology === 'sfu') void this.startSfu();
     else this.startMesh(data.peers.map((p) => p.peerId), () => true);
@@ -205,6 +218,14 @@ export class RoomClient {
         if (this.shownPath.get(peerId) !== 'sfu') this.store.getState().patchPeer(peerId, { link });
       },
       onPeerStream: (peerId, stream) => this.showWhenFlowing(peerId, stream),
+      onPeerScreen: (peerId, stream) => this.setScreen(peerId, 'mesh', stream),
+      onChatChannel: (peerId, dc) => {
+        const key = `mesh:${peerId}`;
+        const channel: ChatChannel = { send: (data) => dc.readyState === 'open' && dc.send(data) };
+        dc.addEventListener('message', (e: MessageEvent<unknown>) => typeof e.data === 'string' && this.chat.receive(e.data, channel));
+        dc.addEventListener('close', () => this.chat.detach(key, channel));
+        this.chat.attach(key, channel);
+      },
     });
     for (const peerId of peerIds) this.mesh.connect(peerId, initiator(peerId));
   }
@@ -238,6 +259,7 @@ export class RoomClient {
     if (changed) this.logPath(peerId, 'show', path);
     this.store.getState().patchPeer(peerId, { stream, ...(path === 'sfu' ? { link: 'connected' as const } : {}) });
     if (changed) this.sendSignal(peerId, { receiving: path });
+    this.showScreen(peerId);
     if (path === 'sfu') this.applyVideoPausing();
     this.closeOldPaths();
   }
@@ -253,6 +275,7 @@ export class RoomClient {
       for (const id of this.mesh.peerIds()) {
         if (!settled(id) && !timedOut && order.includes(id)) continue;
         this.mesh.disconnect(id);
+        this.setScreen(id, 'mesh', null);
         this.logPath(id, 'close', 'mesh');
       }
       if (this.mesh.peerIds().length === 0) {
@@ -263,6 +286,7 @@ export class RoomClient {
     if (this.topology === 'mesh' && this.sfu && (timedOut || order.every(settled))) {
       this.sfu.close();
       this.sfu = null;
+      for (const id of order) this.setScreen(id, 'sfu', null);
       this.logPath('*', 'close', 'sfu');
     }
     const done = order.every((id) => this.shownPath.get(id) === this.topology);
@@ -271,7 +295,25 @@ export class RoomClient {
       const switchId = this.switchId;
       this.switchId = null;
       if (switchId) void this.signaling.socket.timeout(10_000).emitWithAck('topology:switched', { switchId }).catch(() => undefined);
+      // A chat message in flight on a path that just closed is in its sender's history: fetch it.
+      this.chat.resync();
     }
+  }
+
+  private setScreen(peerId: string, path: 'mesh' | 'sfu', stream: MediaStream | null): void {
+    const byPath = this.screens.get(peerId) ?? {};
+    if (stream) byPath[path] = stream;
+    else delete byPath[path];
+    this.screens.set(peerId, byPath);
+    this.showScreen(peerId);
+  }
+
+  /** A peer's screen follows the path its tile shows; while it has not arrived there yet, the other path's stays. */
+  private showScreen(peerId: string): void {
+    const byPath = this.screens.get(peerId);
+    const path = this.shownPath.get(peerId) ?? this.topology;
+    const screen = byPath?.[path] ?? byPath?.[path === 'sfu' ? 'mesh' : 'sfu'] ?? null;
+    if (this.store.getState().peers[peerId] && this.store.getState().peers[peerId]?.screen !== screen) this.store.getState().patchPeer(peerId, { screen });
   }
 
   private logPath(peerId: string, event: PathEvent['event'], path: PathEvent['path']): void {
@@ -288,6 +330,13 @@ export class RoomClient {
       onPeerStream: (peerId, stream) => {
         if (this.topology === 'sfu') this.show(peerId, 'sfu', stream);
       },
+      onPeerScreen: (peerId, stream) => this.setScreen(peerId, 'sfu', stream),
+      onChatChannel: (channel) => {
+        this.sfuChat = channel;
+        if (channel) this.chat.attach('sfu', channel);
+        else this.chat.detach('sfu');
+      },
+      onChatMessage: (data) => this.sfuChat && this.chat.receive(data, this.sfuChat),
     }));
     try {
       await sfu.start();
@@ -315,6 +364,15 @@ export class RoomClient {
     const self = this.store.getState().self;
     if (self) this.store.getState().set({ self: { ...self, ...update } });
     void this.signaling.socket.timeout(10_000).emitWithAck('peer:update', update).catch(() => undefined);
+  }
+
+  /** Presents a screen (the browser asks which); an error is shown from the media store. */
+  async startShare(): Promise<void> {
+    await this.media.startShare();
+  }
+
+  stopShare(): void {
+    this.media.stopShare();
   }
 
   setMicMuted(muted: boolean): void {
@@ -375,8 +433,10 @@ export class RoomClient {
     this.mesh = null;
     this.sfu?.close(false);
     this.sfu = null;
+    this.sfuChat = null;
     this.shownPath.clear();
     this.theirPath.clear();
+    this.screens.clear();
   }
 
   close(): void {

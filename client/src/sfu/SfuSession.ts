@@ -1,6 +1,7 @@
 import { Device, type types } from 'mediasoup-client';
-import type { Ack, ClientToServerEvents, SfuProducerInfo, SfuTransportOptions } from '@confer/shared';
-import type { LinkStats, LocalTracks, MediaKind } from '../mesh/PeerLink';
+import type { Ack, ClientToServerEvents, MediaSource, SfuDataProducerInfo, SfuProducerInfo, SfuTransportOptions } from '@confer/shared';
+import type { ChatChannel } from '../chat/ChatService';
+import type { LinkStats, LocalTracks, TrackSource } from '../mesh/PeerLink';
 import type { SignalingSocket } from '../signaling/SignalingClient';
 
 /** Three simulcast layers (quarter, half, full resolution) with bitrate caps in the range the field uses. */
@@ -9,6 +10,17 @@ export const SIMULCAST_ENCODINGS: types.RtpEncodingParameters[] = [
   { scaleResolutionDownBy: 2, maxBitrate: 500_000 },
   { scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
 ];
+
+/** A shared screen is one stream of its own: full resolution for legible text, a higher cap than the camera's top layer. */
+export const SCREEN_ENCODINGS: types.RtpEncodingParameters[] = [{ maxBitrate: 2_500_000 }];
+
+/**
+ * The SCTP capabilities mediasoup-client reports for Chrome (handlers/Chrome111: 1024 streams each way);
+ * sent with sfu:join, before the device can be loaded with the router's capabilities from its answer.
+ */
+const SCTP_CAPABILITIES = { numStreams: { OS: 1024, MIS: 1024 } };
+
+const sourceOf: Record<TrackSource, MediaSource> = { audio: 'mic', video: 'camera', screen: 'screen' };
 
 /** The spatial layer worth receiving for a tile rendered `width` CSS pixels wide. */
 export function layerForWidth(width: number): number {
@@ -24,6 +36,11 @@ export interface SfuSessionOptions {
   tracks: LocalTracks;
   /** A peer's media arrives through the SFU and decodes (make-before-break: only then is it shown). */
   onPeerStream(peerId: string, stream: MediaStream): void;
+  /** A peer's shared screen decodes through the SFU; null once it stopped. */
+  onPeerScreen(peerId: string, stream: MediaStream | null): void;
+  /** Our chat channel into the SFU opened (null: closed), and what arrives from the others' channels. */
+  onChatChannel(channel: ChatChannel | null): void;
+  onChatMessage(data: string): void;
 }
 
 interface PeerConsumers {
@@ -37,14 +54,19 @@ export class SfuSession {
   private device: Device | null = null;
   private sendTransport: types.Transport | null = null;
   private recvTransport: types.Transport | null = null;
-  private readonly producers = new Map<MediaKind, types.Producer>();
+  private readonly producers = new Map<TrackSource, types.Producer>();
+  /** Each peer's microphone and camera... */
   private readonly peers = new Map<string, PeerConsumers>();
+  /** ...and its shared screen. */
+  private readonly screens = new Map<string, PeerConsumers>();
+  private readonly dataConsumers = new Map<string, types.DataConsumer>();
   private tracks: LocalTracks;
   private closed = false;
   private readonly preferred = new Map<string, number>();
   /** Producers announced while start() was still setting up; consumed once it is done. */
   private early: SfuProducerInfo[] | null = [];
   private readonly consumed = new Set<string>();
+  private earlyData: SfuDataProducerInfo[] | null = [];
 
   constructor(private readonly o: SfuSessionOptions) {
     this.tracks = { ...o.tracks };
@@ -59,16 +81,48 @@ export class SfuSession {
   }
 
   async start(): Promise<void> {
-    const joined = await this.request('sfu:join', {});
+    const joined = await this.request('sfu:join', { sctpCapabilities: SCTP_CAPABILITIES });
     if (this.closed) return;
     const device = (this.device = new Device());
     await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as unknown as types.RtpCapabilities });
     this.sendTransport = this.transport(joined.sendTransport, 'send');
     this.recvTransport = this.transport(joined.recvTransport, 'recv');
-    await Promise.all([this.produce('audio'), this.produce('video')]);
+    await Promise.all([this.produce('audio'), this.produce('video'), this.produce('screen'), this.openChat()]);
     const early = this.early ?? [];
     this.early = null;
-    await Promise.all([...joined.producers, ...early].map((p) => this.consume(p)));
+    const earlyData = this.earlyData ?? [];
+    this.earlyData = null;
+    await Promise.all([...[...joined.dataProducers, ...earlyData].map((d) => this.consumeData(d)), ...[...joined.producers, ...early].map((p) => this.consume(p))]);
+  }
+
+  /** Our chat channel: one data producer that every other peer consumes. */
+  private async openChat(): Promise<void> {
+    if (!this.sendTransport || this.closed) return;
+    const producer = await this.sendTransport.produceData({ ordered: true, label: 'chat' });
+    producer.on('open', () => this.o.onChatChannel({ send: (data) => producer.readyState === 'open' && producer.send(data) }));
+    producer.on('close', () => this.o.onChatChannel(null));
+    producer.on('transportclose', () => this.o.onChatChannel(null));
+  }
+
+  /** Receives another peer's chat channel. */
+  async consumeData(info: SfuDataProducerInfo): Promise<void> {
+    if (this.earlyData) {
+      this.earlyData.push(info);
+      return;
+    }
+    if (!this.recvTransport || this.closed || this.dataConsumers.has(info.dataProducerId)) return;
+    const options = await this.request('sfu:consume-data', { dataProducerId: info.dataProducerId });
+    const consumer = await this.recvTransport.consumeData({
+      id: options.id,
+      dataProducerId: options.dataProducerId,
+      sctpStreamParameters: options.sctpStreamParameters as unknown as types.SctpStreamParameters,
+      label: options.label,
+      protocol: options.protocol,
+    });
+    this.dataConsumers.set(info.dataProducerId, consumer);
+    consumer.on('message', (data: unknown) => {
+      if (typeof data === 'string') this.o.onChatMessage(data);
+    });
   }
 
   private transport(options: SfuTransportOptions, direction: 'send' | 'recv'): types.Transport {
@@ -89,9 +143,16 @@ export class SfuSession {
       );
     });
     if (direction === 'send') {
-      transport.on('produce', ({ kind, rtpParameters }, callback, errback) => {
-        this.request('sfu:produce', { transportId: transport.id, kind, rtpParameters: rtpParameters as unknown as Requests['sfu:produce'][0]['rtpParameters'] }).then(
+      transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
+        const source = appData.source as MediaSource;
+        this.request('sfu:produce', { transportId: transport.id, kind, source, rtpParameters: rtpParameters as unknown as Requests['sfu:produce'][0]['rtpParameters'] }).then(
           ({ producerId }) => callback({ id: producerId }),
+          errback,
+        );
+      });
+      transport.on('producedata', ({ sctpStreamParameters, label, protocol }, callback, errback) => {
+        this.request('sfu:produce-data', { transportId: transport.id, sctpStreamParameters: { ...sctpStreamParameters, streamId: sctpStreamParameters.streamId ?? 0 }, label, protocol }).then(
+          ({ dataProducerId }) => callback({ id: dataProducerId }),
           errback,
         );
       });
@@ -99,14 +160,16 @@ export class SfuSession {
     return transport;
   }
 
-  private async produce(kind: MediaKind): Promise<void> {
+  private async produce(kind: TrackSource): Promise<void> {
     const track = this.tracks[kind];
     if (!track || !this.sendTransport || this.producers.has(kind) || this.closed) return;
-    const producer = await this.sendTransport.produce(
-      kind === 'video'
-        ? { track, encodings: SIMULCAST_ENCODINGS, codecOptions: { videoGoogleStartBitrate: 1000 }, stopTracks: false }
-        : { track, stopTracks: false },
-    );
+    const encodings = { audio: undefined, video: SIMULCAST_ENCODINGS, screen: SCREEN_ENCODINGS }[kind];
+    const producer = await this.sendTransport.produce({
+      track,
+      stopTracks: false,
+      appData: { source: sourceOf[kind] },
+      ...(encodings ? { encodings, codecOptions: { videoGoogleStartBitrate: 1000 } } : {}),
+    });
     this.producers.set(kind, producer);
   }
 
@@ -126,25 +189,26 @@ export class SfuSession {
       kind: options.kind,
       rtpParameters: options.rtpParameters as unknown as types.RtpParameters,
     });
-    let peer = this.peers.get(info.peerId);
-    if (!peer) this.peers.set(info.peerId, (peer = { stream: new MediaStream(), consumers: new Map(), shown: false }));
+    const group = info.source === 'screen' ? this.screens : this.peers;
+    let peer = group.get(info.peerId);
+    if (!peer) group.set(info.peerId, (peer = { stream: new MediaStream(), consumers: new Map(), shown: false }));
     peer.consumers.set(consumer.id, consumer);
     peer.stream.addTrack(consumer.track);
     await this.request('sfu:resume', { consumerId: consumer.id });
     const layer = this.preferred.get(info.peerId);
-    if (consumer.kind === 'video' && layer !== undefined) await this.request('sfu:layers', { consumerId: consumer.id, spatialLayer: layer });
-    void this.showWhenFlowing(info.peerId, peer);
+    if (info.source === 'camera' && layer !== undefined) await this.request('sfu:layers', { consumerId: consumer.id, spatialLayer: layer });
+    void this.showWhenFlowing(info.peerId, peer, info.source === 'screen' ? this.o.onPeerScreen : this.o.onPeerStream);
   }
 
   /** Hands the peer's stream over only once its media really arrives, so its tile never blanks. */
-  private async showWhenFlowing(peerId: string, peer: PeerConsumers): Promise<void> {
+  private async showWhenFlowing(peerId: string, peer: PeerConsumers, show: (peerId: string, stream: MediaStream) => void): Promise<void> {
     const deadline = Date.now() + 15_000;
     while (!peer.shown && !this.closed && Date.now() < deadline) {
       const s = await this.peerStats(peer);
       const hasVideo = [...peer.consumers.values()].some((c) => c.kind === 'video');
       if ((hasVideo && s.framesDecoded > 0) || (!hasVideo && s.audioPacketsReceived > 0)) {
         peer.shown = true;
-        this.o.onPeerStream(peerId, peer.stream);
+        show(peerId, peer.stream);
         return;
       }
       await new Promise((r) => setTimeout(r, 200));
@@ -155,28 +219,47 @@ export class SfuSession {
     return this.peers.get(peerId)?.shown ?? false;
   }
 
-  /** The producer of a peer went away (it left the SFU, or turned its camera off for good). */
+  /** The producer of a peer went away (it left the SFU, or stopped sharing its screen). */
   removeProducer(producerId: string): void {
-    for (const peer of this.peers.values()) {
-      for (const [id, consumer] of peer.consumers) {
-        if (consumer.producerId !== producerId) continue;
-        peer.stream.removeTrack(consumer.track);
-        consumer.close();
-        peer.consumers.delete(id);
+    this.dataConsumers.get(producerId)?.close();
+    this.dataConsumers.delete(producerId);
+    for (const group of [this.peers, this.screens]) {
+      for (const [peerId, peer] of group) {
+        for (const [id, consumer] of peer.consumers) {
+          if (consumer.producerId !== producerId) continue;
+          peer.stream.removeTrack(consumer.track);
+          consumer.close();
+          peer.consumers.delete(id);
+        }
+        // A share that stopped is gone; the next one arrives as a new stream.
+        if (group === this.screens && peer.consumers.size === 0) {
+          group.delete(peerId);
+          this.o.onPeerScreen(peerId, null);
+        }
       }
     }
   }
 
   removePeer(peerId: string): void {
-    const peer = this.peers.get(peerId);
-    for (const consumer of peer?.consumers.values() ?? []) consumer.close();
-    this.peers.delete(peerId);
+    for (const group of [this.peers, this.screens]) {
+      for (const consumer of group.get(peerId)?.consumers.values() ?? []) consumer.close();
+      group.delete(peerId);
+    }
   }
 
-  /** Device switch or camera on/off: swap the producer's track (first camera-on produces). */
-  async replaceTrack(kind: MediaKind, track: MediaStreamTrack | null): Promise<void> {
+  /**
+   * Device switch or camera on/off: swap the producer's track (first camera-on produces). A stopped
+   * screen share closes its producer, so its viewers' consumers close too.
+   */
+  async replaceTrack(kind: TrackSource, track: MediaStreamTrack | null): Promise<void> {
     this.tracks[kind] = track;
     const producer = this.producers.get(kind);
+    if (kind === 'screen' && producer && !track) {
+      producer.close();
+      this.producers.delete(kind);
+      await this.request('sfu:close-producer', { producerId: producer.id }).catch(() => undefined);
+      return;
+    }
     if (!producer) return this.produce(kind);
     await producer.replaceTrack({ track });
     if (track) producer.resume();

@@ -4,6 +4,9 @@ import type { DeviceLists } from '../media/LocalMedia';
 interface MediaState {
   audioTrack: MediaStreamTrack | null;
   videoTrack: MediaStreamTrack | null;
+  /** Our shared screen, while we present. */
+  screenTrack: MediaStreamTrack | null;
+  shareError: string | null;
   /** The user's choice: mic muted / camera off (a device may also simply be unavailable). */
   audioMuted: boolean;
   videoMuted: boolean;
@@ -19,6 +22,8 @@ interface MediaState {
 export const initialMediaState: Omit<MediaState, 'set'> = {
   audioTrack: null,
   videoTrack: null,
+  screenTrack: null,
+  shareError: null,
   audioMuted: false,
   videoMuted: false,
   audioError: null,

@@ -6,6 +6,8 @@ export interface RemotePeer {
   info: PeerInfo;
   link: LinkState;
   stream: MediaStream | null;
+  /** The peer's shared screen, while it presents and its media arrives. */
+  screen: MediaStream | null;
   speaking: boolean;
 }
 
@@ -45,7 +47,7 @@ export const useRoomStore = create<RoomState>((set) => ({
     set((s) => {
       const existing = s.peers[info.peerId];
       return {
-        peers: { ...s.peers, [info.peerId]: existing ? { ...existing, info } : { info, link: 'connecting', stream: null, speaking: false } },
+        peers: { ...s.peers, [info.peerId]: existing ? { ...existing, info } : { info, link: 'connecting', stream: null, screen: null, speaking: false } },
         order: existing ? s.order : [...s.order, info.peerId],
       };
     }),

@@ -1,0 +1,40 @@
+import { CHAT_HISTORY_MESSAGES, CHAT_HISTORY_MS, type ChatMessage } from '@confer/shared';
+
+/** Messages kept for display; history handed to others is the smaller recent() window. */
+const KEEP = 500;
+
+/** Display order: by the sender's time, then sender, then the sender's own count (per-sender order holds). */
+function compare(a: ChatMessage, b: ChatMessage): number {
+  return a.at - b.at || (a.from < b.from ? -1 : a.from > b.from ? 1 : 0) || a.seq - b.seq;
+}
+
+/**
+ * The room's chat as this participant knows it. The same message can arrive over several paths
+ * (mesh and SFU during a switch, history replies from many peers): it is kept once, by id.
+ */
+export class ChatLog {
+  private readonly ids = new Set<string>();
+  private list: ChatMessage[] = [];
+
+  /** Adds what is new and returns it (in display order). */
+  add(messages: readonly ChatMessage[]): ChatMessage[] {
+    const fresh = messages.filter((m) => {
+      if (this.ids.has(m.id)) return false;
+      this.ids.add(m.id);
+      return true;
+    });
+    if (fresh.length === 0) return [];
+    this.list = [...this.list, ...fresh].sort(compare);
+    for (const dropped of this.list.splice(0, this.list.length - KEEP)) this.ids.delete(dropped.id);
+    return [...fresh].sort(compare);
+  }
+
+  get messages(): readonly ChatMessage[] {
+    return this.list;
+  }
+
+  /** What a late joiner is given: the last CHAT_HISTORY_MESSAGES of the last hour. */
+  recent(now: number): ChatMessage[] {
+    return this.list.filter((m) => now - m.at <= CHAT_HISTORY_MS).slice(-CHAT_HISTORY_MESSAGES);
+  }
+}

@@ -1,0 +1,102 @@
+import { CHAT_HISTORY_BATCH, chatMessageSchema, chatPacketSchema, type ChatMessage, type ChatPacket } from '@confer/shared';
+import { useChatStore } from '../state/chatStore';
+import { ChatLog } from './ChatLog';
+
+/** A data channel chat packets can be sent on: one per mesh peer, or our one data producer into the SFU. */
+export interface ChatChannel {
+  send(data: string): void;
+}
+
+export type SendResult = { ok: true } | { ok: false; error: string };
+
+/**
+ * Chat over whatever data channels are open. A message goes out on every open channel (during a
+ * switch both the mesh links and the SFU), and receivers keep each id once. Every new channel, and
+ * the end of every switch, asks the other side for its recent history, so a message that was in
+ * flight on a closing path, or sent before we joined, still arrives.
+ */
+export class ChatService {
+  private readonly log = new ChatLog();
+  private readonly channels = new Map<string, ChatChannel>();
+  private seq = 0;
+  private lastAt = 0;
+  private readonly store = useChatStore;
+
+  constructor(private readonly self: () => { peerId: string; displayName: string } | null) {}
+
+  /** A channel opened (`key` names the path: a mesh peer, or the SFU). */
+  attach(key: string, channel: ChatChannel): void {
+    this.channels.set(key, channel);
+    this.requestHistory(channel);
+  }
+
+  detach(key: string, channel?: ChatChannel): void {
+    if (!channel || this.channels.get(key) === channel) this.channels.delete(key);
+  }
+
+  /** After a topology switch: ask again over the paths that remain. */
+  resync(): void {
+    for (const channel of this.channels.values()) this.requestHistory(channel);
+  }
+
+  send(text: string): SendResult {
+    const me = this.self();
+    if (!me) return { ok: false, error: 'You are not in the room.' };
+    const at = Math.max(Date.now(), this.lastAt);
+    const parsed = chatMessageSchema.safeParse({ id: crypto.randomUUID(), from: me.peerId, name: me.displayName, at, seq: this.seq, text });
+    if (!parsed.success) return { ok: false, error: `Not sent: ${parsed.error.issues[0]?.message ?? 'invalid message'}.` };
+    this.seq++;
+    this.lastAt = at;
+    this.accept([parsed.data]);
+    this.broadcast({ type: 'message', message: parsed.data });
+    return { ok: true };
+  }
+
+  /** A packet from a peer (untrusted: validated like any inbound message); `reply` reaches the sender. */
+  receive(data: string, reply: ChatChannel): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(data);
+    } catch {
+      return console.warn('chat packet refused: not JSON');
+    }
+    const packet = chatPacketSchema.safeParse(json);
+    if (!packet.success) return console.warn(`chat packet refused: ${packet.error.issues[0]?.message ?? 'invalid'}`);
+    const p = packet.data;
+    if (p.type === 'message') return this.accept([p.message]);
+    if (p.type === 'history' && p.to === this.self()?.peerId) return this.accept(p.messages);
+    if (p.type === 'history-request') {
+      const recent = this.log.recent(Date.now());
+      for (let i = 0; i < recent.length; i += CHAT_HISTORY_BATCH) {
+        sendPacket(reply, { type: 'history', to: p.from, messages: recent.slice(i, i + CHAT_HISTORY_BATCH) });
+      }
+    }
+  }
+
+  private requestHistory(channel: ChatChannel): void {
+    const me = this.self();
+    if (me) sendPacket(channel, { type: 'history-request', from: me.peerId });
+  }
+
+  private broadcast(packet: ChatPacket): void {
+    for (const channel of this.channels.values()) sendPacket(channel, packet);
+  }
+
+  private accept(messages: readonly ChatMessage[]): void {
+    const added = this.log.add(messages);
+    if (added.length === 0) return;
+    const { open, unread } = this.store.getState();
+    const me = this.self()?.peerId;
+    const fromOthers = added.filter((m) => m.from !== me).length;
+    this.store.getState().set({ messages: this.log.messages, unread: open ? 0 : unread + fromOthers });
+  }
+}
+
+function sendPacket(channel: ChatChannel, packet: ChatPacket): void {
+  try {
+    channel.send(JSON.stringify(packet));
+  } catch (error) {
+    // A channel closing under us: the other paths and the next resync cover what it would have carried.
+    console.warn('chat send failed', error);
+  }
+}

@@ -1,0 +1,71 @@
+import { expect, test, type Page } from '@playwright/test';
+import { MAX_CHAT_CHARS } from '@confer/shared';
+import { closeAll, expectMediaFlowing, joinRoom } from '../support/participants.js';
+import { chatLines, expectChat, expectShareShown, openChat, peerIdOf, sendChat } from '../support/shareChat.js';
+
+test('mesh: screen shares and chat between 3 people, history for a late joiner', async ({ browser }) => {
+  test.setTimeout(150_000);
+  const room = `share-chat-${Date.now()}`;
+  const pages: Page[] = [];
+  try {
+    for (const name of ['Ada', 'Bo', 'Cy']) pages.push(await joinRoom(browser, room, name));
+    const [ada, bo, cy] = pages as [Page, Page, Page];
+    await expectMediaFlowing(pages, 2);
+    const [adaId, boId] = [await peerIdOf(ada), await peerIdOf(bo)];
+
+    // Ada presents: she sees that she does, the others see her screen in the spotlight; her camera stays on.
+    await ada.getByRole('button', { name: 'Share screen' }).click();
+    await expect(ada.getByTestId('presenting')).toContainText('You are presenting');
+    await expectShareShown([bo, cy], adaId);
+    await expect(bo.getByRole('figure', { name: "Ada's screen" })).toBeVisible();
+    await expectMediaFlowing([bo, cy], 2);
+    // Two at once.
+    await bo.getByRole('button', { name: 'Share screen' }).click();
+    await expectShareShown([ada, cy], boId);
+    await expect(cy.getByTestId('share-tile')).toHaveCount(2);
+    // Stopping removes the tile everywhere (the browser's own "stop sharing" is covered in MediaController's unit test).
+    await ada.getByRole('button', { name: 'Stop sharing' }).click();
+    for (const page of [bo, cy]) await expect(page.locator(`[data-testid="share-tile"][data-peer-id="${adaId}"]`)).toHaveCount(0, { timeout: 5000 });
+    await expect(ada.getByTestId('presenting')).toHaveCount(0);
+    await bo.getByRole('button', { name: 'Stop sharing' }).click();
+    for (const page of [ada, cy]) await expect(page.getByTestId('share-tile')).toHaveCount(0, { timeout: 5000 });
+
+    // Chat: Cy keeps the panel closed and sees an unread count.
+    await openChat(ada);
+    await openChat(bo);
+    await sendChat(ada, 'hello from Ada, see https://example.com/docs.');
+    await sendChat(bo, '<img src=x onerror="window.__xss=1">');
+    const expected: [string, string][] = [
+      [adaId, 'hello from Ada, see https://example.com/docs.'],
+      [boId, '<img src=x onerror="window.__xss=1">'],
+    ];
+    await expectChat(ada, expected);
+    await expectChat(bo, expected);
+    await expect(cy.getByTestId('unread')).toHaveText('2');
+    await openChat(cy);
+    await expect(cy.getByTestId('unread')).toHaveCount(0);
+    await expectChat(cy, expected);
+    // Markup stays text; the link is a safe link.
+    for (const page of pages) {
+      await expect(page.locator('.chat img')).toHaveCount(0);
+      expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    }
+    const link = cy.getByRole('link', { name: 'https://example.com/docs' });
+    await expect(link).toHaveAttribute('href', 'https://example.com/docs');
+    await expect(link).toHaveAttribute('rel', /noopener/);
+
+    // Too long: refused with a message, nothing sent, the draft kept.
+    await sendChat(cy, 'x'.repeat(MAX_CHAT_CHARS + 1));
+    await expect(cy.getByRole('alert')).toContainText(`longer than ${MAX_CHAT_CHARS} characters`);
+    await expect(cy.getByRole('textbox', { name: 'Message' })).toHaveValue('x'.repeat(MAX_CHAT_CHARS + 1));
+
+    // A late joiner gets the history from the others over the new data channels.
+    const di = await joinRoom(browser, room, 'Di');
+    pages.push(di);
+    await openChat(di);
+    await expectChat(di, expected);
+    expect(await chatLines(di)).toHaveLength(2);
+  } finally {
+    await closeAll(pages);
+  }
+});
