@@ -2,9 +2,12 @@ import { expect, type Page } from '@playwright/test';
 
 /** What a page saw of its remote tiles while a monitor ran. */
 export interface TileReport {
-  /** Per peer: the longest time between two frames presented on its tile (from the tile's first frame). */
+  /**
+   * Per tile (a peer id, or `screen:<peer id>` for a shared screen): the longest time between two frames
+   * presented on it (from its first frame).
+   */
   gaps: Record<string, number>;
-  /** Per peer: samples (every 50 ms) where its tile showed video but had no picture. */
+  /** Per tile: samples (every 50 ms) where it showed video but had no picture, or a share tile had gone. */
   blanks: Record<string, number>;
   /** Every distinct order of the remote tiles seen, as peer ids. */
   orders: string[][];
@@ -21,14 +24,20 @@ export function startTileMonitor(page: Page): Promise<void> {
     (window as unknown as { __tiles: State }).__tiles = state;
     const watched = new WeakSet<HTMLVideoElement>();
     const lastFrame = new Map<string, number>();
-    const remoteTiles = () => [...document.querySelectorAll<HTMLElement>('[data-testid="tile"]:not(.self)')];
+    const cameraTiles = () => [...document.querySelectorAll<HTMLElement>('[data-testid="tile"]:not(.self)')];
+    const shareTiles = () => [...document.querySelectorAll<HTMLElement>('[data-testid="share-tile"]')];
+    const idOf = (tile: HTMLElement) => `${tile.dataset.testid === 'share-tile' ? 'screen:' : ''}${tile.dataset.peerId ?? ''}`;
+    const sharesSeen = new Set<string>();
     const tick = () => {
       if (state.stop) return;
-      const tiles = remoteTiles();
-      const order = tiles.map((t) => t.dataset.peerId ?? '');
+      const order = cameraTiles().map((t) => t.dataset.peerId ?? '');
       if (order.join() !== state.report.orders.at(-1)?.join()) state.report.orders.push(order);
-      for (const tile of tiles) {
-        const id = tile.dataset.peerId ?? '';
+      // A share that was on screen stays on screen (these tests never stop one while monitoring).
+      const shares = shareTiles().map(idOf);
+      for (const id of sharesSeen) if (!shares.includes(id)) state.report.blanks[id] = (state.report.blanks[id] ?? 0) + 1;
+      for (const id of shares) sharesSeen.add(id);
+      for (const tile of [...cameraTiles(), ...shareTiles()]) {
+        const id = idOf(tile);
         const front = tile.querySelector<HTMLVideoElement>('video.front');
         // A tile with a picture before must keep one: no empty element while its video is shown.
         if (front && !front.hidden && lastFrame.has(id) && (front.readyState < HTMLMediaElement.HAVE_CURRENT_DATA || !front.srcObject)) {
@@ -67,6 +76,18 @@ export function stopTileMonitor(page: Page): Promise<TileReport> {
     state.stop = true;
     return state.report;
   });
+}
+
+/**
+ * Nobody notices a switch: no remote tile of the people already in the room ever lost its picture, and the
+ * tiles kept their order (the newcomer's or leaver's tile aside).
+ */
+export function expectSeamless(reports: TileReport[]) {
+  for (const report of reports) {
+    expect(report.blanks, 'tiles that showed no picture').toEqual({});
+    const [first] = report.orders;
+    for (const order of report.orders) expect(order.filter((id) => first!.includes(id))).toEqual(first!.filter((id) => order.includes(id)));
+  }
 }
 
 /** The longest freeze of any remote tile in the reports. */

@@ -1,7 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import type { HealthReport } from '@confer/shared';
 import { closeAll, expectMediaFlowing, joinRoom, stats } from '../support/participants.js';
-import { expectMakeBeforeBreak, startTileMonitor, stopTileMonitor, type TileReport } from '../support/switching.js';
+import { expectMakeBeforeBreak, expectSeamless, startTileMonitor, stopTileMonitor } from '../support/switching.js';
 
 // Five pages on two cores: small, slow video (the field trial in e2e/chromium.ts keeps 3 simulcast layers).
 const VIDEO = 'video=320x240&fps=10';
@@ -13,18 +13,6 @@ async function expectPath(pages: Page[], path: 'mesh' | 'sfu', peers: number) {
   for (const page of pages) {
     await expect(page.getByTestId('topology')).toHaveAttribute('data-topology', path, { timeout: 20_000 });
     await expect.poll(() => paths(page), { timeout: 30_000, message: `every tile shows media via ${path}` }).toEqual(new Array(peers).fill(path));
-  }
-}
-
-/**
- * Nobody notices a switch: no remote tile of the people already in the room ever lost its picture, and the
- * tiles kept their order (the newcomer's or leaver's tile aside).
- */
-function expectSeamless(reports: TileReport[]) {
-  for (const report of reports) {
-    expect(report.blanks, 'tiles that showed no picture').toEqual({});
-    const [first] = report.orders;
-    for (const order of report.orders) expect(order.filter((id) => first!.includes(id))).toEqual(first!.filter((id) => order.includes(id)));
   }
 }
 

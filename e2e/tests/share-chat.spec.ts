@@ -2,6 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { MAX_CHAT_CHARS } from '@confer/shared';
 import { closeAll, expectMediaFlowing, joinRoom } from '../support/participants.js';
 import { chatLines, expectChat, expectShareShown, openChat, peerIdOf, sendChat } from '../support/shareChat.js';
+import { expectSeamless, startTileMonitor, stopTileMonitor } from '../support/switching.js';
 
 test('mesh: screen shares and chat between 3 people, history for a late joiner', async ({ browser }) => {
   test.setTimeout(150_000);
@@ -65,6 +66,67 @@ test('mesh: screen shares and chat between 3 people, history for a late joiner',
     await openChat(di);
     await expectChat(di, expected);
     expect(await chatLines(di)).toHaveLength(2);
+  } finally {
+    await closeAll(pages);
+  }
+});
+
+test('4 → 5: a screen share and chat carry over to the SFU; 20 messages sent during the switch arrive once everywhere', async ({ browser, request }) => {
+  test.setTimeout(240_000);
+  const VIDEO = 'video=320x240&fps=10';
+  const room = `share-chat-sfu-${Date.now()}`;
+  const pages: Page[] = [];
+  try {
+    for (const name of ['Ada', 'Bo', 'Cy', 'Di']) pages.push(await joinRoom(browser, room, name, VIDEO));
+    await expectMediaFlowing(pages, 3);
+    const ids = await Promise.all(pages.map(peerIdOf));
+    const [ada] = pages as [Page];
+    const adaId = ids[0]!;
+    await ada.getByRole('button', { name: 'Share screen' }).click();
+    await expectShareShown(pages.slice(1), adaId);
+    for (const page of pages) await openChat(page);
+
+    // The 5th joins; while the room switches, each of the four sends 5 messages.
+    await Promise.all(pages.map(startTileMonitor));
+    pages.push(await joinRoom(browser, room, 'Ed', VIDEO));
+    const expected: [string, string][] = [];
+    for (let round = 0; round < 5; round++) {
+      await Promise.all(pages.slice(0, 4).map((page, i) => sendChat(page, `switch message ${round} from ${i}`)));
+      for (let i = 0; i < 4; i++) expected.push([ids[i]!, `switch message ${round} from ${i}`]);
+      await ada.waitForTimeout(400);
+    }
+    for (const page of pages) await expect(page.getByTestId('topology')).toHaveAttribute('data-topology', 'sfu', { timeout: 20_000 });
+    await expectMediaFlowing(pages, 4);
+    // Nobody lost the share (or any tile's picture) during the switch; the newcomer sees it too, via the SFU.
+    expectSeamless(await Promise.all(pages.slice(0, 4).map(stopTileMonitor)));
+    await expectShareShown(pages.slice(1), adaId);
+    const sfu = async () =>
+      (await (await request.get(`/api/rooms/${room}/sfu`)).json()) as {
+        producers: { producerId: string; source: string; layers: number }[];
+        consumers: { producerId: string; spatialLayer: number | null }[];
+        dataProducers: number;
+        dataConsumers: number;
+      };
+    await expect.poll(async () => {
+      const s = await sfu();
+      const screen = s.producers.find((p) => p.source === 'screen');
+      return [screen?.layers, s.consumers.filter((c) => c.producerId === screen?.producerId).length];
+    }, { timeout: 20_000, message: 'one screen producer, a single stream of its own, consumed by the 4 others' }).toEqual([1, 4]);
+    await expect.poll(async () => { const s = await sfu(); return [s.dataProducers, s.dataConsumers]; }, { timeout: 20_000 }).toEqual([5, 20]);
+
+    // Every page (the newcomer through history) shows the 20 messages once, in order per sender.
+    await openChat(pages[4]!);
+    for (const page of pages) await expectChat(page, expected);
+    // Chat now runs through the SFU: a message from the newcomer reaches everyone.
+    await sendChat(pages[4]!, 'hello via the SFU');
+    expected.push([ids[4] ?? (await peerIdOf(pages[4]!)), 'hello via the SFU']);
+    for (const page of pages) await expectChat(page, expected);
+
+    // Stopping the share closes its producer: the tile goes everywhere.
+    await ada.getByRole('button', { name: 'Stop sharing' }).click();
+    for (const page of pages.slice(1)) await expect(page.getByTestId('share-tile')).toHaveCount(0, { timeout: 10_000 });
+    await expect.poll(async () => (await sfu()).producers.filter((p) => p.source === 'screen').length, { timeout: 10_000 }).toBe(0);
+    expect(await chatLines(pages[4]!)).toHaveLength(expected.length);
   } finally {
     await closeAll(pages);
   }

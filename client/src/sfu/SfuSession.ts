@@ -87,7 +87,9 @@ export class SfuSession {
     await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as unknown as types.RtpCapabilities });
     this.sendTransport = this.transport(joined.sendTransport, 'send');
     this.recvTransport = this.transport(joined.recvTransport, 'recv');
-    await Promise.all([this.produce('audio'), this.produce('video'), this.produce('screen'), this.openChat()]);
+    // Chat failing to open must not cost the call its media.
+    const chat = this.openChat().catch((error: Error) => console.warn('SFU chat channel failed', error.message));
+    await Promise.all([this.produce('audio'), this.produce('video'), this.produce('screen'), chat]);
     const early = this.early ?? [];
     this.early = null;
     const earlyData = this.earlyData ?? [];
@@ -99,7 +101,10 @@ export class SfuSession {
   private async openChat(): Promise<void> {
     if (!this.sendTransport || this.closed) return;
     const producer = await this.sendTransport.produceData({ ordered: true, label: 'chat' });
-    producer.on('open', () => this.o.onChatChannel({ send: (data) => producer.readyState === 'open' && producer.send(data) }));
+    const opened = () => this.o.onChatChannel({ send: (data) => producer.readyState === 'open' && producer.send(data) });
+    // On a transport whose SCTP association is up already, the channel can open before produceData returns.
+    if (producer.readyState === 'open') opened();
+    else producer.on('open', opened);
     producer.on('close', () => this.o.onChatChannel(null));
     producer.on('transportclose', () => this.o.onChatChannel(null));
   }
@@ -132,6 +137,7 @@ export class SfuSession {
       iceParameters: options.iceParameters as unknown as types.IceParameters,
       iceCandidates: options.iceCandidates as unknown as types.IceCandidate[],
       dtlsParameters: options.dtlsParameters as unknown as types.DtlsParameters,
+      ...(options.sctpParameters ? { sctpParameters: options.sctpParameters as unknown as types.SctpParameters } : {}),
       iceServers: this.o.rtcConfig.iceServers,
       iceTransportPolicy: this.o.rtcConfig.iceTransportPolicy,
     };
