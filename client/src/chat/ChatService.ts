@@ -1,5 +1,5 @@
 import { CHAT_HISTORY_BATCH, chatMessageSchema, chatPacketSchema, type ChatMessage, type ChatPacket } from '@confer/shared';
-import { useChatStore } from '../state/chatStore';
+import { useChatStore, type ChatStore } from '../state/chatStore';
 import { ChatLog } from './ChatLog';
 
 /** A data channel chat packets can be sent on: one per mesh peer, or our one data producer into the SFU. */
@@ -20,9 +20,10 @@ export class ChatService {
   private readonly channels = new Map<string, ChatChannel>();
   private seq = 0;
   private lastAt = 0;
-  private readonly store = useChatStore;
-
-  constructor(private readonly self: () => { peerId: string; displayName: string } | null) {}
+  constructor(
+    private readonly self: () => { peerId: string; displayName: string } | null,
+    private readonly store: ChatStore = useChatStore,
+  ) {}
 
   /** A channel opened (`key` names the path: a mesh peer, or the SFU). */
   attach(key: string, channel: ChatChannel): void {

@@ -1,4 +1,4 @@
-import { create } from 'zustand';
+import { create, type StoreApi, type UseBoundStore } from 'zustand';
 import type { ChatMessage } from '@confer/shared';
 
 interface ChatState {
@@ -12,8 +12,14 @@ interface ChatState {
 
 export const initialChatState = { messages: [] as readonly ChatMessage[], unread: 0, open: false };
 
-export const useChatStore = create<ChatState>((set) => ({
-  ...initialChatState,
-  set: (partial) => set(partial),
-  setOpen: (open) => set(open ? { open, unread: 0 } : { open }),
-}));
+export type ChatStore = UseBoundStore<StoreApi<ChatState>>;
+
+export const createChatStore = (): ChatStore =>
+  create<ChatState>((set) => ({
+    ...initialChatState,
+    set: (partial) => set(partial),
+    setOpen: (open) => set(open ? { open, unread: 0 } : { open }),
+  }));
+
+/** The page's chat (tests make their own with createChatStore). */
+export const useChatStore = createChatStore();
