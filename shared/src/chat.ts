@@ -29,8 +29,16 @@ export type ChatMessage = z.infer<typeof chatMessageSchema>;
 
 export const chatPacketSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('message'), message: chatMessageSchema }),
-  /** "Send me what you have": on every new channel and after a topology switch. */
-  z.strictObject({ type: z.literal('history-request'), from: peerIdSchema }),
+  /**
+   * "Send me what I lack": on every new channel and after a topology switch (each repeated, as the other
+   * side may not hear us yet). `have` maps each sender to the highest count up to which we hold all of
+   * its messages; the answer holds only messages beyond it.
+   */
+  z.strictObject({
+    type: z.literal('history-request'),
+    from: peerIdSchema,
+    have: z.record(peerIdSchema, z.number().int().min(-1)).refine((h) => Object.keys(h).length <= 256, 'too many senders'),
+  }),
   /** An answer to one requester (through the SFU everyone sees it; others ignore it). */
   z.strictObject({ type: z.literal('history'), to: peerIdSchema, messages: z.array(chatMessageSchema).max(CHAT_HISTORY_BATCH) }),
 ]);

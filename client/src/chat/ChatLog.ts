@@ -37,4 +37,33 @@ export class ChatLog {
   recent(now: number): ChatMessage[] {
     return this.list.filter((m) => now - m.at <= CHAT_HISTORY_MS).slice(-CHAT_HISTORY_MESSAGES);
   }
+
+  /**
+   * Per sender, the highest count up to which we hold every message (counting from the first we hold):
+   * a message lost on a closing path leaves a gap, and the gap is what a history answer fills.
+   */
+  summary(): Record<string, number> {
+    const seqs = new Map<string, number[]>();
+    for (const m of this.list) {
+      const list = seqs.get(m.from);
+      if (list) list.push(m.seq);
+      else seqs.set(m.from, [m.seq]);
+    }
+    const have: Record<string, number> = {};
+    for (const [from, list] of seqs) {
+      const sorted = list.sort((a, b) => a - b);
+      let top = sorted[0]!;
+      for (const seq of sorted.slice(1)) {
+        if (seq !== top + 1) break;
+        top = seq;
+      }
+      have[from] = top;
+    }
+    return have;
+  }
+
+  /** Recent messages a peer with this summary lacks. */
+  missing(have: Record<string, number>, now: number): ChatMessage[] {
+    return this.recent(now).filter((m) => m.seq > (have[m.from] ?? -1));
+  }
 }

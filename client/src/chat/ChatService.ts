@@ -7,6 +7,9 @@ export interface ChatChannel {
   send(data: string): void;
 }
 
+/** When a history request is repeated, after the first. */
+const HISTORY_RETRY_MS = [2000, 6000];
+
 export type SendResult = { ok: true } | { ok: false; error: string };
 
 /**
@@ -18,6 +21,7 @@ export type SendResult = { ok: true } | { ok: false; error: string };
 export class ChatService {
   private readonly log = new ChatLog();
   private readonly channels = new Map<string, ChatChannel>();
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private seq = 0;
   private lastAt = 0;
   constructor(
@@ -35,9 +39,9 @@ export class ChatService {
     if (!channel || this.channels.get(key) === channel) this.channels.delete(key);
   }
 
-  /** After a topology switch: ask again over the paths that remain. */
-  resync(): void {
-    for (const channel of this.channels.values()) this.requestHistory(channel);
+  /** Asks again over one path (`key`), or over every path: after a switch, or when a peer became reachable. */
+  resync(key?: string): void {
+    for (const [k, channel] of this.channels) if (key === undefined || k === key) this.requestHistory(channel);
   }
 
   send(text: string): SendResult {
@@ -67,16 +71,36 @@ export class ChatService {
     if (p.type === 'message') return this.accept([p.message]);
     if (p.type === 'history' && p.to === this.self()?.peerId) return this.accept(p.messages);
     if (p.type === 'history-request') {
-      const recent = this.log.recent(Date.now());
-      for (let i = 0; i < recent.length; i += CHAT_HISTORY_BATCH) {
-        sendPacket(reply, { type: 'history', to: p.from, messages: recent.slice(i, i + CHAT_HISTORY_BATCH) });
+      const missing = this.log.missing(p.have, Date.now());
+      for (let i = 0; i < missing.length; i += CHAT_HISTORY_BATCH) {
+        sendPacket(reply, { type: 'history', to: p.from, messages: missing.slice(i, i + CHAT_HISTORY_BATCH) });
       }
     }
   }
 
+  /**
+   * Asks now and twice more: a peer that cannot hear us yet (its side of a new SFU channel still opening)
+   * misses the first request. Answers carry only what we lack, so repeats cost little.
+   */
   private requestHistory(channel: ChatChannel): void {
-    const me = this.self();
-    if (me) sendPacket(channel, { type: 'history-request', from: me.peerId });
+    const ask = () => {
+      const me = this.self();
+      if (me && [...this.channels.values()].includes(channel)) sendPacket(channel, { type: 'history-request', from: me.peerId, have: this.log.summary() });
+    };
+    ask();
+    for (const delay of HISTORY_RETRY_MS) {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        ask();
+      }, delay);
+      this.timers.add(timer);
+    }
+  }
+
+  /** Stops the repeated history requests (leaving the room). */
+  close(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
   }
 
   private broadcast(packet: ChatPacket): void {

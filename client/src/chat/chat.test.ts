@@ -1,4 +1,4 @@
-import { describe, expect, it, vi, type Mock } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
 import { CHAT_HISTORY_BATCH, CHAT_HISTORY_MESSAGES, CHAT_HISTORY_MS, type ChatMessage } from '@confer/shared';
 import { createChatStore, type ChatStore } from '../state/chatStore';
 import { ChatLog } from './ChatLog';
@@ -45,9 +45,21 @@ describe('ChatLog', () => {
     expect(recent.every((m) => m.from === B)).toBe(true);
     expect(recent.at(-1)?.seq).toBe(149);
   });
+
+  it('summarises what it holds per sender up to the first gap, and finds what a summary lacks', () => {
+    const log = new ChatLog();
+    const [a0, a1, a3] = [msg(A, 1, 0), msg(A, 2, 1), msg(A, 4, 3)];
+    const b5 = msg(B, 3, 5);
+    log.add([a0, a1, a3, b5]);
+    expect(log.summary()).toEqual({ [A]: 1, [B]: 5 });
+    expect(log.missing({ [A]: 1 }, 10).map((m) => m.id)).toEqual([b5.id, a3.id]);
+    expect(log.missing({ [A]: 3, [B]: 5 }, 10)).toEqual([]);
+  });
 });
 
 describe('ChatService', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
   /** Ada and Bo with their own stores, and a channel each way delivering synchronously. */
   const pair = () => {
     const stores = { ada: createChatStore(), bo: createChatStore() };
@@ -89,6 +101,26 @@ describe('ChatService', () => {
     expect(stores.bo.getState().unread).toBe(0);
     ada.send('seen at once');
     expect(stores.bo.getState().unread).toBe(0);
+  });
+
+  it('fills a gap left by a message lost on a closing path, asking again until the other side hears it', () => {
+    const { ada, bo, toBo, stores } = pair();
+    const deaf = { send: vi.fn() }; // Bo's new path to Ada: Ada cannot hear it yet
+    ada.attach('mesh:b', toBo);
+    ada.send('one');
+    ada.detach('mesh:b', toBo); // the path closes...
+    ada.send('lost');
+    ada.attach('sfu', toBo); // ...and the new one opens after a message went nowhere
+    ada.send('three');
+    bo.attach('sfu', deaf);
+    expect(texts(stores.bo)).toEqual(['one', 'three']);
+    // Bo's retries go out on the new path; once it reaches Ada, the answer holds only what Bo lacks.
+    deaf.send.mockImplementation((data: string) => ada.receive(data, toBo));
+    toBo.send.mockClear();
+    vi.advanceTimersByTime(2000);
+    expect(texts(stores.bo)).toEqual(['one', 'lost', 'three']);
+    const answers = toBo.send.mock.calls.map(([data]) => JSON.parse(data as string) as { type: string; messages?: { text: string }[] }).filter((p) => p.type === 'history');
+    expect(answers.map((p) => p.messages?.map((m) => m.text))).toEqual([['lost', 'three']]);
   });
 
   it('refuses an oversized or empty message with a reason and sends nothing', () => {

@@ -52,12 +52,16 @@ describe('StreamVideo', () => {
     expect(behind().srcObject).toBeNull();
   });
 
-  it('hands over anyway when the new stream presents nothing for a while', () => {
+  it('keeps the old picture for as long as the new stream presents nothing, and follows a newer stream', () => {
     vi.useFakeTimers();
     const { rerender } = render(<StreamVideo stream={stream('mesh')} hidden={false} />);
     rerender(<StreamVideo stream={stream('sfu')} hidden={false} />);
-    act(() => vi.advanceTimersByTime(3000));
-    expect(front().srcObject).toEqual(stream('sfu'));
+    act(() => vi.advanceTimersByTime(60_000));
+    expect(front().srcObject).toEqual(stream('mesh'));
+    rerender(<StreamVideo stream={stream('sfu-again')} hidden={false} />);
+    expect(frameCallbacks.size).toBe(1);
+    presentFrame(behind());
+    expect(front().srcObject).toEqual(stream('sfu-again'));
   });
 
   it('switches at once when nothing is on screen (hidden video, first stream)', () => {

@@ -1,8 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
 
-/** How long a new stream may take to present its first frame before it replaces the old one anyway. */
-const HANDOVER_TIMEOUT_MS = 3000;
-
 type FrameVideo = HTMLVideoElement & {
   requestVideoFrameCallback?(cb: () => void): number;
   cancelVideoFrameCallback?(handle: number): void;
@@ -31,20 +28,11 @@ export function StreamVideo({ stream, hidden, testId = 'tile-video' }: { stream:
       next.srcObject = null;
       return;
     }
+    // No deadline: until the new stream has a picture, the old one's last frame is the better thing to show
+    // (a share at a low frame rate can take seconds; a paused, off-screen tile none until it is visible).
     next.srcObject = stream;
-    let done = false;
-    const promote = () => {
-      if (done) return;
-      done = true;
-      setFront(front === 0 ? 1 : 0);
-    };
-    const handle = next.requestVideoFrameCallback(promote);
-    const timer = setTimeout(promote, HANDOVER_TIMEOUT_MS);
-    return () => {
-      done = true;
-      clearTimeout(timer);
-      next.cancelVideoFrameCallback?.(handle);
-    };
+    const handle = next.requestVideoFrameCallback(() => setFront(front === 0 ? 1 : 0));
+    return () => next.cancelVideoFrameCallback?.(handle);
   }, [stream, hidden, front]);
 
   // The element in front carries the test id; the one behind is only ever a stream being handed over.

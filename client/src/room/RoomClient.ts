@@ -27,6 +27,8 @@ export interface PathEvent {
 /** Enough for several switches of a full room. */
 const PATH_LOG_SIZE = 200;
 
+/** Longest a tile waits for its peer's screen on the new path before moving without it. */
+const SCREEN_WAIT_MS = 5000;
 /** How long a switch may take before the old path is dropped anyway. */
 const SWITCH_TIMEOUT_MS = 15_000;
 
@@ -51,6 +53,8 @@ export class RoomClient {
   private iceRefreshTimer: ReturnType<typeof setTimeout> | undefined;
   /** The server's id of the switch under way, reported back once this side has finished it. */
   private switchId: string | null = null;
+  /** Tiles whose move to a new path waits for the peer's screen to decode there too. */
+  private readonly waitingForScreen = new Map<string, { path: 'mesh' | 'sfu'; stream: MediaStream; timer: ReturnType<typeof setTimeout> }>();
   /** Each peer's shared screen by the path it arrived on (during a switch, on both). */
   private readonly screens = new Map<string, Partial<Record<'mesh' | 'sfu', MediaStream>>>();
   /** Our chat channel into the SFU, which also carries replies to history requests arriving there. */
@@ -86,10 +90,19 @@ export class RoomClient {
       this.shownPath.delete(peerId);
       this.theirPath.delete(peerId);
       this.screens.delete(peerId);
+      clearTimeout(this.waitingForScreen.get(peerId)?.timer);
+      this.waitingForScreen.delete(peerId);
       this.store.getState().removePeer(peerId);
       this.closeOldPaths();
     });
-    listen('room:peer-updated', (peer) => this.store.getState().upsertPeer(peer));
+    listen('room:peer-updated', (peer) => {
+      this.store.getState().upsertPeer(peer);
+      // A tile waiting for this peer's screen need not wait once it stopped presenting, nor keep its last frame.
+      if (!peer.screenSharing) {
+        this.showWaiting(peer.peerId);
+        this.showScreen(peer.peerId);
+      }
+    });
     listen('signal:receive', ({ from, signal }) => {
       if ('receiving' in signal) {
         this.theirPath.set(from, signal.receiving);
@@ -253,8 +266,22 @@ export class RoomClient {
       );
   }
 
-  private show(peerId: string, path: 'mesh' | 'sfu', stream: MediaStream): void {
+  private show(peerId: string, path: 'mesh' | 'sfu', stream: MediaStream, screenWaited = false): void {
     const changed = this.shownPath.get(peerId) !== path;
+    // A peer that presents moves once its screen decodes on the new path too, so the old path (which the
+    // peer closes when we say we receive on the new one) keeps the share on screen until then.
+    const sharing = this.store.getState().peers[peerId]?.info.screenSharing ?? false;
+    if (changed && !screenWaited && this.shownPath.has(peerId) && sharing && !this.screens.get(peerId)?.[path]) {
+      const waiting = this.waitingForScreen.get(peerId);
+      if (waiting?.path === path) {
+        waiting.stream = stream;
+        return;
+      }
+      clearTimeout(waiting?.timer);
+      const timer = setTimeout(() => this.showWaiting(peerId), SCREEN_WAIT_MS);
+      this.waitingForScreen.set(peerId, { path, stream, timer });
+      return;
+    }
     this.shownPath.set(peerId, path);
     if (changed) this.logPath(peerId, 'show', path);
     this.store.getState().patchPeer(peerId, { stream, ...(path === 'sfu' ? { link: 'connected' as const } : {}) });
@@ -305,15 +332,30 @@ export class RoomClient {
     if (stream) byPath[path] = stream;
     else delete byPath[path];
     this.screens.set(peerId, byPath);
+    if (stream && this.waitingForScreen.get(peerId)?.path === path) this.showWaiting(peerId);
     this.showScreen(peerId);
   }
 
-  /** A peer's screen follows the path its tile shows; while it has not arrived there yet, the other path's stays. */
+  /** Moves a tile that waited for its peer's screen (it arrived, or waiting longer would stall the switch). */
+  private showWaiting(peerId: string): void {
+    const waiting = this.waitingForScreen.get(peerId);
+    if (!waiting) return;
+    clearTimeout(waiting.timer);
+    this.waitingForScreen.delete(peerId);
+    if (this.topology === waiting.path) this.show(peerId, waiting.path, waiting.stream, true);
+  }
+
+  /**
+   * A peer's screen follows the path its tile shows; while it has not arrived there yet, the other path's
+   * stays, and with neither (the old path closed first) its last frame stays until the peer stops presenting.
+   */
   private showScreen(peerId: string): void {
+    const peer = this.store.getState().peers[peerId];
+    if (!peer) return;
     const byPath = this.screens.get(peerId);
     const path = this.shownPath.get(peerId) ?? this.topology;
-    const screen = byPath?.[path] ?? byPath?.[path === 'sfu' ? 'mesh' : 'sfu'] ?? null;
-    if (this.store.getState().peers[peerId] && this.store.getState().peers[peerId]?.screen !== screen) this.store.getState().patchPeer(peerId, { screen });
+    const screen = byPath?.[path] ?? byPath?.[path === 'sfu' ? 'mesh' : 'sfu'] ?? (peer.info.screenSharing ? peer.screen : null);
+    if (peer.screen !== screen) this.store.getState().patchPeer(peerId, { screen });
   }
 
   private logPath(peerId: string, event: PathEvent['event'], path: PathEvent['path']): void {
@@ -337,6 +379,7 @@ export class RoomClient {
         else this.chat.detach('sfu');
       },
       onChatMessage: (data) => this.sfuChat && this.chat.receive(data, this.sfuChat),
+      onChatPeerOpen: () => this.chat.resync('sfu'),
     }));
     try {
       await sfu.start();
@@ -437,6 +480,8 @@ export class RoomClient {
     this.shownPath.clear();
     this.theirPath.clear();
     this.screens.clear();
+    for (const { timer } of this.waitingForScreen.values()) clearTimeout(timer);
+    this.waitingForScreen.clear();
   }
 
   close(): void {
@@ -444,6 +489,7 @@ export class RoomClient {
     this.session = null;
     this.stopMedia();
     this.media.stop();
+    this.chat.close();
     for (const off of this.offs.splice(0)) off();
   }
 }

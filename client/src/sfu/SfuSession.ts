@@ -41,6 +41,11 @@ export interface SfuSessionOptions {
   /** Our chat channel into the SFU opened (null: closed), and what arrives from the others' channels. */
   onChatChannel(channel: ChatChannel | null): void;
   onChatMessage(data: string): void;
+  /**
+   * Another peer's chat channel now reaches us. What it sent before this (the SFU drops messages for a
+   * receiver whose data channel is not open yet) has to be fetched as history.
+   */
+  onChatPeerOpen(): void;
 }
 
 interface PeerConsumers {
@@ -128,6 +133,8 @@ export class SfuSession {
     consumer.on('message', (data: unknown) => {
       if (typeof data === 'string') this.o.onChatMessage(data);
     });
+    if (consumer.readyState === 'open') this.o.onChatPeerOpen();
+    else consumer.on('open', () => this.o.onChatPeerOpen());
   }
 
   private transport(options: SfuTransportOptions, direction: 'send' | 'recv'): types.Transport {
@@ -212,6 +219,8 @@ export class SfuSession {
     while (!peer.shown && !this.closed && Date.now() < deadline) {
       const s = await this.peerStats(peer);
       const hasVideo = [...peer.consumers.values()].some((c) => c.kind === 'video');
+      // Another consumer's loop (audio and video each run one) may have shown it meanwhile.
+      if (peer.shown) return;
       if ((hasVideo && s.framesDecoded > 0) || (!hasVideo && s.audioPacketsReceived > 0)) {
         peer.shown = true;
         show(peerId, peer.stream);
