@@ -22,11 +22,13 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     // Chromium's fake microphone is quiet (short beeps): count it as audible from -80 dBov.
     SFU_AUDIO_LEVEL_THRESHOLD: '-80',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    OPERATOR_TOKEN: process.env.OPERATOR_TOKEN ?? 'e2e-operator-token-0123456789',
   });
   const health = await app.server.health();
   if (health.turn.status !== 'ok') throw new Error(`e2e needs coturn: ${health.turn.detail}`);
   process.env.CONFER_E2E_URL = app.url;
   process.env.CONFER_E2E_TURN_SECRET = app.config.turn.secret;
   process.env.CONFER_E2E_TURN_URLS = app.config.turn.urls.join(',');
+  process.env.CONFER_E2E_OPERATOR_TOKEN = app.config.operatorToken ?? '';
   return () => app.close();
 }

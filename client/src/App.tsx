@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { parseCallOptions } from './callOptions';
 import { ConnectionBadge } from './components/ConnectionBadge';
 import { Home } from './components/Home';
+import { DashboardPage } from './dashboard/DashboardPage';
 import { RoomPage } from './components/RoomPage';
 import { parseRoute, roomPath } from './routing';
 import type { SignalingClient } from './signaling/SignalingClient';
@@ -45,6 +46,7 @@ export function App({ signaling }: { signaling: SignalingClient }) {
           <a href="/">Choose another room</a>
         </main>
       )}
+      {route.page === 'dashboard' && <DashboardPage socket={signaling.socket} />}
       {route.page === 'room' && <RoomPage key={route.roomId} roomId={route.roomId} signaling={signaling} options={options} />}
     </div>
   );

@@ -1,6 +1,10 @@
-/** Call settings a URL can carry: `?relay=1` forces TURN, `?video=320x240&fps=15` sets the camera. */
+/**
+ * Call settings a URL can carry: `?relay=1` forces TURN, `?video=320x240&fps=15` sets the camera,
+ * `?stats=0` turns the stats collector off (to measure what it costs).
+ */
 export interface CallOptions {
   forceRelay: boolean;
+  stats: boolean;
   video: { width: number; height: number; frameRate: number };
 }
 
@@ -12,6 +16,7 @@ export function parseCallOptions(search: string): CallOptions {
   const fps = Number(params.get('fps'));
   return {
     forceRelay: ['1', 'true', 'yes'].includes(params.get('relay') ?? ''),
+    stats: !['0', 'false', 'no', 'off'].includes(params.get('stats') ?? ''),
     video: {
       width: size ? Number(size[1]) : defaultVideo.width,
       height: size ? Number(size[2]) : defaultVideo.height,

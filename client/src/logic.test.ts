@@ -10,6 +10,7 @@ describe('routing', () => {
   it('maps / to home and /r/<name> to a room', () => {
     expect(parseRoute('/')).toEqual({ page: 'home' });
     expect(parseRoute('/r/team-sync')).toEqual({ page: 'room', roomId: 'team-sync' });
+    expect(parseRoute('/dashboard')).toEqual({ page: 'dashboard' });
     expect(parseRoute('/r/team-sync/')).toEqual({ page: 'room', roomId: 'team-sync' });
     expect(roomPath('team-sync')).toBe('/r/team-sync');
   });
@@ -29,8 +30,8 @@ describe('routing', () => {
 
 describe('parseCallOptions', () => {
   it('reads relay and video settings from the query, with defaults', () => {
-    expect(parseCallOptions('')).toEqual({ forceRelay: false, video: { width: 640, height: 360, frameRate: 30 } });
-    expect(parseCallOptions('?relay=1&video=320x240&fps=15')).toEqual({ forceRelay: true, video: { width: 320, height: 240, frameRate: 15 } });
+    expect(parseCallOptions('')).toEqual({ forceRelay: false, stats: true, video: { width: 640, height: 360, frameRate: 30 } });
+    expect(parseCallOptions('?relay=1&video=320x240&fps=15&stats=0')).toEqual({ forceRelay: true, stats: false, video: { width: 320, height: 240, frameRate: 15 } });
     expect(parseCallOptions('?video=huge&fps=999').video).toEqual({ width: 640, height: 360, frameRate: 30 });
   });
 });

@@ -1,9 +1,10 @@
 import { roomIdSchema } from '@confer/shared';
 
-export type Route = { page: 'home' } | { page: 'room'; roomId: string } | { page: 'invalid-room'; name: string; reason: string };
+export type Route = { page: 'home' } | { page: 'dashboard' } | { page: 'room'; roomId: string } | { page: 'invalid-room'; name: string; reason: string };
 
-/** `/` is the landing page, `/r/<room-name>` a room. */
+/** `/` is the landing page, `/r/<room-name>` a room, `/dashboard` the operators' stats page. */
 export function parseRoute(pathname: string): Route {
+  if (/^\/dashboard\/?$/.test(pathname)) return { page: 'dashboard' };
   const match = /^\/r\/([^/]*)\/?$/.exec(pathname);
   if (!match) return { page: 'home' };
   const name = decodeURIComponent(match[1] ?? '');

@@ -16,6 +16,8 @@ interface WorkerSlot {
   restarts: number;
   routers: number;
   peers: number;
+  /** Last CPU-time reading of the worker process, to turn the next one into a percentage. */
+  cpu: { at: number; usedMs: number; pct: number | null };
 }
 
 interface PeerMedia {
@@ -75,7 +77,7 @@ export class MediasoupSfu implements Sfu {
       const webRtcServer = await worker.createWebRtcServer({
         listenInfos: (['udp', 'tcp'] as const).map((protocol) => ({ protocol, ip: listenIp, ...(announcedIp ? { announcedIp } : {}), ...(port ? { port } : {}) })),
       });
-      const slot: WorkerSlot = { worker, webRtcServer, alive: true, restarts, routers: 0, peers: 0 };
+      const slot: WorkerSlot = { worker, webRtcServer, alive: true, restarts, routers: 0, peers: 0, cpu: { at: Date.now(), usedMs: 0, pct: null } };
       worker.on('died', (error) => this.onWorkerDied(slot, error));
       return slot;
     } catch (error) {
@@ -355,19 +357,34 @@ export class MediasoupSfu implements Sfu {
   async roomStats(roomId: string): Promise<SfuRoomStats | null> {
     const room = await this.rooms.get(roomId)?.catch(() => null);
     if (!room) return null;
-    const stats: SfuRoomStats = { producers: [], consumers: [], transports: 0, recvBitrate: 0, sendBitrate: 0, dataProducers: 0, dataConsumers: 0 };
+    const stats: SfuRoomStats = {
+      producers: [],
+      consumers: [],
+      transports: 0,
+      recvBitrate: 0,
+      sendBitrate: 0,
+      bytesReceived: 0,
+      bytesSent: 0,
+      dataProducers: 0,
+      dataConsumers: 0,
+      workerCpuPct: await this.workerCpu(room.slot),
+    };
+    // Objects can close while we await their stats (a peer leaving); they simply drop out of this sample.
+    const statsOf = <T>(p: Promise<T[]>) => p.catch((): T[] => []);
     for (const [peerId, peer] of room.peers) {
       stats.transports += peer.transports.size;
       stats.dataProducers += peer.dataProducers.size;
       stats.dataConsumers += peer.dataConsumers.size;
       for (const transport of peer.transports.values()) {
-        for (const s of await transport.getStats()) {
+        for (const s of await statsOf(transport.getStats())) {
           stats.recvBitrate += s.recvBitrate;
           stats.sendBitrate += s.sendBitrate;
+          stats.bytesReceived += s.bytesReceived;
+          stats.bytesSent += s.bytesSent;
         }
       }
       for (const producer of peer.producers.values()) {
-        const streams = await producer.getStats();
+        const streams = await statsOf(producer.getStats());
         stats.producers.push({
           producerId: producer.id,
           peerId,
@@ -375,9 +392,12 @@ export class MediasoupSfu implements Sfu {
           source: producer.appData.source as MediaSource,
           layers: streams.filter((s) => s.packetCount > 0).length,
           activeLayers: streams.filter((s) => s.bitrate > 0).length,
+          scores: producer.score.map((s) => s.score),
+          bitrate: streams.reduce((sum, s) => sum + s.bitrate, 0),
         });
       }
       for (const consumer of peer.consumers.values()) {
+        const outbound = (await statsOf(consumer.getStats())).filter((s) => s.type === 'outbound-rtp');
         stats.consumers.push({
           consumerId: consumer.id,
           peerId,
@@ -386,10 +406,30 @@ export class MediasoupSfu implements Sfu {
           paused: consumer.paused,
           preferredSpatialLayer: consumer.preferredLayers?.spatialLayer ?? null,
           spatialLayer: consumer.currentLayers?.spatialLayer ?? null,
+          temporalLayer: consumer.currentLayers?.temporalLayer ?? null,
+          score: consumer.score.score,
+          producerScore: consumer.score.producerScore,
+          bitrate: outbound.reduce((sum, s) => sum + s.bitrate, 0),
         });
       }
     }
     return stats;
+  }
+
+  /**
+   * CPU of a worker process as % of one core since the previous reading (null on the first). Readings
+   * closer together than a second reuse the last figure, so several callers do not make it noisy.
+   */
+  private async workerCpu(slot: WorkerSlot): Promise<number | null> {
+    const now = Date.now();
+    if (now - slot.cpu.at < 1000) return slot.cpu.pct;
+    const usage = await slot.worker.getResourceUsage().catch(() => null);
+    if (!usage) return slot.cpu.pct;
+    const usedMs = usage.ru_utime + usage.ru_stime;
+    const first = slot.cpu.usedMs === 0 && slot.cpu.pct === null;
+    const pct = first ? null : Math.max(0, Math.round(((usedMs - slot.cpu.usedMs) / (now - slot.cpu.at)) * 1000) / 10);
+    slot.cpu = { at: now, usedMs, pct };
+    return pct;
   }
 
   async close(): Promise<void> {

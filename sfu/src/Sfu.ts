@@ -7,6 +7,7 @@ import type {
   SfuDataProducerInfo,
   SfuJoinResponse,
   SfuProducerInfo,
+  SfuRoomStats,
 } from '@confer/shared';
 
 export interface SfuWorkerHealth {
@@ -31,37 +32,8 @@ export type SfuEvent =
   /** Who is audible right now (mediasoup's audio-level observer; empty when the room went quiet). */
   | { type: 'audio-levels'; roomId: string; levels: { peerId: string; volume: number }[] };
 
-export interface SfuProducerStats {
-  producerId: string;
-  peerId: string;
-  kind: 'audio' | 'video';
-  source: MediaSource;
-  /** Simulcast layers (RTP streams) the SFU has received from this producer. */
-  layers: number;
-  /** Of those, the layers with a non-zero bitrate now (a sender short of CPU or bandwidth drops the top ones). */
-  activeLayers: number;
-}
-
-export interface SfuRoomStats {
-  producers: SfuProducerStats[];
-  consumers: {
-    consumerId: string;
-    peerId: string;
-    producerId: string;
-    kind: string;
-    paused: boolean;
-    /** The layer the consumer asked for (follows its tile size) and the one it receives now. */
-    preferredSpatialLayer: number | null;
-    spatialLayer: number | null;
-  }[];
-  /** Chat channels: one data producer per peer, a data consumer per other peer. */
-  dataProducers: number;
-  dataConsumers: number;
-  transports: number;
-  /** Bits per second the SFU receives from and sends to this room's browsers. */
-  recvBitrate: number;
-  sendBitrate: number;
-}
+/** The SFU's view of a room's media (the type lives in shared, since dashboards show it). */
+export type { SfuRoomStats } from '@confer/shared';
 
 /**
  * What signaling needs from an SFU, in plain data. MediasoupSfu runs mediasoup in this process; a

@@ -7,6 +7,10 @@ export const errorCodes = [
   'PEER_NOT_FOUND',
   /** The SFU refused or failed a media request (bad RTP parameters, unknown transport, ...). */
   'MEDIA_ERROR',
+  /** Too many requests of this kind from this connection; retry later. */
+  'RATE_LIMITED',
+  /** Not allowed to see this (another room's stats without the operator token). */
+  'FORBIDDEN',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];

@@ -6,3 +6,6 @@ export * from './schemas.js';
 export * from './topology.js';
 export * from './validate.js';
 export * from './chat.js';
+export * from './stats.js';
+export * from './quality.js';
+export * from './sampleQuality.js';

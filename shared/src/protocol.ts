@@ -17,6 +17,8 @@ import type {
   SignalRequest,
   SwitchedRequest,
 } from './schemas.js';
+import type { Quality } from './quality.js';
+import type { SfuStatsSample, StatsReport, StatsSample, StatsSubscribeRequest } from './stats.js';
 
 /** Same shape as the browser's RTCIceServer, so the client passes it through untouched. */
 export interface IceServer {
@@ -109,6 +111,45 @@ export interface SfuConsumerOptions {
 
 type Empty = Record<string, never>;
 
+/** A participant's stats sample as the server stored it: scored (shared/src/quality.ts) and stamped on arrival. */
+export interface ScoredSample extends StatsSample {
+  /** Unix ms (server clock) when the sample arrived. */
+  receivedAt: number;
+  /** The participant's quality: its worst stream. */
+  quality: Quality;
+  /** By stream id. */
+  streamQuality: Record<string, Quality>;
+}
+
+export interface StatsParticipant {
+  peerId: string;
+  displayName: string;
+}
+
+/** Everything a dashboard viewer gets when it subscribes to a room: the bounded history so far. */
+export interface RoomStatsSnapshot {
+  roomId: string;
+  topology: Topology;
+  switches: SwitchRecord[];
+  participants: StatsParticipant[];
+  /** By participant peer id, oldest first (at most STATS_HISTORY_SAMPLES each). */
+  samples: Record<string, ScoredSample[]>;
+  /** The SFU's view, oldest first; empty while the room is in mesh. */
+  sfu: SfuStatsSample[];
+}
+
+/** What a subscribed viewer receives afterwards, as it happens. */
+export type StatsUpdate =
+  | { type: 'sample'; roomId: string; peerId: string; sample: ScoredSample }
+  | { type: 'sfu'; roomId: string; sample: SfuStatsSample }
+  | { type: 'room'; roomId: string; topology: Topology; switches: SwitchRecord[]; participants: StatsParticipant[] };
+
+export interface StatsRoomSummary {
+  roomId: string;
+  participants: number;
+  topology: Topology;
+}
+
 /** One topology switch of a room, as the dashboard shows it. */
 export interface SwitchRecord {
   switchId: string;
@@ -153,6 +194,13 @@ export interface ClientToServerEvents {
   'ice:refresh': (request: Empty, ack: AckCallback<{ iceServers: IceServer[]; iceCredentialsExpireAt: number | null }>) => void;
   /** This participant shows every tile on the new path and has closed the old one. */
   'topology:switched': (request: SwitchedRequest, ack: AckCallback<Empty>) => void;
+  /** This participant's getStats samples (batched, rate-bounded). */
+  'stats:report': (request: StatsReport, ack: AckCallback<Empty>) => void;
+  /** Watch a room's stats: one's own room, or any with the operator token. Answers with the history so far. */
+  'stats:subscribe': (request: StatsSubscribeRequest, ack: AckCallback<RoomStatsSnapshot>) => void;
+  'stats:unsubscribe': (request: { roomId: string }, ack: AckCallback<Empty>) => void;
+  /** Operators: the rooms there are. */
+  'stats:rooms': (request: { operatorToken: string }, ack: AckCallback<{ rooms: StatsRoomSummary[] }>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -174,6 +222,8 @@ export interface ServerToClientEvents {
   'sfu:data-producer-added': (producer: SfuDataProducerInfo) => void;
   /** The room's SFU media was lost (its worker died): join the SFU again. */
   'sfu:reset': () => void;
+  /** To dashboard viewers of a room (stats:subscribe). */
+  'stats:update': (update: StatsUpdate) => void;
   /** Sent when a request cannot be answered through its ack (the client sent none). */
   'server:error': (error: ProtocolError & { event: string }) => void;
 }

@@ -15,6 +15,8 @@ export interface RoomStore {
   /** Applies `patch` to the peer and returns the result, or null when it is not in the room. */
   updatePeer(roomId: string, peerId: string, patch: Partial<Omit<PeerInfo, 'peerId'>>): Promise<PeerInfo | null>;
   roomCount(): Promise<number>;
+  /** Every room with someone in it (for metrics and the operator's room list). */
+  roomIds(): Promise<string[]>;
 }
 
 export class InMemoryRoomStore implements RoomStore {
@@ -55,5 +57,9 @@ export class InMemoryRoomStore implements RoomStore {
 
   async roomCount(): Promise<number> {
     return this.rooms.size;
+  }
+
+  async roomIds(): Promise<string[]> {
+    return [...this.rooms.keys()];
   }
 }

@@ -19,8 +19,13 @@ import {
   sfuProducerSchema,
   sfuProduceSchema,
   signalRequestSchema,
+  statsReportSchema,
+  statsRoomsSchema,
+  statsSubscribeSchema,
+  statsUnsubscribeSchema,
   switchedSchema,
   validate,
+  MAX_SAMPLES_PER_10S,
   type Ack,
   type ClientToServerEvents,
   type ComponentStatus,
@@ -28,13 +33,17 @@ import {
   type JoinResponse,
   type Logger,
   type PeerInfo,
+  type RoomStatsSnapshot,
   type ServerToClientEvents,
 } from '@confer/shared';
 import { z as zod } from 'zod';
 import type { Sfu } from '@confer/sfu';
 import type { SignalingConfig } from './config.js';
+import { Metrics } from './Metrics.js';
+import { RateWindow } from './RateWindow.js';
 import type { RoomStore } from './RoomStore.js';
 import { RoomTopology } from './RoomTopology.js';
+import { StatsHub } from './StatsHub.js';
 import type { TurnService } from './TurnService.js';
 
 export const VERSION = '0.1.0';
@@ -70,7 +79,7 @@ export function assertPortFree(host: string, port: number): Promise<void> {
 }
 
 export interface SignalingServerDeps {
-  config: Pick<SignalingConfig, 'host' | 'port' | 'publicDir' | 'roomCapacity' | 'reconnectGraceMs' | 'topology'>;
+  config: Pick<SignalingConfig, 'host' | 'port' | 'publicDir' | 'roomCapacity' | 'reconnectGraceMs' | 'topology' | 'operatorToken'>;
   sfu: Sfu;
   turn: TurnService;
   rooms: RoomStore;
@@ -81,6 +90,9 @@ const safeEqual = (a: string, b: string) => a.length === b.length && timingSafeE
 const notInRoom = { ok: false, error: { code: 'NOT_IN_ROOM', message: 'not in a room: join one first' } } as const;
 /** Every socket sits in a Socket.IO room of its own peer id, so signals reach it on any server. */
 const peerRoom = (peerId: string) => `peer:${peerId}`;
+/** Dashboard viewers of a room sit in this Socket.IO room. */
+const statsRoom = (roomId: string) => `stats:${roomId}`;
+const forbidden = { ok: false, error: { code: 'FORBIDDEN', message: 'only participants of a room, or an operator with the operator token, see its stats' } } as const;
 
 const worst = (statuses: ComponentStatus[]): ComponentStatus =>
   statuses.includes('down') ? 'down' : statuses.includes('degraded') ? 'degraded' : 'ok';
@@ -96,6 +108,10 @@ export class SignalingServer {
   private readonly resumeTokens = new Map<string, string>();
   /** Each room's topology (mesh or SFU) and its switches. */
   private readonly topology: RoomTopology;
+  readonly stats: StatsHub;
+  readonly metrics: Metrics;
+  /** The request names this server answers; anything else is refused (and counted as 'unknown'). */
+  private readonly known = new Set<string>();
 
   constructor(private readonly deps: SignalingServerDeps) {
     const serveClient = existsSync(deps.config.publicDir) ? sirv(deps.config.publicDir, { single: true, etag: true }) : null;
@@ -107,10 +123,26 @@ export class SignalingServer {
     this.topology = new RoomTopology({
       policy: deps.config.topology,
       participants: async (roomId) => (await deps.rooms.peers(roomId)).map((p) => p.peerId),
-      announce: (roomId, event) => this.io.to(roomId).emit('room:topology', event),
-      complete: (roomId, record) => this.io.to(roomId).emit('room:switch-complete', record),
+      announce: (roomId, event) => {
+        this.io.to(roomId).emit('room:topology', event);
+        void this.stats.roomChanged(roomId);
+      },
+      complete: (roomId, record) => {
+        this.io.to(roomId).emit('room:switch-complete', record);
+        this.metrics.switchCompleted(record);
+        void this.stats.roomChanged(roomId);
+      },
       log: deps.log,
     });
+    this.stats = new StatsHub({
+      sfu: deps.sfu,
+      rooms: deps.rooms,
+      topology: this.topology,
+      publish: (roomId, update) => this.io.to(statsRoom(roomId)).emit('stats:update', update),
+      onSample: (sample) => this.metrics.sampleScored(sample),
+      log: deps.log,
+    });
+    this.metrics = new Metrics(() => this.stats.metrics());
     this.io.on('connection', (socket) => this.onConnection(socket));
     deps.sfu.onEvent((event) => {
       if (event.type === 'producer-closed') {
@@ -140,6 +172,7 @@ export class SignalingServer {
       res.end(JSON.stringify(history ?? { error: 'no such room' }));
       return;
     }
+    if (req.url === '/metrics' || req.url?.startsWith('/metrics?')) return this.serveMetrics(req, res);
     const sfuStats = /^\/api\/rooms\/([A-Za-z0-9_-]{1,64})\/sfu$/.exec(req.url ?? '');
     if (sfuStats?.[1]) {
       const stats = await this.deps.sfu.roomStats(sfuStats[1]);
@@ -152,6 +185,24 @@ export class SignalingServer {
       });
     res.writeHead(503, { 'content-type': 'text/plain' });
     res.end(`Client not built (${this.deps.config.publicDir} missing): run 'npm run build'.\n`);
+  }
+
+  /** Prometheus scrape; with OPERATOR_TOKEN set, only with `Authorization: Bearer <token>`. */
+  private async serveMetrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const token = this.deps.config.operatorToken;
+    if (token && !safeEqual(req.headers.authorization ?? '', `Bearer ${token}`)) {
+      res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' });
+      res.end('metrics need the operator token: Authorization: Bearer <OPERATOR_TOKEN>\n');
+      return;
+    }
+    const { contentType, body } = await this.metrics.render();
+    res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+    res.end(body);
+  }
+
+  private isOperator(token: string | undefined): boolean {
+    const expected = this.deps.config.operatorToken;
+    return Boolean(expected && token && safeEqual(token, expected));
   }
 
   async health(): Promise<HealthReport> {
@@ -201,6 +252,7 @@ export class SignalingServer {
       const resumeToken = randomBytes(24).toString('base64url');
       this.resumeTokens.set(peerId, resumeToken);
       await this.topology.evaluate(req.roomId, peerId);
+      void this.stats.roomChanged(req.roomId);
       log.info({ roomId: req.roomId, peers: peers.length + 1 }, 'peer joined');
       return { ok: true, data: this.joinResponse(peerId, req.roomId, peers, resumeToken, false) };
     });
@@ -291,9 +343,37 @@ export class SignalingServer {
     });
     this.handle(socket, log, 'sfu:leave', empty, () => media(async (roomId, peerId) => (this.deps.sfu.leavePeer(roomId, peerId), done)));
 
-    const known = new Set<string>(['room:join', 'room:leave', 'peer:update', 'signal:send', 'sfu:join', 'sfu:connect', 'sfu:produce', 'sfu:consume', 'sfu:resume', 'sfu:pause', 'sfu:layers', 'sfu:leave', 'sfu:close-producer', 'sfu:produce-data', 'sfu:consume-data', 'topology:switched', 'ice:refresh']);
+    const statsBudget = new RateWindow(MAX_SAMPLES_PER_10S, 10_000);
+    this.handle(socket, log, 'stats:report', statsReportSchema, async ({ samples }): Promise<Ack<Record<string, never>>> => {
+      const { roomId, peerId } = socket.data;
+      if (!roomId) return notInRoom;
+      if (!statsBudget.take(samples.length)) {
+        return { ok: false, error: { code: 'RATE_LIMITED', message: `at most ${MAX_SAMPLES_PER_10S} stats samples per 10 s; slow down` } };
+      }
+      this.stats.report(roomId, peerId, samples);
+      return { ok: true, data: {} };
+    });
+    this.handle(socket, log, 'stats:subscribe', statsSubscribeSchema, async ({ roomId, operatorToken }): Promise<Ack<RoomStatsSnapshot>> => {
+      if (socket.data.roomId !== roomId && !this.isOperator(operatorToken)) {
+        log.warn({ roomId }, 'stats subscription refused');
+        return forbidden;
+      }
+      await socket.join(statsRoom(roomId));
+      return { ok: true, data: await this.stats.snapshot(roomId) };
+    });
+    this.handle(socket, log, 'stats:unsubscribe', statsUnsubscribeSchema, async ({ roomId }): Promise<Ack<Record<string, never>>> => {
+      await socket.leave(statsRoom(roomId));
+      return { ok: true, data: {} };
+    });
+    this.handle(socket, log, 'stats:rooms', statsRoomsSchema, async ({ operatorToken }) => {
+      if (!this.isOperator(operatorToken)) return forbidden;
+      const rooms = (await this.stats.metrics()).map(({ roomId, participants, topology }) => ({ roomId, participants, topology }));
+      return { ok: true as const, data: { rooms } };
+    });
+
     socket.onAny((event: string) => {
-      if (!known.has(event)) {
+      if (!this.known.has(event)) {
+        this.metrics.signalingError('unknown', 'BAD_REQUEST');
         log.warn({ event }, 'rejected unknown event');
         socket.emit('server:error', { event, code: 'BAD_REQUEST', message: `unknown event "${event}"` });
       }
@@ -352,6 +432,9 @@ export class SignalingServer {
     if (remaining === 0) this.deps.sfu.closeRoom(roomId);
     this.topology.peerLeft(roomId, peerId);
     await this.topology.evaluate(roomId);
+    // A participant watched its room's stats as a participant only: that ends with its seat.
+    this.io.in(peerRoom(peerId)).socketsLeave(statsRoom(roomId));
+    void this.stats.roomChanged(roomId);
     log.info({ roomId, remaining }, 'peer left');
   }
 
@@ -368,8 +451,10 @@ export class SignalingServer {
   ): void {
     // Payloads are untrusted: listen untyped and let the schema establish the type.
     const untyped = socket as unknown as { on(event: string, listener: (payload: unknown, ack: unknown) => void): void };
+    this.known.add(event);
     untyped.on(event, async (payload, ack) => {
       const reply = (response: Ack<R>) => {
+        if (!response.ok) this.metrics.signalingError(event, response.error.code);
         if (typeof ack === 'function') (ack as (r: Ack<R>) => void)(response);
         else if (!response.ok) socket.emit('server:error', { ...response.error, event });
       };
@@ -406,6 +491,7 @@ export class SignalingServer {
     for (const seat of this.heldSeats.values()) clearTimeout(seat.timer);
     this.heldSeats.clear();
     this.topology.close();
+    this.stats.close();
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
   }
 }

@@ -32,6 +32,8 @@ const schema = z.object({
   TURN_MAX_PORT: envPort(49200),
   STUN_URLS: envList,
   TURNSERVER_BIN: z.string().min(1).default('turnserver'),
+  /** Lets the dashboard see every room and protects /metrics (unset: no operator access; /metrics open). */
+  OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 }).superRefine((c, ctx) => {
   if (c.TURN_MODE === 'external' && !c.TURN_SECRET) {
     ctx.addIssue({ code: 'custom', path: ['TURN_SECRET'], message: 'is required with TURN_MODE=external (the secret coturn was started with)' });
@@ -67,6 +69,7 @@ export interface SignalingConfig {
   roomCapacity: number;
   reconnectGraceMs: number;
   topology: TopologyPolicy;
+  operatorToken: string | null;
   turn: TurnConfig;
   sfu: SfuConfig;
 }
@@ -86,6 +89,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     roomCapacity: c.ROOM_CAPACITY,
     reconnectGraceMs: c.RECONNECT_GRACE_MS,
     topology: { sfuFrom: c.TOPOLOGY_SFU_FROM, meshHoldMs: c.TOPOLOGY_MESH_HOLD_MS },
+    operatorToken: c.OPERATOR_TOKEN ?? null,
     turn: {
       mode: c.TURN_MODE,
       bin: c.TURNSERVER_BIN,

@@ -5,6 +5,7 @@ export interface ControlActions {
   stopShare(): void;
   toggleParticipants(): void;
   toggleChat(): void;
+  toggleStats(): void;
   leave(): void;
 }
 
@@ -14,12 +15,13 @@ export interface ControlState {
   sharing: boolean;
   participantsOpen: boolean;
   chatOpen: boolean;
+  statsOpen: boolean;
   /** Chat messages that arrived while the panel was closed. */
   unread: number;
 }
 
 export function Controls({ state, actions }: { state: ControlState; actions: ControlActions }) {
-  const { audioMuted, videoMuted, sharing, participantsOpen, chatOpen, unread } = state;
+  const { audioMuted, videoMuted, sharing, participantsOpen, chatOpen, statsOpen, unread } = state;
   return (
     <nav className="controls" aria-label="Call controls">
       <button type="button" onClick={() => actions.setMicMuted(!audioMuted)} aria-pressed={audioMuted}>
@@ -41,6 +43,9 @@ export function Controls({ state, actions }: { state: ControlState; actions: Con
             {unread}
           </span>
         )}
+      </button>
+      <button type="button" onClick={actions.toggleStats} aria-pressed={statsOpen} aria-controls="call-stats" title="Call quality: live stats of every participant">
+        Stats
       </button>
       <button type="button" className="leave" onClick={actions.leave}>
         Leave

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import type { SendResult } from '../chat/ChatService';
 import { useChatStore } from '../state/chatStore';
 import { useMediaStore } from '../state/mediaStore';
@@ -15,14 +15,18 @@ import { VideoTile } from './VideoTile';
 export function Room({
   roomId,
   actions,
+  statsPanel,
 }: {
   roomId: string;
-  actions: Omit<ControlActions, 'toggleParticipants' | 'toggleChat'> &
+  /** The in-call stats dashboard, given how to close it. */
+  statsPanel?: (onClose: () => void) => ReactNode;
+  actions: Omit<ControlActions, 'toggleParticipants' | 'toggleChat' | 'toggleStats'> &
     Pick<LobbyActions, 'selectDevice'> & { sendChat(text: string): SendResult; setTileWidth?(peerId: string, width: number): void; setTileVisible?(peerId: string, visible: boolean): void };
 }) {
-  const { self, peers, order, topology, switching, activeSpeakerId, audiblePeerIds, lastSwitch } = useRoomStore();
+  const { self, peers, order, topology, switching, activeSpeakerId, audiblePeerIds, lastSwitch, selfQuality } = useRoomStore();
   const media = useMediaStore();
   const [participantsOpen, setParticipantsOpen] = useState(false);
+  const [statsOpen, setStatsOpen] = useState(false);
   const chat = useChatStore();
   // One stream per track pair: a new object on every render would reload the self-view each time the store changes.
   const { videoTrack, audioTrack } = media;
@@ -67,7 +71,7 @@ export function Room({
         </section>
       )}
       <TileGrid count={remotes.length + 1}>
-        <VideoTile peerId={self.peerId} name={self.displayName} stream={selfStream} audioMuted={media.audioMuted} videoMuted={media.videoMuted} isSelf />
+        <VideoTile peerId={self.peerId} name={self.displayName} stream={selfStream} audioMuted={media.audioMuted} videoMuted={media.videoMuted} isSelf quality={selfQuality} />
         {remotes.map((p) => (
           <VideoTile
             key={p.info.peerId}
@@ -82,11 +86,13 @@ export function Room({
             audible={topology === 'sfu' && audiblePeerIds.includes(p.info.peerId)}
             onWidth={actions.setTileWidth}
             onVisible={actions.setTileVisible}
+            quality={p.quality}
           />
         ))}
       </TileGrid>
       {participantsOpen && <ParticipantList self={{ ...self, audioMuted: media.audioMuted, videoMuted: media.videoMuted }} peers={remotes} />}
       {chat.open && <ChatPanel selfId={self.peerId} send={actions.sendChat} />}
+      {statsOpen && statsPanel?.(() => setStatsOpen(false))}
       <details className="settings">
         <summary>Devices</summary>
         <DevicePicker label="Camera" devices={media.devices.cameras} value={media.cameraId} onChange={(id) => actions.selectDevice('camera', id)} />
@@ -94,8 +100,8 @@ export function Room({
         <DevicePicker label="Speaker" devices={media.devices.speakers} value={media.speakerId} onChange={(id) => actions.selectDevice('speaker', id)} />
       </details>
       <Controls
-        state={{ audioMuted: media.audioMuted, videoMuted: media.videoMuted, sharing, participantsOpen, chatOpen: chat.open, unread: chat.unread }}
-        actions={{ ...actions, toggleParticipants: () => setParticipantsOpen((o) => !o), toggleChat: () => chat.setOpen(!chat.open) }}
+        state={{ audioMuted: media.audioMuted, videoMuted: media.videoMuted, sharing, participantsOpen, chatOpen: chat.open, statsOpen, unread: chat.unread }}
+        actions={{ ...actions, toggleParticipants: () => setParticipantsOpen((o) => !o), toggleChat: () => chat.setOpen(!chat.open), toggleStats: () => setStatsOpen((o) => !o) }}
       />
     </main>
   );

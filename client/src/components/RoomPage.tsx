@@ -1,10 +1,11 @@
-import { useEffect, useMemo } from 'react';
+import { useCallback, useEffect, useMemo } from 'react';
 import type { CallOptions } from '../callOptions';
 import { MediaController } from '../media/MediaController';
 import { RoomClient } from '../room/RoomClient';
 import type { SignalingClient } from '../signaling/SignalingClient';
 import { initialChatState, useChatStore } from '../state/chatStore';
 import { useRoomStore } from '../state/roomStore';
+import { StatsPanel } from '../dashboard/StatsPanel';
 import { Lobby } from './Lobby';
 import { Room } from './Room';
 
@@ -48,7 +49,9 @@ export function RoomPage({ roomId, signaling, options }: { roomId: string; signa
     [media, room],
   );
 
-  if (phase === 'in-room') return <Room roomId={roomId} actions={actions} />;
+  const statsPanel = useCallback((onClose: () => void) => <StatsPanel socket={signaling.socket} roomId={roomId} onClose={onClose} />, [signaling, roomId]);
+
+  if (phase === 'in-room') return <Room roomId={roomId} actions={actions} statsPanel={statsPanel} />;
   if (phase === 'left') {
     return (
       <main className="left">

@@ -1,5 +1,7 @@
 import { useEffect, useRef } from 'react';
+import type { Quality } from '@confer/shared';
 import type { LinkState } from '../mesh/PeerLink';
+import { QualityIndicator } from './QualityIndicator';
 import { StreamVideo } from './StreamVideo';
 import { useSpeaking } from './useSpeaking';
 
@@ -21,6 +23,8 @@ export interface VideoTileProps {
   onWidth?: (peerId: string, width: number) => void;
   /** Told when the tile scrolls into or out of view, so the SFU can stop sending what nobody sees. */
   onVisible?: (peerId: string, visible: boolean) => void;
+  /** Call quality of this tile's media (from getStats), with its reasons. */
+  quality?: Quality | null;
 }
 
 const linkLabels: Record<LinkState, string> = {
@@ -31,7 +35,7 @@ const linkLabels: Record<LinkState, string> = {
   closed: 'Disconnected',
 };
 
-export function VideoTile({ peerId, name, stream, audioMuted, videoMuted, link, isSelf = false, speakerId = null, activeSpeaker = false, audible = false, onWidth, onVisible }: VideoTileProps) {
+export function VideoTile({ peerId, name, stream, audioMuted, videoMuted, link, isSelf = false, speakerId = null, activeSpeaker = false, audible = false, onWidth, onVisible, quality = null }: VideoTileProps) {
   const tileRef = useRef<HTMLElement>(null);
   const audioRef = useRef<HTMLAudioElement>(null);
   const audioTrack = stream?.getAudioTracks()[0] ?? null;
@@ -97,6 +101,7 @@ export function VideoTile({ peerId, name, stream, audioMuted, videoMuted, link, 
             📷✕
           </span>
         )}
+        <QualityIndicator quality={quality} />
         {speaking && <span className="visually-hidden">speaking</span>}
       </figcaption>
       {link && link !== 'connected' && (

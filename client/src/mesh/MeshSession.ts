@@ -68,6 +68,10 @@ export class MeshSession {
     return Object.fromEntries(entries);
   }
 
+  statsTargets() {
+    return [...this.links.values()].map((link) => link.statsTarget());
+  }
+
   has(peerId: string): boolean {
     return this.links.has(peerId);
   }

@@ -1,4 +1,5 @@
 import type { Signal } from '@confer/shared';
+import type { StatsTarget } from '../stats/StatsCollector';
 
 /** The signals a peer connection negotiates with (not the room-level "receiving" notices). */
 export type LinkSignal = Exclude<Signal, { receiving: unknown }>;
@@ -237,6 +238,26 @@ export class PeerLink {
       localCandidateType: (byId(pair?.localCandidateId)?.candidateType as string | undefined) ?? null,
       remoteCandidateType: (byId(pair?.remoteCandidateId)?.candidateType as string | undefined) ?? null,
       roundTripTimeMs: typeof pair?.currentRoundTripTime === 'number' ? pair.currentRoundTripTime * 1000 : null,
+    };
+  }
+
+  /** This link for the stats collector: the first audio/video transceivers are mic and camera, any other a screen. */
+  statsTarget(): StatsTarget {
+    const { pc } = this;
+    return {
+      context: {
+        id: `mesh:${this.o.remoteId}`,
+        path: 'mesh',
+        peerId: this.o.remoteId,
+        direction: 'both',
+        label: ({ kind, mid }) => {
+          const transceiver = pc.getTransceivers().find((t) => t.mid !== null && t.mid === mid);
+          if (!transceiver) return null;
+          const source = !isMainTransceiver(pc, transceiver) ? 'screen' : kind === 'audio' ? 'mic' : 'camera';
+          return { source, peerId: this.o.remoteId };
+        },
+      },
+      getStats: () => pc.getStats(),
     };
   }
 

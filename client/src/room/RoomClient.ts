@@ -1,4 +1,4 @@
-import type { JoinResponse, PeerUpdate, ProtocolError, ServerToClientEvents, Signal, Topology } from '@confer/shared';
+import { combineQuality, connectionOf, inboundQuality, streamQuality, type JoinResponse, type PeerUpdate, type ProtocolError, type Quality, type ServerToClientEvents, type Signal, type StatsSample, type Topology } from '@confer/shared';
 import type { CallOptions } from '../callOptions';
 import { ChatService, type ChatChannel } from '../chat/ChatService';
 import type { MediaController } from '../media/MediaController';
@@ -6,6 +6,7 @@ import { MeshSession } from '../mesh/MeshSession';
 import type { LinkStats } from '../mesh/PeerLink';
 import { SfuSession } from '../sfu/SfuSession';
 import type { SignalingClient } from '../signaling/SignalingClient';
+import { StatsCollector } from '../stats/StatsCollector';
 import { useMediaStore } from '../state/mediaStore';
 import { useRoomStore } from '../state/roomStore';
 
@@ -64,6 +65,16 @@ export class RoomClient {
   readonly pathLog: PathEvent[] = [];
   /** Remote tiles currently off screen; with a hidden page, no video is needed at all. */
   private readonly offscreen = new Set<string>();
+  /** getStats of every connection once a second: to the server's dashboard and to our tiles' indicators. */
+  private readonly collector = new StatsCollector({
+    targets: () => [...(this.mesh?.statsTargets() ?? []), ...(this.sfu?.statsTargets() ?? [])],
+    topology: () => this.topology,
+    send: async (samples) => {
+      const answer = await this.signaling.socket.timeout(5_000).emitWithAck('stats:report', { samples });
+      return answer.ok;
+    },
+    onSample: (sample) => this.showQuality(sample),
+  });
 
   constructor(
     private readonly signaling: SignalingClient,
@@ -198,6 +209,20 @@ export class RoomClient {
     // A newcomer to an SFU room goes straight to the SFU.
     if (data.topology === 'sfu') void this.startSfu();
     else this.startMesh(data.peers.map((p) => p.peerId), () => true);
+    if (this.options.stats) this.collector.start();
+  }
+
+  /** Each tile's quality indicator: how a peer's media reaches us, and how ours leaves us. */
+  private showQuality(sample: StatsSample): void {
+    const store = this.store.getState();
+    const same = (a: Quality | null, b: Quality) => a?.score === b.score && a.level === b.level && a.reasons.join() === b.reasons.join();
+    for (const peerId of store.order) {
+      const quality = inboundQuality(sample, peerId);
+      if (!same(store.peers[peerId]?.quality ?? null, quality)) store.patchPeer(peerId, { quality });
+    }
+    const outbound = sample.streams.filter((s) => s.direction === 'out');
+    const selfQuality = combineQuality(outbound.map((s) => streamQuality(s, connectionOf(sample, s))));
+    if (!same(store.selfQuality, selfQuality)) store.set({ selfQuality });
   }
 
   /**
@@ -487,6 +512,7 @@ export class RoomClient {
   close(): void {
     clearTimeout(this.iceRefreshTimer);
     this.session = null;
+    this.collector.stop();
     this.stopMedia();
     this.media.stop();
     this.chat.close();

@@ -3,6 +3,7 @@ import type { Ack, ClientToServerEvents, MediaSource, SfuDataProducerInfo, SfuPr
 import type { ChatChannel } from '../chat/ChatService';
 import type { LinkStats, LocalTracks, TrackSource } from '../mesh/PeerLink';
 import type { SignalingSocket } from '../signaling/SignalingClient';
+import type { StatsTarget } from '../stats/StatsCollector';
 
 /** Three simulcast layers (quarter, half, full resolution) with bitrate caps in the range the field uses. */
 export const SIMULCAST_ENCODINGS: types.RtpEncodingParameters[] = [
@@ -328,6 +329,32 @@ export class SfuSession {
   async stats(): Promise<Record<string, LinkStats & { path: 'sfu' }>> {
     const entries = await Promise.all([...this.peers].map(async ([id, peer]) => [id, { ...(await this.peerStats(peer)), path: 'sfu' as const }] as const));
     return Object.fromEntries(entries);
+  }
+
+  /** Both transports for the stats collector: our producers' tracks, and each consumer's track by its peer. */
+  statsTargets(): StatsTarget[] {
+    const targets: StatsTarget[] = [];
+    const { sendTransport, recvTransport } = this;
+    if (sendTransport && !sendTransport.closed) {
+      const label = ({ trackIdentifier }: { trackIdentifier: string | null }) => {
+        const producer = [...this.producers.values()].find((p) => p.track?.id === trackIdentifier);
+        return producer ? { source: producer.appData.source as MediaSource, peerId: null } : null;
+      };
+      targets.push({ context: { id: 'sfu:send', path: 'sfu', peerId: null, direction: 'send', label }, getStats: () => sendTransport.getStats() });
+    }
+    if (recvTransport && !recvTransport.closed) {
+      const label = ({ trackIdentifier }: { trackIdentifier: string | null }) => {
+        for (const [group, screen] of [[this.peers, false], [this.screens, true]] as const) {
+          for (const [peerId, peer] of group) {
+            const consumer = [...peer.consumers.values()].find((c) => c.track.id === trackIdentifier);
+            if (consumer) return { source: screen ? ('screen' as const) : consumer.kind === 'audio' ? ('mic' as const) : ('camera' as const), peerId };
+          }
+        }
+        return null;
+      };
+      targets.push({ context: { id: 'sfu:recv', path: 'sfu', peerId: null, direction: 'recv', label }, getStats: () => recvTransport.getStats() });
+    }
+    return targets;
   }
 
   /** Closes this side; `leaveServer` also tells the SFU (not needed when the SFU itself was lost). */

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { PeerInfo, SwitchRecord, Topology } from '@confer/shared';
+import type { PeerInfo, Quality, SwitchRecord, Topology } from '@confer/shared';
 import type { LinkState } from '../mesh/PeerLink';
 
 export interface RemotePeer {
@@ -9,6 +9,8 @@ export interface RemotePeer {
   /** The peer's shared screen, while it presents and its media arrives. */
   screen: MediaStream | null;
   speaking: boolean;
+  /** How well its media reaches us (from our stats), null before the first sample. */
+  quality: Quality | null;
 }
 
 export type RoomPhase = 'lobby' | 'joining' | 'in-room' | 'left' | 'error';
@@ -28,6 +30,8 @@ interface RoomState {
   /** The room's last completed mesh ⇄ SFU switch, with its duration. */
   lastSwitch: SwitchRecord | null;
   selfSpeaking: boolean;
+  /** How well our own media leaves us (from our stats). */
+  selfQuality: Quality | null;
   /** In join order. */
   peers: Record<string, RemotePeer>;
   order: string[];
@@ -38,7 +42,7 @@ interface RoomState {
   reset(): void;
 }
 
-const initial = { phase: 'lobby' as RoomPhase, error: null, self: null, topology: 'mesh' as Topology, switching: false, activeSpeakerId: null, audiblePeerIds: [] as string[], lastSwitch: null as SwitchRecord | null, selfSpeaking: false, peers: {}, order: [] };
+const initial = { phase: 'lobby' as RoomPhase, error: null, self: null, topology: 'mesh' as Topology, switching: false, activeSpeakerId: null, audiblePeerIds: [] as string[], lastSwitch: null as SwitchRecord | null, selfSpeaking: false, selfQuality: null as Quality | null, peers: {}, order: [] };
 
 export const useRoomStore = create<RoomState>((set) => ({
   ...initial,
@@ -47,7 +51,7 @@ export const useRoomStore = create<RoomState>((set) => ({
     set((s) => {
       const existing = s.peers[info.peerId];
       return {
-        peers: { ...s.peers, [info.peerId]: existing ? { ...existing, info } : { info, link: 'connecting', stream: null, screen: null, speaking: false } },
+        peers: { ...s.peers, [info.peerId]: existing ? { ...existing, info } : { info, link: 'connecting', stream: null, screen: null, speaking: false, quality: null } },
         order: existing ? s.order : [...s.order, info.peerId],
       };
     }),

@@ -1,0 +1,134 @@
+import { memo, useCallback, useId } from 'react';
+import { useStore } from 'zustand';
+import type { Quality, ScoredSample, StatsParticipant, StreamStats } from '@confer/shared';
+import { Chart } from './Chart';
+import type { DashboardState, DashboardStore } from './dashboardStore';
+import { clock, kbps, NONE, resolution, rounded } from './format';
+import { participantCharts } from './series';
+
+/** Display names by peer id; a peer the room no longer lists shows as the start of its id. */
+export type Names = ReadonlyMap<string, string>;
+export const nameOf = (names: Names, peerId: string) => names.get(peerId) ?? peerId.slice(0, 8);
+
+export function QualityScore({ quality }: { quality: Quality | undefined }) {
+  if (!quality) return <span className="stats-score">{NONE}</span>;
+  return (
+    <span className={`stats-score stats-level-${quality.level}`} title={quality.reasons.join(', ') || quality.level}>
+      {quality.score.toFixed(1)}
+    </span>
+  );
+}
+
+/** Props never change while the room's samples flow, so the card's per-second re-render skips the charts. */
+const ParticipantCharts = memo(function ParticipantCharts({ store, peerId }: { store: DashboardStore; peerId: string }) {
+  const select = useCallback((s: DashboardState) => s.snapshot?.samples[peerId], [peerId]);
+  return (
+    <div className="stats-charts">
+      {participantCharts.map((spec) => (
+        <Chart key={spec.metric} store={store} spec={spec} select={select} />
+      ))}
+    </div>
+  );
+});
+
+function Connections({ sample, names }: { sample: ScoredSample; names: Names }) {
+  if (sample.connections.length === 0) return null;
+  return (
+    <ul className="stats-connections" aria-label="Connections">
+      {sample.connections.map((c) => (
+        <li key={c.id}>
+          <span className="stats-conn">{c.path === 'mesh' && c.peerId ? `mesh ↔ ${nameOf(names, c.peerId)}` : `SFU ${c.direction}`}</span>{' '}
+          <span className="stats-candidate" data-testid="stats-candidate" data-connection-id={c.id}>
+            {c.localCandidateType ?? '?'} {c.protocol ?? '?'}
+          </span>{' '}
+          <span className="detail">
+            remote {c.remoteCandidateType ?? '?'} · RTT {rounded(c.rttMs)} ms
+            {c.availableOutgoingBitrate !== null && ` · available out ${kbps(c.availableOutgoingBitrate)} kbps`}
+          </span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+const order = (s: StreamStats) => `${s.direction === 'out' ? 0 : 1}:${s.peerId ?? ''}:${s.source}:${s.kind}:${s.rid ?? ''}`;
+
+function StreamTable({ sample, names }: { sample: ScoredSample; names: Names }) {
+  const streams = sample.streams.toSorted((a, b) => order(a).localeCompare(order(b)));
+  return (
+    <div className="stats-table-wrap">
+      <table className="stats-table">
+        <thead>
+          <tr>
+            <th>Peer</th>
+            <th>Dir</th>
+            <th>Source</th>
+            <th>Path</th>
+            <th>kbps</th>
+            <th>Loss %</th>
+            <th>Jitter ms</th>
+            <th>RTT ms</th>
+            <th>fps</th>
+            <th>Resolution</th>
+            <th>Codec</th>
+            <th>rid</th>
+            <th>Limited by</th>
+            <th>Quality</th>
+          </tr>
+        </thead>
+        <tbody>
+          {streams.map((s) => (
+            <tr key={s.id} data-testid="stats-stream-row" data-peer-id={s.peerId ?? undefined} data-direction={s.direction} data-kind={s.kind} data-source={s.source} data-bitrate={s.bitrate} data-fps={s.fps ?? 0}>
+              <td>{s.peerId ? nameOf(names, s.peerId) : 'SFU'}</td>
+              <td>{s.direction}</td>
+              <td>
+                {s.source} {s.kind}
+              </td>
+              <td>{s.path}</td>
+              <td className="num">{kbps(s.bitrate)}</td>
+              <td className="num">{s.lossPct.toFixed(1)}</td>
+              <td className="num">{rounded(s.jitterMs)}</td>
+              <td className="num">{rounded(s.rttMs)}</td>
+              <td className="num">{rounded(s.fps)}</td>
+              <td>{resolution(s.width, s.height)}</td>
+              <td>{s.codec ?? NONE}</td>
+              <td>{s.rid ?? NONE}</td>
+              <td>{s.qualityLimitation ?? NONE}</td>
+              <td className="num">
+                <QualityScore quality={sample.streamQuality[s.id]} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** One participant: live charts, then its newest sample in detail (re-rendered once a second, charts aside). */
+export function ParticipantCard({ store, participant, names }: { store: DashboardStore; participant: StatsParticipant; names: Names }) {
+  const latest = useStore(store, (s) => s.snapshot?.samples[participant.peerId]?.at(-1));
+  const headingId = useId();
+  return (
+    <article className="stats-participant" data-testid="stats-participant" data-peer-id={participant.peerId} aria-labelledby={headingId}>
+      <header>
+        <h3 id={headingId}>{participant.displayName}</h3>
+        <QualityScore quality={latest?.quality} />
+        {latest && (
+          <span className="detail">
+            {latest.topology} · {latest.streams.length} streams · sampled {clock(latest.at)}
+          </span>
+        )}
+      </header>
+      <ParticipantCharts store={store} peerId={participant.peerId} />
+      {latest ? (
+        <>
+          <Connections sample={latest} names={names} />
+          <StreamTable sample={latest} names={names} />
+        </>
+      ) : (
+        <p className="detail">No samples yet.</p>
+      )}
+    </article>
+  );
+}

@@ -1,0 +1,15 @@
+/** Display helpers for the dashboard's tables: one dash for "not measured" everywhere. */
+
+export const NONE = '–';
+
+export const kbps = (bitsPerSecond: number) => (bitsPerSecond / 1000).toFixed(0);
+
+export const rounded = (value: number | null) => (value === null ? NONE : value.toFixed(0));
+
+// Shared: building a formatter per call (toLocaleTimeString) is what costs.
+const clockFormat = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+export const clock = (at: number) => clockFormat.format(at);
+
+export const duration = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
+
+export const resolution = (width: number | null, height: number | null) => (width === null || height === null ? NONE : `${width}×${height}`);

@@ -1,0 +1,48 @@
+import type { Ack, ProtocolError, RoomStatsSnapshot, StatsRoomSummary, StatsUpdate } from '@confer/shared';
+import type { SignalingSocket } from '../signaling/SignalingClient';
+
+/** Requests that get no answer in this time fail instead of leaving the dashboard waiting. */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+const noAnswer = { ok: false, error: { code: 'INTERNAL', message: 'the server did not answer in time' } } as const;
+
+/** The dashboard's requests and updates over the signaling socket. */
+export interface StatsSource {
+  /** Starts updates for a room; answers with its history. No token: one's own room only. */
+  subscribe(roomId: string, operatorToken?: string): Promise<Ack<RoomStatsSnapshot>>;
+  unsubscribe(roomId: string): Promise<Ack<Record<string, never>>>;
+  rooms(operatorToken: string): Promise<Ack<{ rooms: StatsRoomSummary[] }>>;
+  onUpdate(listener: (update: StatsUpdate) => void): () => void;
+  /** The socket (re)connected: a new server connection has no subscriptions, so they are made again. */
+  onConnect(listener: () => void): () => void;
+}
+
+export function createStatsSource(socket: SignalingSocket): StatsSource {
+  // timeout() flags only the next emit on the shared socket, so each request sets it anew.
+  const ask = () => socket.timeout(REQUEST_TIMEOUT_MS);
+  return {
+    subscribe: (roomId, operatorToken) => ask().emitWithAck('stats:subscribe', operatorToken ? { roomId, operatorToken } : { roomId }).catch(() => noAnswer),
+    unsubscribe: (roomId) => ask().emitWithAck('stats:unsubscribe', { roomId }).catch(() => noAnswer),
+    rooms: (operatorToken) => ask().emitWithAck('stats:rooms', { operatorToken }).catch(() => noAnswer),
+    onUpdate: (listener) => {
+      socket.on('stats:update', listener);
+      return () => void socket.off('stats:update', listener);
+    },
+    onConnect: (listener) => {
+      socket.on('connect', listener);
+      return () => void socket.off('connect', listener);
+    },
+  };
+}
+
+/** What a refused request means to the person at the dashboard. */
+export function describeError(error: ProtocolError): string {
+  switch (error.code) {
+    case 'FORBIDDEN':
+      return 'Not allowed: the operator token was refused.';
+    case 'RATE_LIMITED':
+      return 'Too many requests; trying again shortly.';
+    default:
+      return `Stats unavailable: ${error.message}`;
+  }
+}

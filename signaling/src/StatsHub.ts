@@ -1,0 +1,149 @@
+import {
+  pushBounded,
+  scoreSample,
+  STATS_HISTORY_SAMPLES,
+  STATS_INTERVAL_MS,
+  type Logger,
+  type RoomStatsSnapshot,
+  type ScoredSample,
+  type SfuStatsSample,
+  type StatsSample,
+  type StatsUpdate,
+} from '@confer/shared';
+import type { Sfu } from '@confer/sfu';
+import type { RoomStore } from './RoomStore.js';
+import type { RoomTopology } from './RoomTopology.js';
+
+interface RoomHistory {
+  samples: Map<string, ScoredSample[]>;
+  sfu: SfuStatsSample[];
+}
+
+export interface StatsHubDeps {
+  sfu: Sfu;
+  rooms: RoomStore;
+  topology: RoomTopology;
+  /** Sends an update to the room's dashboard viewers (a Socket.IO room, so it fans out across servers). */
+  publish(roomId: string, update: StatsUpdate): void;
+  /** Each scored sample, for /metrics. */
+  onSample(sample: ScoredSample): void;
+  log: Logger;
+  sfuIntervalMs?: number;
+}
+
+/** What /metrics needs of one room. */
+export interface RoomMetrics {
+  roomId: string;
+  participants: number;
+  topology: 'mesh' | 'sfu';
+  /** Sums over the participants' latest samples. */
+  clientSendBitrate: number;
+  clientRecvBitrate: number;
+  sfu: SfuStatsSample | null;
+}
+
+/**
+ * The server's side of the dashboard: participants' samples (scored with the shared quality function,
+ * never trusting a client's own verdict), the SFU's stats sampled once a second for SFU rooms, and a
+ * bounded history of both per room, streamed to viewers as it grows.
+ */
+export class StatsHub {
+  private readonly history = new Map<string, RoomHistory>();
+  private readonly timer: NodeJS.Timeout;
+  private sampling = false;
+
+  constructor(private readonly deps: StatsHubDeps) {
+    this.timer = setInterval(() => void this.sampleSfu(), deps.sfuIntervalMs ?? STATS_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  private room(roomId: string): RoomHistory {
+    let room = this.history.get(roomId);
+    if (!room) this.history.set(roomId, (room = { samples: new Map(), sfu: [] }));
+    return room;
+  }
+
+  /** Stores a participant's samples and passes them on to viewers. */
+  report(roomId: string, peerId: string, samples: StatsSample[]): void {
+    const room = this.room(roomId);
+    let history = room.samples.get(peerId);
+    if (!history) room.samples.set(peerId, (history = []));
+    const receivedAt = Date.now();
+    for (const sample of samples) {
+      const scored: ScoredSample = { ...sample, receivedAt, ...scoreSample(sample) };
+      pushBounded(history, scored, STATS_HISTORY_SAMPLES);
+      this.deps.onSample(scored);
+      this.deps.publish(roomId, { type: 'sample', roomId, peerId, sample: scored });
+    }
+  }
+
+  async snapshot(roomId: string): Promise<RoomStatsSnapshot> {
+    const room = this.history.get(roomId);
+    const topology = this.deps.topology.history(roomId);
+    return {
+      roomId,
+      topology: topology?.topology ?? 'mesh',
+      switches: topology?.switches ?? [],
+      participants: await this.participants(roomId),
+      samples: Object.fromEntries(room?.samples ?? []),
+      sfu: room?.sfu ?? [],
+    };
+  }
+
+  /** Someone joined or left, or the topology changed: viewers get the room's new outline. */
+  async roomChanged(roomId: string): Promise<void> {
+    const topology = this.deps.topology.history(roomId);
+    const participants = await this.participants(roomId);
+    const room = this.history.get(roomId);
+    if (room) for (const peerId of room.samples.keys()) if (!participants.some((p) => p.peerId === peerId)) room.samples.delete(peerId);
+    if (participants.length === 0) this.history.delete(roomId);
+    this.deps.publish(roomId, { type: 'room', roomId, topology: topology?.topology ?? 'mesh', switches: topology?.switches ?? [], participants });
+  }
+
+  async metrics(): Promise<RoomMetrics[]> {
+    const result: RoomMetrics[] = [];
+    for (const roomId of await this.deps.rooms.roomIds()) {
+      const room = this.history.get(roomId);
+      const latest = [...(room?.samples.values() ?? [])].map((h) => h.at(-1)).filter((s) => s !== undefined);
+      const sum = (pick: (c: StatsSample['connections'][number]) => number) => latest.reduce((total, s) => total + s.connections.reduce((t, c) => t + pick(c), 0), 0);
+      result.push({
+        roomId,
+        participants: (await this.deps.rooms.peers(roomId)).length,
+        topology: this.deps.topology.topology(roomId),
+        clientSendBitrate: sum((c) => c.sendBitrate),
+        clientRecvBitrate: sum((c) => c.recvBitrate),
+        sfu: this.deps.topology.topology(roomId) === 'sfu' ? (room?.sfu.at(-1) ?? null) : null,
+      });
+    }
+    return result;
+  }
+
+  private async participants(roomId: string) {
+    return (await this.deps.rooms.peers(roomId)).map((p) => ({ peerId: p.peerId, displayName: p.displayName }));
+  }
+
+  /** One SFU sample per SFU room; a slow round is skipped rather than stacked. */
+  private async sampleSfu(): Promise<void> {
+    if (this.sampling) return;
+    this.sampling = true;
+    try {
+      for (const roomId of await this.deps.rooms.roomIds()) {
+        if (this.deps.topology.topology(roomId) !== 'sfu') continue;
+        const stats = await this.deps.sfu.roomStats(roomId).catch((error: Error) => {
+          this.deps.log.warn({ roomId, err: error.message }, 'SFU stats failed');
+          return null;
+        });
+        if (!stats) continue;
+        const sample: SfuStatsSample = { ...stats, at: Date.now() };
+        pushBounded(this.room(roomId).sfu, sample, STATS_HISTORY_SAMPLES);
+        this.deps.publish(roomId, { type: 'sfu', roomId, sample });
+      }
+    } finally {
+      this.sampling = false;
+    }
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+}
