@@ -67,6 +67,15 @@ export async function withTwoInCall(browser: Browser, roomPrefix: string, body: 
   }
 }
 
+/** Every page is on `path` and every one of its `peers` tiles shows media that arrives that way. */
+export async function expectPath(pages: Page[], path: 'mesh' | 'sfu', peers: number): Promise<void> {
+  for (const page of pages) {
+    await expect(page.getByTestId('topology')).toHaveAttribute('data-topology', path, { timeout: 20_000 });
+    const paths = async () => Object.values(await stats(page)).map((s) => s.path);
+    await expect.poll(paths, { timeout: 30_000, message: `every tile shows media via ${path}` }).toEqual(new Array(peers).fill(path));
+  }
+}
+
 export async function closeAll(pages: Page[]): Promise<void> {
   await Promise.all(pages.map((p) => p.context().close()));
 }

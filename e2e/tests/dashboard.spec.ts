@@ -1,5 +1,5 @@
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
-import { closeAll, expectMediaFlowing, joinRoom, withTwoInCall } from '../support/participants.js';
+import { closeAll, expectMediaFlowing, expectPath, joinRoom, withTwoInCall } from '../support/participants.js';
 import { peerIdOf } from '../support/shareChat.js';
 
 const OPERATOR_TOKEN = () => process.env.CONFER_E2E_OPERATOR_TOKEN ?? '';
@@ -79,7 +79,7 @@ test('5 people on the SFU: SFU stats with consumer layers on the dashboard, the 
   const pages: Page[] = [];
   try {
     for (const name of ['Ada', 'Bo', 'Cy', 'Di', 'Ed']) pages.push(await joinRoom(browser, room, name, 'video=320x240&fps=10'));
-    for (const page of pages) await expect(page.getByTestId('topology')).toHaveAttribute('data-topology', 'sfu', { timeout: 30_000 });
+    await expectPath(pages, 'sfu', 4);
     await expectMediaFlowing(pages, 4);
     const ada = pages[0]!;
     await openStats(ada);

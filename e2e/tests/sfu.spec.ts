@@ -1,20 +1,12 @@
 import { expect, test, type Page } from '@playwright/test';
 import type { HealthReport } from '@confer/shared';
-import { closeAll, expectMediaFlowing, joinRoom, stats } from '../support/participants.js';
+import { closeAll, expectMediaFlowing, expectPath, joinRoom } from '../support/participants.js';
 import { expectMakeBeforeBreak, expectSeamless, startTileMonitor, stopTileMonitor } from '../support/switching.js';
 
 // Five pages on two cores: small, slow video (the field trial in e2e/chromium.ts keeps 3 simulcast layers).
 const VIDEO = 'video=320x240&fps=10';
 const names = ['Ada', 'Bo', 'Cy', 'Di', 'Ed'];
 
-const paths = async (page: Page) => Object.values(await stats(page)).map((s) => s.path);
-
-async function expectPath(pages: Page[], path: 'mesh' | 'sfu', peers: number) {
-  for (const page of pages) {
-    await expect(page.getByTestId('topology')).toHaveAttribute('data-topology', path, { timeout: 20_000 });
-    await expect.poll(() => paths(page), { timeout: 30_000, message: `every tile shows media via ${path}` }).toEqual(new Array(peers).fill(path));
-  }
-}
 
 test('4 → 5 → 4: the room moves to the SFU with simulcast, survives a worker crash, and returns to mesh', async ({ browser, request }) => {
   test.setTimeout(240_000);
@@ -45,12 +37,13 @@ test('4 → 5 → 4: the room moves to the SFU with simulcast, survives a worker
     await expect.poll(() => pages[0]!.locator('[data-testid="tile"][data-audible="true"][data-speaking="true"]').count(), { timeout: 15_000 }).toBeGreaterThan(0);
 
     // The server receives one simulcast video producer per participant, with all 3 layers. (Which of them
-    // carry bitrate at a given moment depends on the senders' CPU: five browsers on two cores may drop the top one.)
+    // carry bitrate at a given moment depends on the senders' CPU: five browsers on two cores may drop the top one,
+    // and a CPU-starved sender can take half a minute to start it at all.)
     const videoProducers = async () => {
       const sfu = (await (await request.get(`/api/rooms/${room}/sfu`)).json()) as { producers: { kind: string; layers: number; activeLayers: number }[] };
       return sfu.producers.filter((p) => p.kind === 'video');
     };
-    await expect.poll(async () => (await videoProducers()).map((p) => p.layers), { timeout: 20_000 }).toEqual([3, 3, 3, 3, 3]);
+    await expect.poll(async () => (await videoProducers()).map((p) => p.layers), { timeout: 45_000 }).toEqual([3, 3, 3, 3, 3]);
     for (const p of await videoProducers()) expect(p.activeLayers).toBeGreaterThanOrEqual(1);
 
     // Layer selection follows the rendered tile size: a small window gets a lower layer than a large one.
