@@ -15,6 +15,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     TURN_MODE: 'managed',
     TURN_LISTEN_IP: '127.0.0.1',
     TURN_PORT: String(await freeUdpPort()),
+    // Relayed calls in several tests allocate relays that closed pages do not always release (they
+    // expire after coturn's lifetime); a wider relay port range keeps later allocations from a 508.
+    TURN_MIN_PORT: '49160',
+    TURN_MAX_PORT: '49760',
     SFU_LISTEN_IP: '127.0.0.1',
     SFU_WEBRTC_PORT: '0',
     // Short hold so the SFU → mesh switch is testable; the product default is 8 s.
