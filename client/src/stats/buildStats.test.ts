@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectionStatsSchema, streamStatsSchema, type MediaSource, type StreamStats } from '@confer/shared';
+import { connectionStatsSchema, scoreSample, streamStatsSchema, type MediaSource, type StreamStats } from '@confer/shared';
 import { buildStats, toRawStats, type ConnectionContext, type RawStat, type StreamLabel } from './buildStats';
 // Real getStats() samples from headless Chromium 156 (see fixtures/README.md for how they were recorded).
 import meshJson from './fixtures/mesh.json';
@@ -257,6 +257,32 @@ describe('buildStats edge cases', () => {
     const cam = find(streams, 'in', 'camera');
     expect(cam).toMatchObject({ jitterMs: 600_000, fps: 1000, width: 0, packetsLost: 0 });
     expect(find(streams, 'in', 'mic').audioLevel).toBe(1);
+  });
+});
+
+describe('the quality score over these recordings', () => {
+  const scored = (f: Fixture) => {
+    const { connection, streams } = build(f);
+    return scoreSample({ at: 0, topology: f.context.path, connections: [connection], streams });
+  };
+
+  it('rates a healthy loopback mesh call excellent or good, every stream judged', () => {
+    const { quality, streamQuality } = scored(mesh);
+    expect(quality.level).toMatch(/excellent|good/);
+    expect(Object.values(streamQuality).every((q) => q.level !== 'unknown')).toBe(true);
+  });
+
+  it('notes a relayed call in the reasons without calling it poor', () => {
+    const { quality } = scored(relay);
+    expect(quality.reasons).toContain('relayed');
+    expect(quality.level).toMatch(/excellent|good/);
+  });
+
+  it('judges each simulcast layer against its share of the capture', () => {
+    const { streamQuality } = scored(sfuSend);
+    const layers = Object.entries(streamQuality).filter(([id]) => /:r\d$/.test(id));
+    expect(layers).toHaveLength(3);
+    for (const [, q] of layers) expect(q.reasons.filter((r) => r.startsWith('low layer'))).toEqual([]);
   });
 });
 
