@@ -11,7 +11,8 @@ export type Names = ReadonlyMap<string, string>;
 export const nameOf = (names: Names, peerId: string) => names.get(peerId) ?? peerId.slice(0, 8);
 
 export function QualityScore({ quality }: { quality: Quality | undefined }) {
-  if (!quality) return <span className="stats-score">{NONE}</span>;
+  // An idle stream (paused, camera off, a layer not sent now) has nothing to judge: no figure rather than a 0.
+  if (!quality || quality.level === 'unknown') return <span className="stats-score" title="idle: nothing sent or received">{NONE}</span>;
   return (
     <span className={`stats-score stats-level-${quality.level}`} title={quality.reasons.join(', ') || quality.level}>
       {quality.score.toFixed(1)}
