@@ -1,4 +1,5 @@
 import type { Signal } from '@confer/shared';
+import { selectedRoute, toRawStats } from '../stats/buildStats';
 import type { StatsTarget } from '../stats/StatsCollector';
 
 /** The signals a peer connection negotiates with (not the room-level "receiving" notices). */
@@ -224,20 +225,19 @@ export class PeerLink {
 
   async stats(): Promise<LinkStats> {
     // A closed connection has no stats: report zeros rather than fail the caller.
-    const report = [...(await this.pc.getStats().catch(() => new Map())).values()] as (RTCStats & Record<string, unknown>)[];
+    const report = await this.pc.getStats().catch(() => null);
+    const raw = report ? toRawStats(report) : [];
     const num = (v: unknown) => (typeof v === 'number' ? v : 0);
-    const video = report.find((s) => s.type === 'inbound-rtp' && s.kind === 'video');
-    const audio = report.find((s) => s.type === 'inbound-rtp' && s.kind === 'audio');
-    const transport = report.find((s) => s.type === 'transport');
-    const pair = report.find((s) => s.type === 'candidate-pair' && s.id === transport?.selectedCandidatePairId);
-    const byId = (id: unknown) => report.find((s) => s.id === id);
+    const video = raw.find((s) => s.type === 'inbound-rtp' && s.kind === 'video');
+    const audio = raw.find((s) => s.type === 'inbound-rtp' && s.kind === 'audio');
+    const route = selectedRoute(raw);
     return {
       framesDecoded: num(video?.framesDecoded),
       framesPerSecond: num(video?.framesPerSecond),
       audioPacketsReceived: num(audio?.packetsReceived),
-      localCandidateType: (byId(pair?.localCandidateId)?.candidateType as string | undefined) ?? null,
-      remoteCandidateType: (byId(pair?.remoteCandidateId)?.candidateType as string | undefined) ?? null,
-      roundTripTimeMs: typeof pair?.currentRoundTripTime === 'number' ? pair.currentRoundTripTime * 1000 : null,
+      localCandidateType: typeof route.local?.candidateType === 'string' ? route.local.candidateType : null,
+      remoteCandidateType: typeof route.remote?.candidateType === 'string' ? route.remote.candidateType : null,
+      roundTripTimeMs: route.rttMs,
     };
   }
 

@@ -92,6 +92,17 @@ function selectedPair(stats: RawStat[], byId: Map<string, RawStat>): RawStat | u
 
 const index = (stats: RawStat[]): Map<string, RawStat> => new Map(stats.map((s) => [s.id, s]));
 
+/** The selected candidate pair with its two candidates: how this connection's media travels now. */
+export function selectedRoute(current: RawStat[], byId: Map<string, RawStat> = index(current)) {
+  const pair = selectedPair(current, byId);
+  return {
+    pair,
+    local: pair ? byId.get(str(pair.localCandidateId) ?? '') : undefined,
+    remote: pair ? byId.get(str(pair.remoteCandidateId) ?? '') : undefined,
+    rttMs: pair ? secondsToMs(pair.currentRoundTripTime) : null,
+  };
+}
+
 /**
  * Turns one connection's getStats() (this sample and the one before, a second apart) into the compact
  * per-connection and per-stream figures of shared/src/stats.ts. Rates and per-interval counts come from
@@ -101,11 +112,8 @@ export function buildStats(current: RawStat[], previous: RawStat[] | null, ctx: 
   const now = index(current);
   const before = index(previous ?? []);
 
-  const pair = selectedPair(current, now);
+  const { pair, local, remote, rttMs: pairRtt } = selectedRoute(current, now);
   const prevPair = pair ? before.get(pair.id) : undefined;
-  const local = pair ? now.get(str(pair.localCandidateId) ?? '') : undefined;
-  const remote = pair ? now.get(str(pair.remoteCandidateId) ?? '') : undefined;
-  const pairRtt = pair ? secondsToMs(pair.currentRoundTripTime) : null;
   const available = pair ? num(pair.availableOutgoingBitrate) : null;
 
   const connection: ConnectionStats = {
