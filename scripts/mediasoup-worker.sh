@@ -32,6 +32,10 @@ if [ -n "${MEDIASOUP_WORKER_BIN:-}" ]; then
 fi
 if [ -x "$bin" ] && works "$bin"; then echo "$bin"; exit 0; fi
 mkdir -p "$cache_dir"
+# Two setups at once (parallel test runs) would build into the same directory: one builds, the other waits.
+exec 9>"$cache_root/.lock"
+flock 9
+if [ -x "$bin" ] && works "$bin"; then echo "$bin"; exit 0; fi
 
 # 1. The official prebuilt binary (what mediasoup's own postinstall would fetch).
 kernel=$(uname -r | cut -d. -f1)

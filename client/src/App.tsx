@@ -21,7 +21,13 @@ export function App({ signaling }: { signaling: SignalingClient }) {
     setLocation({ path: roomPath(roomId), search: location.search });
   };
   const route = parseRoute(location.path);
-  const options = useMemo(() => parseCallOptions(location.search), [location.search]);
+  // A join token in the fragment is read once, then dropped from the address bar so a copied link does not carry it.
+  const [hash] = useState(() => {
+    const { hash: h, pathname, search } = window.location;
+    if (h) history.replaceState(null, '', pathname + search);
+    return h;
+  });
+  const options = useMemo(() => parseCallOptions(location.search, hash), [location.search, hash]);
 
   return (
     <div className="app">

@@ -1,21 +1,24 @@
 /**
  * Call settings a URL can carry: `?relay=1` forces TURN, `?video=320x240&fps=15` sets the camera,
- * `?stats=0` turns the stats collector off (to measure what it costs).
+ * `?stats=0` turns the stats collector off (to measure what it costs). A join token travels in the
+ * fragment (`#token=…`), which browsers never send to a server, so it cannot end up in a log.
  */
 export interface CallOptions {
   forceRelay: boolean;
+  joinToken: string | null;
   stats: boolean;
   video: { width: number; height: number; frameRate: number };
 }
 
 export const defaultVideo = { width: 640, height: 360, frameRate: 30 };
 
-export function parseCallOptions(search: string): CallOptions {
+export function parseCallOptions(search: string, hash = ''): CallOptions {
   const params = new URLSearchParams(search);
   const size = /^(\d{2,4})x(\d{2,4})$/.exec(params.get('video') ?? '');
   const fps = Number(params.get('fps'));
   return {
     forceRelay: ['1', 'true', 'yes'].includes(params.get('relay') ?? ''),
+    joinToken: new URLSearchParams(hash.replace(/^#/, '')).get('token'),
     stats: !['0', 'false', 'no', 'off'].includes(params.get('stats') ?? ''),
     video: {
       width: size ? Number(size[1]) : defaultVideo.width,
@@ -23,4 +26,15 @@ export function parseCallOptions(search: string): CallOptions {
       frameRate: Number.isFinite(fps) && fps >= 1 && fps <= 60 ? fps : defaultVideo.frameRate,
     },
   };
+}
+
+/** The name a join token carries (the server uses it; the lobby shows it). Not verified here: only the server can. */
+export function joinTokenName(token: string | null): string | null {
+  try {
+    const claims: unknown = JSON.parse(atob((token?.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/')));
+    const name = (claims as { name?: unknown } | null)?.name;
+    return typeof name === 'string' ? name : null;
+  } catch {
+    return null;
+  }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseCallOptions } from './callOptions';
+import { joinTokenName, parseCallOptions } from './callOptions';
+import { backoffMs } from './room/RoomClient';
 import { gridColumns } from './components/TileGrid';
 import { createSpeakingDetector, rmsLevel } from './media/audioLevel';
 import { describeMediaError } from './media/mediaErrors';
@@ -24,15 +25,36 @@ describe('routing', () => {
   it('turns typed names into valid room names', () => {
     expect(slugifyRoomName('  Team Sync! ')).toBe('team-sync');
     expect(slugifyRoomName('Ünïcode & co')).toBe('n-code-co');
-    expect(parseRoute(roomPath(randomRoomName(() => 0.5))).page).toBe('room');
+    expect(parseRoute(roomPath(randomRoomName())).page).toBe('room');
+    // 10 random base32 characters (80 bits, 256 % 32 === 0 so unbiased): never the same twice here.
+    const names = new Set(Array.from({ length: 1000 }, () => randomRoomName()));
+    expect(names.size).toBe(1000);
+    expect(randomRoomName()).toMatch(/^[a-z]+-[a-z]+-[a-z2-9]{10}$/);
   });
 });
 
 describe('parseCallOptions', () => {
   it('reads relay and video settings from the query, with defaults', () => {
-    expect(parseCallOptions('')).toEqual({ forceRelay: false, stats: true, video: { width: 640, height: 360, frameRate: 30 } });
-    expect(parseCallOptions('?relay=1&video=320x240&fps=15&stats=0')).toEqual({ forceRelay: true, stats: false, video: { width: 320, height: 240, frameRate: 15 } });
+    expect(parseCallOptions('')).toEqual({ forceRelay: false, joinToken: null, stats: true, video: { width: 640, height: 360, frameRate: 30 } });
+    expect(parseCallOptions('?relay=1&video=320x240&fps=15&stats=0')).toEqual({ forceRelay: true, joinToken: null, stats: false, video: { width: 320, height: 240, frameRate: 15 } });
     expect(parseCallOptions('?video=huge&fps=999').video).toEqual({ width: 640, height: 360, frameRate: 30 });
+  });
+
+  it('takes a join token from the fragment only, and shows the name it carries', () => {
+    const token = `e30.${btoa(JSON.stringify({ room: 'r', name: 'Ada Lovelace', exp: 1 })).replace(/=+$/, '')}.sig`;
+    expect(parseCallOptions('?token=leaked', `#token=${token}`).joinToken).toBe(token);
+    expect(parseCallOptions('?token=leaked').joinToken).toBeNull();
+    expect(joinTokenName(token)).toBe('Ada Lovelace');
+    expect(joinTokenName('garbage')).toBeNull();
+    expect(joinTokenName(null)).toBeNull();
+  });
+});
+
+describe('backoffMs', () => {
+  it('doubles from 0.5 s up to 8 s, with ±50 % jitter', () => {
+    expect([0, 1, 2, 3, 4, 5, 9].map((n) => backoffMs(n, () => 0.5))).toEqual([500, 1000, 2000, 4000, 8000, 8000, 8000]);
+    expect(backoffMs(0, () => 0)).toBe(250);
+    expect(backoffMs(0, () => 0.999)).toBeCloseTo(749.5);
   });
 });
 

@@ -1,3 +1,5 @@
+// First: zod's eval probe runs when the first schema is built (see zodCsp.ts).
+import './zodCsp';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';

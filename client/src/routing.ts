@@ -26,7 +26,14 @@ export function slugifyRoomName(input: string): string {
 
 const words = ['amber', 'brisk', 'cedar', 'delta', 'ember', 'fjord', 'gale', 'harbor', 'iris', 'juniper', 'koi', 'lumen', 'maple', 'nova', 'orbit', 'pine'];
 
-export function randomRoomName(random: () => number = Math.random): string {
-  const pick = () => words[Math.floor(random() * words.length)] ?? 'room';
-  return `${pick()}-${pick()}-${Math.floor(random() * 900 + 100)}`;
+/**
+ * A new room's name: two words to say aloud, then 80 random bits (base32), so nobody finds a room by
+ * guessing. Rooms without a password are as private as their link.
+ */
+export function randomRoomName(bytes: (n: number) => Uint8Array = (n) => crypto.getRandomValues(new Uint8Array(n))): string {
+  const random = bytes(12);
+  const pick = (b: number) => words[b % words.length] ?? 'room';
+  const alphabet = 'abcdefghijkmnpqrstuvwxyz23456789';
+  const code = [...random.slice(2)].map((b) => alphabet[b % 32]).join('');
+  return `${pick(random[0] ?? 0)}-${pick(random[1] ?? 0)}-${code}`;
 }

@@ -193,3 +193,24 @@ describe('MediasoupSfu with a real worker', () => {
     expect(fresh.id).not.toBe(router.id);
   });
 });
+
+describe('MediasoupSfu ICE restart', () => {
+  it('gives a transport new ICE credentials, and refuses transports the peer does not own', async () => {
+    const sfu = await MediasoupSfu.start(config, silentLogger);
+    try {
+      const joined = await sfu.joinPeer('ice', 'p1');
+      await sfu.joinPeer('ice', 'p2');
+      for (const transport of [joined.sendTransport, joined.recvTransport]) {
+        const before = transport.iceParameters as { usernameFragment: string; password: string };
+        const after = (await sfu.restartIce('ice', 'p1', transport.id)) as { usernameFragment: string; password: string };
+        expect(after.usernameFragment).toEqual(expect.any(String));
+        expect(after.usernameFragment).not.toBe(before.usernameFragment);
+        expect(after.password).not.toBe(before.password);
+      }
+      await expect(sfu.restartIce('ice', 'p2', joined.sendTransport.id)).rejects.toThrow(`no transport ${joined.sendTransport.id}`);
+      await expect(sfu.restartIce('ice', 'nobody', joined.sendTransport.id)).rejects.toThrow('has not joined the SFU');
+    } finally {
+      await sfu.close();
+    }
+  });
+});

@@ -217,6 +217,13 @@ export class MediasoupSfu implements Sfu {
     await transport.connect({ dtlsParameters: dtlsParameters as unknown as types.DtlsParameters });
   }
 
+  async restartIce(roomId: string, peerId: string, transportId: string): Promise<RtpJson> {
+    const { peer } = await this.peer(roomId, peerId);
+    const transport = peer.transports.get(transportId);
+    if (!transport) throw new SfuRequestError(`no transport ${transportId}`);
+    return (await transport.restartIce()) as unknown as RtpJson;
+  }
+
   private async sendTransport(roomId: string, peerId: string, transportId: string) {
     const { room, peer } = await this.peer(roomId, peerId);
     const transport = peer.transports.get(transportId);

@@ -47,6 +47,8 @@ export interface Sfu {
    */
   joinPeer(roomId: string, peerId: string, sctpCapabilities?: RtpJson): Promise<SfuJoinResponse>;
   connectTransport(roomId: string, peerId: string, transportId: string, dtlsParameters: RtpJson): Promise<void>;
+  /** ICE restart of one of the peer's transports (the browser lost it): fresh ICE parameters for the browser's side. */
+  restartIce(roomId: string, peerId: string, transportId: string): Promise<RtpJson>;
   produce(roomId: string, peerId: string, transportId: string, kind: 'audio' | 'video', source: MediaSource, rtpParameters: RtpJson): Promise<SfuProducerInfo>;
   /** Closes one of the peer's own producers; consumers of it close and their peers get producer-closed. */
   closeProducer(roomId: string, peerId: string, producerId: string): Promise<void>;

@@ -8,6 +8,8 @@ import { displayNameSchema, peerIdSchema } from './schemas.js';
 
 /** Longest message a user may send, in characters. */
 export const MAX_CHAT_CHARS = 2000;
+/** Chat messages one participant may send per 10 s; receivers drop a sender's excess (chat never passes the server). */
+export const MAX_CHAT_PER_10S = 20;
 /** History kept and handed to late joiners: the last this-many messages... */
 export const CHAT_HISTORY_MESSAGES = 100;
 /** ...that are at most this old. */

@@ -11,6 +11,13 @@ export const errorCodes = [
   'RATE_LIMITED',
   /** Not allowed to see this (another room's stats without the operator token). */
   'FORBIDDEN',
+  /** The room is protected: the join needs its password. */
+  'PASSWORD_REQUIRED',
+  'WRONG_PASSWORD',
+  /** The join token is missing (where the server requires one), malformed, for another room, or expired. */
+  'INVALID_TOKEN',
+  /** The server is shutting down or holds as many rooms as it may; retry shortly (a restarted server will answer). */
+  'UNAVAILABLE',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];

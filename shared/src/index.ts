@@ -9,3 +9,4 @@ export * from './chat.js';
 export * from './stats.js';
 export * from './quality.js';
 export * from './sampleQuality.js';
+export * from './RateWindow.js';

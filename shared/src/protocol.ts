@@ -13,6 +13,7 @@ import type {
   SfuProduceDataRequest,
   SfuProduceRequest,
   SfuProducerRequest,
+  SfuRestartIceRequest,
   Signal,
   SignalRequest,
   SwitchedRequest,
@@ -41,8 +42,12 @@ export type Topology = 'mesh' | 'sfu';
 
 export interface JoinResponse {
   peerId: string;
-  /** True when this join reclaimed a held seat (same peerId; the others never saw it leave). */
-  resumed: boolean;
+  /**
+   * How this join reclaimed the peer's seat (same peerId): 'held' when the server kept it through a dropped
+   * connection (the others never saw it leave); 'restored' when the server had lost it (it restarted) and
+   * re-created it from the signed resume token, so SFU media must be set up again. False: a new seat.
+   */
+  resumed: false | 'held' | 'restored';
   /** Secret that lets this peer reclaim its seat after a dropped connection. */
   resumeToken: string;
   roomId: string;
@@ -176,6 +181,8 @@ export interface ClientToServerEvents {
   /** Enters the room's SFU: router capabilities, a send and a receive transport, producers to consume. */
   'sfu:join': (request: SfuJoinRequest, ack: AckCallback<SfuJoinResponse>) => void;
   'sfu:connect': (request: SfuConnectRequest, ack: AckCallback<Empty>) => void;
+  /** ICE restart of one of the sender's transports (its connection went disconnected/failed): the new ICE parameters. */
+  'sfu:restart-ice': (request: SfuRestartIceRequest, ack: AckCallback<{ iceParameters: RtpJson }>) => void;
   'sfu:produce': (request: SfuProduceRequest, ack: AckCallback<{ producerId: string }>) => void;
   /** Closes one of the sender's producers (the screen share stopped); its consumers close everywhere. */
   'sfu:close-producer': (request: SfuProducerRequest, ack: AckCallback<Empty>) => void;
@@ -224,6 +231,8 @@ export interface ServerToClientEvents {
   'sfu:reset': () => void;
   /** To dashboard viewers of a room (stats:subscribe). */
   'stats:update': (update: StatsUpdate) => void;
+  /** The server is going away (shutdown or restart): keep media up and reconnect; seats are restored. */
+  'server:shutdown': (event: { reason: string }) => void;
   /** Sent when a request cannot be answered through its ack (the client sent none). */
   'server:error': (error: ProtocolError & { event: string }) => void;
 }

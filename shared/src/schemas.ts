@@ -14,8 +14,17 @@ export const joinRequestSchema = z.strictObject({
   displayName: displayNameSchema,
   audioMuted: z.boolean().default(false),
   videoMuted: z.boolean().default(false),
-  /** Reclaims the seat held for a peer whose connection dropped (from the previous JoinResponse). */
-  resume: z.strictObject({ peerId: peerIdSchema, token: z.string().min(16).max(128) }).optional(),
+  /**
+   * Reclaims this peer's seat after a dropped connection or a server restart (from the previous
+   * JoinResponse); `topology` is what the room used, so a restarted server re-creates it as it was.
+   */
+  resume: z
+    .strictObject({ peerId: peerIdSchema, token: z.string().min(16).max(2048), topology: z.enum(['mesh', 'sfu']).optional() })
+    .optional(),
+  /** Protects a room its first participant creates; required to enter a room created with one. */
+  password: z.string().min(1, 'password is empty').max(128, 'password is longer than 128 characters').optional(),
+  /** A signed join token (HS256 JWT with room, name, expiry) issued by the embedding site. */
+  joinToken: z.string().min(16).max(2048).optional(),
 });
 export type JoinRequest = z.input<typeof joinRequestSchema>;
 
@@ -57,6 +66,9 @@ export const signalSchema = z.union([
   z.strictObject({ description: sessionDescriptionSchema }),
   z.strictObject({ candidate: iceCandidateSchema.nullable() }),
   z.strictObject({ receiving: z.enum(['mesh', 'sfu']) }),
+  // "Replace our connection with a fresh one, generation N" (ICE restarts did not bring it back); the
+  // generation lets both sides replace it exactly once (client/src/mesh/MeshSession.ts).
+  z.strictObject({ relink: z.number().int().min(1).max(1_000_000) }),
 ]);
 export type Signal = z.infer<typeof signalSchema>;
 
@@ -80,6 +92,9 @@ const rtpParametersSchema = z.looseObject({
 
 export const sfuConnectSchema = z.strictObject({ transportId: id, dtlsParameters: dtlsParametersSchema });
 export type SfuConnectRequest = z.infer<typeof sfuConnectSchema>;
+/** ICE restart of one of the sender's transports: new ICE credentials, same candidates and DTLS. */
+export const sfuRestartIceSchema = z.strictObject({ transportId: id });
+export type SfuRestartIceRequest = z.infer<typeof sfuRestartIceSchema>;
 /** What a producer carries: the microphone, the camera, or a shared screen (its own track and encodings). */
 export const mediaSourceSchema = z.enum(['mic', 'camera', 'screen']);
 export type MediaSource = z.infer<typeof mediaSourceSchema>;

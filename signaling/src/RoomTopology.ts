@@ -41,6 +41,14 @@ export class RoomTopology {
     return { topology: room.topology, switching: Boolean(room.current), switches: [...room.history, ...(room.current ? [strip(room.current)] : [])] };
   }
 
+  /**
+   * A room re-created after a server restart starts on the topology it had (not mesh), so its first
+   * returning participants do not switch it back and forth; the usual rule (with its hold time) then applies.
+   */
+  seed(roomId: string, topology: Topology): void {
+    if (!this.rooms.has(roomId)) this.rooms.set(roomId, { ...initialTopology, topology, history: [] });
+  }
+
   /** Applies the rule after a join (`joiner`), a leave, or the end of a hold time. */
   async evaluate(roomId: string, joiner?: string): Promise<void> {
     const room = this.rooms.get(roomId) ?? { ...initialTopology, history: [] };

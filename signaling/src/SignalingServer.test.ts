@@ -182,7 +182,7 @@ describe('presence and signals', () => {
     const resumed = (await bob
       .timeout(5000)
       .emitWithAck('room:join', { roomId: 'grace', displayName: 'Bob', resume: { peerId: b.data.peerId, token: b.data.resumeToken } })) as Joined;
-    expect(resumed.data).toMatchObject({ peerId: b.data.peerId, resumed: true, peers: [{ displayName: 'Alice' }] });
+    expect(resumed.data).toMatchObject({ peerId: b.data.peerId, resumed: 'held', peers: [{ displayName: 'Alice' }] });
     // Still in the room under the same id: signals reach it.
     const received = next(bob, 'signal:receive');
     await alice.timeout(5000).emitWithAck('signal:send', { to: b.data.peerId, signal: { candidate: null } });

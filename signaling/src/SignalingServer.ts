@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
@@ -18,6 +18,7 @@ import {
   sfuProduceDataSchema,
   sfuProducerSchema,
   sfuProduceSchema,
+  sfuRestartIceSchema,
   signalRequestSchema,
   statsReportSchema,
   statsRoomsSchema,
@@ -26,7 +27,9 @@ import {
   switchedSchema,
   validate,
   MAX_SAMPLES_PER_10S,
+  RateWindow,
   type Ack,
+  type JoinRequest,
   type ClientToServerEvents,
   type ComponentStatus,
   type HealthReport,
@@ -39,8 +42,10 @@ import {
 import { z as zod } from 'zod';
 import type { Sfu } from '@confer/sfu';
 import type { SignalingConfig } from './config.js';
+import { originAllowed, securityHeaders } from './httpSecurity.js';
 import { Metrics } from './Metrics.js';
-import { RateWindow } from './RateWindow.js';
+import { ConnectionBudget } from './ConnectionBudget.js';
+import { RoomAccess, type ResumeClaims, type RoomLock } from './RoomAccess.js';
 import type { RoomStore } from './RoomStore.js';
 import { RoomTopology } from './RoomTopology.js';
 import { StatsHub } from './StatsHub.js';
@@ -79,7 +84,10 @@ export function assertPortFree(host: string, port: number): Promise<void> {
 }
 
 export interface SignalingServerDeps {
-  config: Pick<SignalingConfig, 'host' | 'port' | 'publicDir' | 'roomCapacity' | 'reconnectGraceMs' | 'topology' | 'operatorToken'>;
+  config: Pick<
+    SignalingConfig,
+    'host' | 'port' | 'publicDir' | 'roomCapacity' | 'reconnectGraceMs' | 'topology' | 'operatorToken' | 'access' | 'maxRooms' | 'shutdownDrainMs' | 'allowedOrigins' | 'frameAncestors'
+  >;
   sfu: Sfu;
   turn: TurnService;
   rooms: RoomStore;
@@ -88,6 +96,9 @@ export interface SignalingServerDeps {
 
 const safeEqual = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 const notInRoom = { ok: false, error: { code: 'NOT_IN_ROOM', message: 'not in a room: join one first' } } as const;
+const shuttingDown = { ok: false, error: { code: 'UNAVAILABLE', message: 'the server is restarting; your client retries in a moment' } } as const;
+/** A peer that left for good cannot come back with its resume token for this long (its token's lifetime). */
+const RETIRE_MS = 24 * 3600_000;
 /** Every socket sits in a Socket.IO room of its own peer id, so signals reach it on any server. */
 const peerRoom = (peerId: string) => `peer:${peerId}`;
 /** Dashboard viewers of a room sit in this Socket.IO room. */
@@ -103,9 +114,15 @@ export class SignalingServer {
   readonly io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
   private readonly startedAt = Date.now();
   /** Seats of peers whose connection dropped: freed unless they resume in time. */
-  private readonly heldSeats = new Map<string, { roomId: string; token: string; timer: NodeJS.Timeout }>();
-  /** Resume tokens of peers in a room, by peer id. */
-  private readonly resumeTokens = new Map<string, string>();
+  private readonly heldSeats = new Map<string, { roomId: string; timer: NodeJS.Timeout }>();
+  /** The socket of each peer seated through this server. */
+  private readonly sockets = new Map<string, PeerSocket>();
+  private readonly budgets = new WeakMap<PeerSocket, ConnectionBudget>();
+  private readonly access: RoomAccess;
+  /** Set on shutdown: joins are refused and dropped connections keep their seats for the next server. */
+  private draining = false;
+  /** Requests being handled now; shutdown waits for them. */
+  private inFlight = 0;
   /** Each room's topology (mesh or SFU) and its switches. */
   private readonly topology: RoomTopology;
   readonly stats: StatsHub;
@@ -114,11 +131,25 @@ export class SignalingServer {
   private readonly known = new Set<string>();
 
   constructor(private readonly deps: SignalingServerDeps) {
+    this.access = new RoomAccess(deps.config.access);
     const serveClient = existsSync(deps.config.publicDir) ? sirv(deps.config.publicDir, { single: true, etag: true }) : null;
     this.http = createServer((req, res) => void this.handleHttp(req, res, serveClient));
     this.io = new Server(this.http, {
       maxHttpBufferSize: MAX_MESSAGE_BYTES,
       serveClient: false,
+      // Browsers send Origin on every WebSocket and XHR: another site's page is refused here, before any
+      // event handler runs (CORS would not stop a WebSocket, nor keep a simple request from the server).
+      allowRequest: (req, callback) => {
+        const allowed = originAllowed(req.headers.origin, req.headers.host, deps.config.allowedOrigins);
+        if (!allowed) deps.log.warn({ origin: req.headers.origin }, 'socket refused: origin not allowed (ALLOWED_ORIGINS)');
+        callback(allowed ? null : 'origin not allowed', allowed);
+      },
+    });
+    // Engine.io took over the 'request' listeners (handleHttp now runs only for non-Socket.IO paths), so a
+    // listener in front of it sets the security headers: every response gets them, Socket.IO's included.
+    const headers = Object.entries(securityHeaders({ frameAncestors: deps.config.frameAncestors }));
+    this.http.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+      for (const [name, value] of headers) res.setHeader(name, value);
     });
     this.topology = new RoomTopology({
       policy: deps.config.topology,
@@ -230,31 +261,28 @@ export class SignalingServer {
     let log = this.deps.log.child({ peerId: socket.data.peerId });
     log.debug({}, 'socket connected');
 
+    this.budgets.set(socket, new ConnectionBudget());
     this.handle(socket, log, 'room:join', joinRequestSchema, async (req): Promise<Ack<JoinResponse>> => {
+      if (this.draining) return shuttingDown;
       if (socket.data.roomId) {
         return { ok: false, error: { code: 'ALREADY_IN_ROOM', message: `already in room ${socket.data.roomId}; leave it first` } };
       }
-      const held = req.resume && this.heldSeats.get(req.resume.peerId);
-      if (req.resume && held && safeEqual(held.token, req.resume.token) && held.roomId === req.roomId) {
-        return this.resumeSeat(socket, req.resume.peerId, held, (l) => (log = l));
+      const claims = req.resume ? this.access.verifyResume(req.resume, req.roomId) : null;
+      const resumed = claims && (await this.reseat(socket, claims, req, (l) => (log = l)));
+      if (resumed) return resumed;
+      const lock = await this.deps.rooms.roomLock(req.roomId);
+      const admitted = await this.access.admit(req, lock);
+      if (!admitted.ok) {
+        log.info({ roomId: req.roomId, code: admitted.error.code }, 'join refused');
+        return admitted;
       }
-      const { capacity } = this;
-      const peerId = socket.data.peerId;
-      const peer: PeerInfo = { peerId, displayName: req.displayName, audioMuted: req.audioMuted, videoMuted: req.videoMuted, screenSharing: false };
-      const peers = await this.deps.rooms.addPeer(req.roomId, peer, capacity);
-      if (!peers) {
-        log.info({ roomId: req.roomId, capacity }, 'join refused: room full');
-        return { ok: false, error: { code: 'ROOM_FULL', message: `room ${req.roomId} is full (${capacity} participants)` } };
+      const isNew = (await this.deps.rooms.peers(req.roomId)).length === 0;
+      if (isNew && (await this.deps.rooms.roomCount()) >= this.deps.config.maxRooms) {
+        log.warn({ roomId: req.roomId, maxRooms: this.deps.config.maxRooms }, 'join refused: room limit reached');
+        return { ok: false, error: { code: 'UNAVAILABLE', message: `this server holds its maximum of ${this.deps.config.maxRooms} rooms; try again later` } };
       }
-      socket.data.roomId = req.roomId;
-      await socket.join([req.roomId, peerRoom(peerId)]);
-      socket.to(req.roomId).emit('room:peer-joined', peer);
-      const resumeToken = randomBytes(24).toString('base64url');
-      this.resumeTokens.set(peerId, resumeToken);
-      await this.topology.evaluate(req.roomId, peerId);
-      void this.stats.roomChanged(req.roomId);
-      log.info({ roomId: req.roomId, peers: peers.length + 1 }, 'peer joined');
-      return { ok: true, data: this.joinResponse(peerId, req.roomId, peers, resumeToken, false) };
+      const newLock = isNew && req.password !== undefined ? await this.access.lock(req.password) : lock;
+      return this.seat(socket, this.peerInfo(socket.data.peerId, req, admitted.displayName), req.roomId, newLock, false, log);
     });
 
     this.handle(socket, log, 'room:leave', leaveRequestSchema, async (): Promise<Ack<Record<string, never>>> => {
@@ -299,6 +327,9 @@ export class SignalingServer {
     this.handle(socket, log, 'sfu:join', sfuJoinSchema, (r) => media((roomId, peerId) => this.deps.sfu.joinPeer(roomId, peerId, r.sctpCapabilities)));
     this.handle(socket, log, 'sfu:connect', sfuConnectSchema, (r) =>
       media(async (roomId, peerId) => (await this.deps.sfu.connectTransport(roomId, peerId, r.transportId, r.dtlsParameters), done)),
+    );
+    this.handle(socket, log, 'sfu:restart-ice', sfuRestartIceSchema, (r) =>
+      media(async (roomId, peerId) => ({ iceParameters: await this.deps.sfu.restartIce(roomId, peerId, r.transportId) })),
     );
     this.handle(socket, log, 'sfu:produce', sfuProduceSchema, (r) =>
       media(async (roomId, peerId) => {
@@ -371,52 +402,114 @@ export class SignalingServer {
       return { ok: true as const, data: { rooms } };
     });
 
-    socket.onAny((event: string) => {
-      if (!this.known.has(event)) {
-        this.metrics.signalingError('unknown', 'BAD_REQUEST');
-        log.warn({ event }, 'rejected unknown event');
-        socket.emit('server:error', { event, code: 'BAD_REQUEST', message: `unknown event "${event}"` });
-      }
+    socket.onAny((name: unknown) => {
+      if (typeof name === 'string' && this.known.has(name)) return;
+      // Names are the sender's to choose: shown cut short, and a flood of them counts against its budget.
+      const event = String(name).slice(0, 64);
+      const over = this.budgets.get(socket)?.take('unknown');
+      const error = over
+        ? { code: 'RATE_LIMITED' as const, message: `at most ${over.limit} requests per 10 s; slow down` }
+        : { code: 'BAD_REQUEST' as const, message: `unknown event "${event}"` };
+      this.metrics.signalingError('unknown', error.code);
+      if (!over) log.warn({ event }, 'rejected unknown event');
+      socket.emit('server:error', { event, ...error });
     });
     socket.on('disconnect', (reason) => {
       log.debug({ reason }, 'socket disconnected');
       const { roomId, peerId } = socket.data;
-      if (!roomId) return;
+      // Shutting down: the seat stays for the restarted server, where the peer's resume token restores it.
+      if (!roomId || this.draining) return;
+      if (this.sockets.get(peerId) === socket) this.sockets.delete(peerId);
       // A client that left on purpose goes at once; a dropped one keeps its seat for the grace period.
       const grace = reason === 'client namespace disconnect' || reason === 'server namespace disconnect' ? 0 : this.deps.config.reconnectGraceMs;
       const free = () => {
         this.heldSeats.delete(peerId);
         void this.leaveRoom(roomId, peerId, log).catch((err: Error) => log.error({ err: err.message }, 'leave on disconnect failed'));
       };
-      const token = this.resumeTokens.get(peerId);
-      if (grace === 0 || !token) return free();
-      this.heldSeats.set(peerId, { roomId, token, timer: setTimeout(free, grace) });
+      if (grace === 0) return free();
+      this.heldSeats.set(peerId, { roomId, timer: setTimeout(free, grace) });
     });
   }
 
-  private joinResponse(peerId: string, roomId: string, peers: PeerInfo[], resumeToken: string, resumed: boolean): JoinResponse {
-    const { iceServers, expiresAt } = this.deps.turn.iceServersFor(peerId);
-    const topology = this.topology.topology(roomId);
-    return { peerId, roomId, peers, topology, capacity: this.capacity, iceServers, iceCredentialsExpireAt: expiresAt, resumeToken, resumed };
+  private peerInfo(peerId: string, req: JoinRequest, displayName: string): PeerInfo {
+    return { peerId, displayName, audioMuted: req.audioMuted ?? false, videoMuted: req.videoMuted ?? false, screenSharing: false };
   }
 
-  /** Moves a held seat onto a new socket: same peer id, and the room never saw it leave. */
-  private async resumeSeat(
-    socket: PeerSocket,
-    peerId: string,
-    held: { roomId: string; token: string; timer: NodeJS.Timeout },
-    setLog: (log: Logger) => void,
-  ): Promise<Ack<JoinResponse>> {
-    clearTimeout(held.timer);
-    this.heldSeats.delete(peerId);
+  /** Seats a peer that is new to the room (a fresh join, or a seat restored after a restart). */
+  private async seat(socket: PeerSocket, peer: PeerInfo, roomId: string, lock: RoomLock | null, resumed: false | 'restored', log: Logger): Promise<Ack<JoinResponse>> {
+    const { capacity } = this;
+    const peers = await this.deps.rooms.addPeer(roomId, peer, capacity, lock);
+    if (!peers) {
+      log.info({ roomId, capacity }, 'join refused: room full');
+      return { ok: false, error: { code: 'ROOM_FULL', message: `room ${roomId} is full (${capacity} participants)` } };
+    }
+    const { peerId } = peer;
     socket.data.peerId = peerId;
-    socket.data.roomId = held.roomId;
+    socket.data.roomId = roomId;
+    this.sockets.set(peerId, socket);
+    await socket.join([roomId, peerRoom(peerId)]);
+    socket.to(roomId).emit('room:peer-joined', peer);
+    await this.topology.evaluate(roomId, peerId);
+    void this.stats.roomChanged(roomId);
+    log.info({ roomId, peers: peers.length + 1, resumed }, resumed ? 'peer restored its seat' : 'peer joined');
+    return { ok: true, data: this.joinResponse(peerId, roomId, peers, lock, resumed) };
+  }
+
+  /**
+   * A join with a valid resume token takes its seat back: held after a dropped connection, still open on
+   * a connection the server has not yet seen drop (taken over), or lost in a restart (restored). Null
+   * when the peer left for good or sits on another server: the join then proceeds as a fresh one.
+   */
+  private async reseat(socket: PeerSocket, claims: ResumeClaims, req: JoinRequest, setLog: (log: Logger) => void): Promise<Ack<JoinResponse> | null> {
+    const { sub: peerId, room: roomId } = claims;
     const log = this.deps.log.child({ peerId });
+    const held = this.heldSeats.get(peerId);
+    const stale = this.sockets.get(peerId);
+    if (held?.roomId === roomId || stale?.data.roomId === roomId) {
+      if (held) clearTimeout(held.timer);
+      this.heldSeats.delete(peerId);
+      if (stale) {
+        // Its owner reconnected before we noticed the old connection die (laptop sleep): retire it quietly.
+        stale.data.roomId = undefined;
+        stale.disconnect(true);
+        log.info({ roomId }, 'stale connection replaced');
+      }
+      setLog(log);
+      socket.data.peerId = peerId;
+      socket.data.roomId = roomId;
+      this.sockets.set(peerId, socket);
+      await socket.join([roomId, peerRoom(peerId)]);
+      const peers = (await this.deps.rooms.peers(roomId)).filter((p) => p.peerId !== peerId);
+      log.info({ roomId }, 'peer resumed its seat');
+      return { ok: true, data: this.joinResponse(peerId, roomId, peers, await this.deps.rooms.roomLock(roomId), 'held') };
+    }
+    if ((await this.deps.rooms.getPeer(roomId, peerId)) || (await this.deps.rooms.isRetired(peerId))) return null;
+    // A restarted server: re-create the seat (and the room, protected and on the topology it had).
     setLog(log);
-    await socket.join([held.roomId, peerRoom(peerId)]);
-    const peers = (await this.deps.rooms.peers(held.roomId)).filter((p) => p.peerId !== peerId);
-    log.info({ roomId: held.roomId }, 'peer resumed its seat');
-    return { ok: true, data: this.joinResponse(peerId, held.roomId, peers, held.token, true) };
+    const peer = this.peerInfo(peerId, req, req.displayName);
+    if (req.resume?.topology && (await this.deps.rooms.peers(roomId)).length === 0) this.topology.seed(roomId, req.resume.topology);
+    return this.seat(socket, peer, roomId, (await this.deps.rooms.roomLock(roomId)) ?? claims.lock, 'restored', log);
+  }
+
+  /**
+   * Graceful shutdown: everyone is told, new joins are refused, requests under way finish (up to the drain
+   * time), then connections close without freeing seats, so clients restore them on the next server.
+   */
+  async shutdown(reason = 'server restarting'): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    this.io.emit('server:shutdown', { reason });
+    this.deps.log.info({ inFlight: this.inFlight, reason }, 'shutting down: draining requests');
+    const deadline = Date.now() + this.deps.config.shutdownDrainMs;
+    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await this.close();
+  }
+
+  private joinResponse(peerId: string, roomId: string, peers: PeerInfo[], lock: RoomLock | null, resumed: JoinResponse['resumed']): JoinResponse {
+    const { iceServers, expiresAt } = this.deps.turn.iceServersFor(peerId);
+    const topology = this.topology.topology(roomId);
+    const resumeToken = this.access.resumeToken(peerId, roomId, lock);
+    return { peerId, roomId, peers, topology, capacity: this.capacity, iceServers, iceCredentialsExpireAt: expiresAt, resumeToken, resumed };
   }
 
   private get capacity(): number {
@@ -424,7 +517,8 @@ export class SignalingServer {
   }
 
   private async leaveRoom(roomId: string, peerId: string, log: Logger): Promise<void> {
-    this.resumeTokens.delete(peerId);
+    this.sockets.delete(peerId);
+    await this.deps.rooms.retirePeer(peerId, Date.now() + RETIRE_MS);
     const remaining = await this.deps.rooms.removePeer(roomId, peerId);
     this.io.in(peerRoom(peerId)).socketsLeave(roomId);
     this.io.to(roomId).emit('room:peer-left', { peerId });
@@ -458,16 +552,23 @@ export class SignalingServer {
         if (typeof ack === 'function') (ack as (r: Ack<R>) => void)(response);
         else if (!response.ok) socket.emit('server:error', { ...response.error, event });
       };
+      const over = this.budgets.get(socket)?.take(event);
+      if (over) {
+        return reply({ ok: false, error: { code: 'RATE_LIMITED', message: `at most ${over.limit} ${over.kind === 'total' ? 'requests' : `${over.kind} requests`} per 10 s; slow down` } });
+      }
       const request = validate(schema, payload);
       if (!request.ok) {
         log.warn({ event, error: request.error.message }, 'rejected invalid request');
         return reply({ ok: false, error: request.error });
       }
+      this.inFlight++;
       try {
         reply(await handler(request.value));
       } catch (error) {
         log.error({ event, err: (error as Error).message }, 'request handler failed');
         reply({ ok: false, error: { code: 'INTERNAL', message: 'internal error' } });
+      } finally {
+        this.inFlight--;
       }
     });
   }
@@ -488,6 +589,7 @@ export class SignalingServer {
   }
 
   async close(): Promise<void> {
+    this.draining = true;
     for (const seat of this.heldSeats.values()) clearTimeout(seat.timer);
     this.heldSeats.clear();
     this.topology.close();

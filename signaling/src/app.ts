@@ -13,6 +13,8 @@ export interface RunningApp {
   turn: TurnService;
   sfu: MediasoupSfu;
   close(): Promise<void>;
+  /** SIGTERM: tell clients, refuse joins, let requests finish, then close (seats survive for the next start). */
+  shutdown(): Promise<void>;
 }
 
 /**
@@ -34,15 +36,9 @@ export async function startApp(env: Record<string, string | undefined> = process
     throw error;
   }
   log.info({ url }, 'signaling server listening');
-  return {
-    url,
-    config,
-    server,
-    turn,
-    sfu,
-    close: async () => {
-      await server.close();
-      await Promise.all([turn.close(), sfu.close()]);
-    },
+  const stop = async (closeServer: Promise<void>) => {
+    await closeServer;
+    await Promise.all([turn.close(), sfu.close()]);
   };
+  return { url, config, server, turn, sfu, close: () => stop(server.close()), shutdown: () => stop(server.shutdown()) };
 }

@@ -30,6 +30,18 @@ describe('loadConfig', () => {
   it('requires a secret and URLs for an external TURN server', () => {
     expect(() => loadConfig({ TURN_MODE: 'external' })).toThrow(/TURN_SECRET="" is required with TURN_MODE=external.*TURN_URLS="" is required/);
   });
+
+  it('reads allowed origins and framers as normalized origins (default: none)', () => {
+    expect(loadConfig({})).toMatchObject({ allowedOrigins: [], frameAncestors: [] });
+    const c = loadConfig({ ALLOWED_ORIGINS: 'https://Confer.example, http://127.0.0.1:3000', FRAME_ANCESTORS: 'https://a.example https://b.example:443' });
+    expect(c.allowedOrigins).toEqual(['https://confer.example', 'http://127.0.0.1:3000']);
+    expect(c.frameAncestors).toEqual(['https://a.example', 'https://b.example']);
+  });
+
+  it('refuses origins that are not scheme://host[:port]', () => {
+    expect(() => loadConfig({ ALLOWED_ORIGINS: 'confer.example' })).toThrow(/ALLOWED_ORIGINS="confer.example" must be origins like/);
+    expect(() => loadConfig({ FRAME_ANCESTORS: "https://a.example; script-src 'unsafe-inline'" })).toThrow(/FRAME_ANCESTORS=.* must be origins like/);
+  });
 });
 
 describe('npm start failing fast', () => {

@@ -2,15 +2,28 @@ import { randomBytes } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { collectConfig, envInt, envIp, envList, envPort, parseEnv, type TopologyPolicy } from '@confer/shared';
+import { collectConfig, envBool, envInt, envIp, envList, envPort, parseEnv, type TopologyPolicy } from '@confer/shared';
 import { sfuConfigFromEnv, type SfuConfig } from '@confer/sfu';
+import { normalizeOrigin } from './httpSecurity.js';
 
 const defaultPublicDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../client/dist');
+
+/** Only well-formed origins: an entry with `;` or a path would otherwise leak into the CSP header or never match. */
+const originsOnly = (list: string[]) => list.every((o) => normalizeOrigin(o) !== null);
+const originsMessage = 'must be origins like https://app.example.com (scheme://host[:port], no path)';
 
 const schema = z.object({
   PORT: envPort(3000),
   HOST: envIp.default('127.0.0.1'),
   PUBLIC_DIR: z.string().default(defaultPublicDir),
+  /** Origins whose pages may open Socket.IO connections (comma-separated); empty: only this server's own origin. */
+  ALLOWED_ORIGINS: envList.refine(originsOnly, originsMessage),
+  /** Origins allowed to frame the app (space- or comma-separated, CSP frame-ancestors); empty: none. */
+  FRAME_ANCESTORS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(/[\s,]+/).filter(Boolean))
+    .refine(originsOnly, originsMessage),
   /** Most participants one room admits. */
   ROOM_CAPACITY: envInt(16, 2, 1000),
   /** Participants at which a room moves from mesh to the SFU. */
@@ -28,13 +41,27 @@ const schema = z.object({
   TURN_REALM: z.string().min(1).default('confer.local'),
   TURN_LISTEN_IP: envIp.default('127.0.0.1'),
   TURN_PORT: envPort(3478),
+  // Relay ports: every relayed peer connection holds one, so a 41-port range ran out; coturn's default top is 65535.
   TURN_MIN_PORT: envPort(49160),
-  TURN_MAX_PORT: envPort(49200),
+  TURN_MAX_PORT: envPort(65535),
   STUN_URLS: envList,
   TURNSERVER_BIN: z.string().min(1).default('turnserver'),
   /** Lets the dashboard see every room and protects /metrics (unset: no operator access; /metrics open). */
   OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Signs resume tokens, so seats survive a restart of this server (unset: random per run; a restart re-seats everyone afresh). */
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Verifies HS256 join tokens minted by an embedding site (claims: room, name, exp). */
+  JOIN_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Admit only joins that carry a valid join token. */
+  JOIN_TOKENS_REQUIRED: envBool(false),
+  /** Most rooms this server holds at once; joins that would open another are refused (UNAVAILABLE). */
+  MAX_ROOMS: envInt(1000, 1, 1_000_000),
+  /** On SIGTERM: how long requests under way may take to finish before the process exits, in ms. */
+  SHUTDOWN_DRAIN_MS: envInt(5000, 0, 60_000),
 }).superRefine((c, ctx) => {
+  if (c.JOIN_TOKENS_REQUIRED && !c.JOIN_TOKEN_SECRET) {
+    ctx.addIssue({ code: 'custom', path: ['JOIN_TOKEN_SECRET'], message: 'is required with JOIN_TOKENS_REQUIRED=true (the secret join tokens are signed with)' });
+  }
   if (c.TURN_MODE === 'external' && !c.TURN_SECRET) {
     ctx.addIssue({ code: 'custom', path: ['TURN_SECRET'], message: 'is required with TURN_MODE=external (the secret coturn was started with)' });
   }
@@ -61,15 +88,28 @@ export interface TurnConfig {
   maxPort: number;
 }
 
+export interface AccessConfig {
+  sessionSecret: string;
+  joinTokenSecret: string | null;
+  joinTokensRequired: boolean;
+}
+
 export interface SignalingConfig {
   port: number;
   host: string;
   publicDir: string;
+  /** Normalized origins allowed to connect to Socket.IO; empty: same origin only (see httpSecurity.ts). */
+  allowedOrigins: string[];
+  /** Normalized origins allowed to frame the app; empty: none. */
+  frameAncestors: string[];
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   roomCapacity: number;
   reconnectGraceMs: number;
   topology: TopologyPolicy;
   operatorToken: string | null;
+  access: AccessConfig;
+  maxRooms: number;
+  shutdownDrainMs: number;
   turn: TurnConfig;
   sfu: SfuConfig;
 }
@@ -85,11 +125,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: c.PORT,
     host: c.HOST,
     publicDir: c.PUBLIC_DIR,
+    allowedOrigins: c.ALLOWED_ORIGINS.flatMap((o) => normalizeOrigin(o) ?? []),
+    frameAncestors: c.FRAME_ANCESTORS.flatMap((o) => normalizeOrigin(o) ?? []),
     logLevel: c.LOG_LEVEL,
     roomCapacity: c.ROOM_CAPACITY,
     reconnectGraceMs: c.RECONNECT_GRACE_MS,
     topology: { sfuFrom: c.TOPOLOGY_SFU_FROM, meshHoldMs: c.TOPOLOGY_MESH_HOLD_MS },
     operatorToken: c.OPERATOR_TOKEN ?? null,
+    access: {
+      sessionSecret: c.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
+      joinTokenSecret: c.JOIN_TOKEN_SECRET ?? null,
+      joinTokensRequired: c.JOIN_TOKENS_REQUIRED,
+    },
+    maxRooms: c.MAX_ROOMS,
+    shutdownDrainMs: c.SHUTDOWN_DRAIN_MS,
     turn: {
       mode: c.TURN_MODE,
       bin: c.TURNSERVER_BIN,

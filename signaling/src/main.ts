@@ -1,14 +1,20 @@
 import { startApp } from './app.js';
 
-/** `npm start`: start everything, print the URL, stop cleanly on SIGINT/SIGTERM. */
+/** `npm start`: start everything, print the URL, shut down gracefully on SIGINT/SIGTERM (a second signal exits at once). */
 try {
   const app = await startApp();
   process.stdout.write(`\nConfer is running at ${app.url}\n\n`);
   let stopping = false;
   const stop = () => {
-    if (stopping) return;
+    if (stopping) process.exit(1);
     stopping = true;
-    void app.close().then(() => process.exit(0));
+    void app.shutdown().then(
+      () => process.exit(0),
+      (error: Error) => {
+        process.stderr.write(`error during shutdown: ${error.message}\n`);
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -3,7 +3,7 @@ import { MAX_SAMPLES_PER_10S, silentLogger, type Ack, type JoinResponse, type St
 import { freeUdpPort } from '@confer/turn';
 import { startApp, type RunningApp } from './app.js';
 import { join, socketClients, type Client } from './clients.test-support.js';
-import { RateWindow } from './RateWindow.js';
+import { RateWindow } from '@confer/shared';
 
 const OPERATOR_TOKEN = 'operator-token-for-tests-0123456789';
 let app: RunningApp;

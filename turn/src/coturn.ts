@@ -14,11 +14,18 @@ export interface RunningCoturn {
   host: string;
   port: number;
   pid: number;
-  /** Resolves once coturn has exited (after stop() or on its own). */
+  /** Resolves once coturn has exited (after stop() or on its own) with its exit code. */
   exited: Promise<number | null>;
+  /** The same moment with the signal too (a killed coturn has no exit code), for supervisors' logs. */
+  exit: Promise<CoturnExit>;
   stop(): Promise<void>;
   /** Last lines coturn printed, for error messages. */
   recentLog(): string[];
+}
+
+export interface CoturnExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
 }
 
 export function findTurnserver(bin = 'turnserver'): string | null {
@@ -39,7 +46,16 @@ function udpPortFree(host: string, port: number): Promise<boolean> {
  * answers STUN. Rejects with one clear line when it cannot start.
  */
 export async function startCoturn(
-  options: Omit<TurnserverOptions, 'stateDir'> & { listeningIp: string; bin?: string; readyTimeoutMs?: number },
+  options: Omit<TurnserverOptions, 'stateDir'> & {
+    listeningIp: string;
+    bin?: string;
+    readyTimeoutMs?: number;
+    /**
+     * Command-line options after `-c <config>`. Production passes the secret this way (as
+     * docker-compose does) so that it never lands in the rendered file.
+     */
+    extraArgs?: readonly string[];
+  },
 ): Promise<RunningCoturn> {
   const bin = findTurnserver(options.bin);
   if (!bin) throw new CoturnError(`${options.bin ?? 'turnserver'} not found: install coturn (apt-get install coturn) or set TURNSERVER_BIN`);
@@ -51,7 +67,7 @@ export async function startCoturn(
   const configFile = join(stateDir, 'turnserver.conf');
   writeFileSync(configFile, renderTurnserverConfig({ ...options, stateDir }), { mode: 0o600 });
 
-  const child = spawn(bin, ['-c', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bin, ['-c', configFile, ...(options.extraArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
   const log: string[] = [];
   const keep = (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) if (line.trim()) log.push(line.trim());
@@ -59,13 +75,14 @@ export async function startCoturn(
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => {
+  const exit = new Promise<CoturnExit>((resolve) => {
+    child.once('exit', (code, signal) => {
       rmSync(stateDir, { recursive: true, force: true });
-      resolve(code);
+      resolve({ code, signal });
     });
-    child.once('error', () => resolve(null));
+    child.once('error', () => resolve({ code: null, signal: null }));
   });
+  const exited = exit.then(({ code }) => code);
 
   let exitCode: number | null | undefined;
   void exited.then((code) => (exitCode = code ?? -1));
@@ -77,6 +94,7 @@ export async function startCoturn(
         port: options.port,
         pid: child.pid ?? -1,
         exited,
+        exit,
         recentLog: () => [...log],
         stop: async () => {
           if (exitCode === undefined) child.kill('SIGTERM');

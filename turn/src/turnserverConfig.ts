@@ -86,5 +86,6 @@ export const productionTurnserverOptions: TurnserverOptions = {
   realm: 'confer.local',
   port: 3478,
   minPort: 49160,
-  maxPort: 49200,
+  // Every relayed peer connection holds one relay port: coturn's own range up to 65535 (49160-49200 ran out at ~40).
+  maxPort: 65535,
 };

@@ -29,6 +29,10 @@ export class ChatLog {
     return [...fresh].sort(compare);
   }
 
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
   get messages(): readonly ChatMessage[] {
     return this.list;
   }

@@ -1,4 +1,4 @@
-import { CHAT_HISTORY_BATCH, chatMessageSchema, chatPacketSchema, type ChatMessage, type ChatPacket } from '@confer/shared';
+import { CHAT_HISTORY_BATCH, chatMessageSchema, chatPacketSchema, MAX_CHAT_PER_10S, RateWindow, type ChatMessage, type ChatPacket } from '@confer/shared';
 import { useChatStore, type ChatStore } from '../state/chatStore';
 import { ChatLog } from './ChatLog';
 
@@ -24,6 +24,9 @@ export class ChatService {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private seq = 0;
   private lastAt = 0;
+  /** Live messages by sender (history replies are bounded by their batch size instead). */
+  private readonly budgets = new Map<string, RateWindow>();
+  private readonly ownBudget = new RateWindow(MAX_CHAT_PER_10S, 10_000);
   constructor(
     private readonly self: () => { peerId: string; displayName: string } | null,
     private readonly store: ChatStore = useChatStore,
@@ -47,6 +50,7 @@ export class ChatService {
   send(text: string): SendResult {
     const me = this.self();
     if (!me) return { ok: false, error: 'You are not in the room.' };
+    if (!this.ownBudget.take()) return { ok: false, error: `Not sent: at most ${MAX_CHAT_PER_10S} messages in 10 seconds.` };
     const at = Math.max(Date.now(), this.lastAt);
     const parsed = chatMessageSchema.safeParse({ id: crypto.randomUUID(), from: me.peerId, name: me.displayName, at, seq: this.seq, text });
     if (!parsed.success) return { ok: false, error: `Not sent: ${parsed.error.issues[0]?.message ?? 'invalid message'}.` };
@@ -68,7 +72,14 @@ export class ChatService {
     const packet = chatPacketSchema.safeParse(json);
     if (!packet.success) return console.warn(`chat packet refused: ${packet.error.issues[0]?.message ?? 'invalid'}`);
     const p = packet.data;
-    if (p.type === 'message') return this.accept([p.message]);
+    if (p.type === 'message') {
+      let budget = this.budgets.get(p.message.from);
+      if (!budget) this.budgets.set(p.message.from, (budget = new RateWindow(MAX_CHAT_PER_10S, 10_000)));
+      // The same message arrives once per open path (twice during a switch): only new ones count.
+      if (this.log.has(p.message.id)) return;
+      if (!budget.take()) return console.warn(`chat from ${p.message.from} dropped: more than ${MAX_CHAT_PER_10S} messages in 10 s`);
+      return this.accept([p.message]);
+    }
     if (p.type === 'history' && p.to === this.self()?.peerId) return this.accept(p.messages);
     if (p.type === 'history-request') {
       const missing = this.log.missing(p.have, Date.now());

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
-import { CHAT_HISTORY_BATCH, CHAT_HISTORY_MESSAGES, CHAT_HISTORY_MS, type ChatMessage } from '@confer/shared';
+import { CHAT_HISTORY_BATCH, CHAT_HISTORY_MESSAGES, CHAT_HISTORY_MS, MAX_CHAT_PER_10S, type ChatMessage } from '@confer/shared';
 import { createChatStore, type ChatStore } from '../state/chatStore';
 import { ChatLog } from './ChatLog';
 import { ChatService, type ChatChannel } from './ChatService';
@@ -7,6 +7,7 @@ import { linkify } from './linkify';
 
 const A = '00000000-0000-4000-8000-00000000000a';
 const B = '00000000-0000-4000-8000-00000000000b';
+const C = '00000000-0000-4000-8000-00000000000c';
 let n = 0;
 const msg = (from: string, at: number, seq: number, text = `m${seq}`): ChatMessage => ({
   id: `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
@@ -75,7 +76,10 @@ describe('ChatService', () => {
     const { ada, bo, toBo, toAda, stores } = pair();
     const other = { send: vi.fn() };
     ada.attach('sfu', other);
-    for (let i = 0; i < CHAT_HISTORY_BATCH + 5; i++) ada.send(`hello ${i}`);
+    for (let i = 0; i < CHAT_HISTORY_BATCH + 5; i++) {
+      vi.setSystemTime(Date.now() + 600); // typed over 15 s: within the sending limit
+      ada.send(`hello ${i}`);
+    }
     expect(other.send).toHaveBeenCalledTimes(1 + CHAT_HISTORY_BATCH + 5);
     // Bo joins late: its request over the new channel brings back everything, in two batches.
     ada.attach('mesh:b', toBo);
@@ -131,6 +135,22 @@ describe('ChatService', () => {
     expect(ada.send('x'.repeat(2001))).toEqual({ ok: false, error: 'Not sent: message is longer than 2000 characters.' });
     expect(ada.send('   ')).toMatchObject({ ok: false });
     expect(channel.send).not.toHaveBeenCalled();
+  });
+
+  it('limits messages per sender: our own with a reason, a flooding peer by dropping its excess', () => {
+    const { ada, bo, toBo, stores } = pair();
+    ada.attach('mesh:b', toBo);
+    for (let i = 0; i < MAX_CHAT_PER_10S; i++) expect(ada.send(`m${i}`)).toEqual({ ok: true });
+    expect(ada.send('one too many')).toEqual({ ok: false, error: `Not sent: at most ${MAX_CHAT_PER_10S} messages in 10 seconds.` });
+    vi.setSystemTime(Date.now() + 10_001);
+    expect(ada.send('later')).toEqual({ ok: true });
+    // A modified client ignoring its own limit: Bo shows only the first MAX_CHAT_PER_10S of a burst.
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const flood = Array.from({ length: MAX_CHAT_PER_10S + 5 }, (_, i) => msg(C, Date.now(), i));
+    for (const message of flood) bo.receive(JSON.stringify({ type: 'message', message }), toBo);
+    expect(stores.bo.getState().messages.filter((m) => m.from === C)).toHaveLength(MAX_CHAT_PER_10S);
+    expect(warn).toHaveBeenCalledTimes(5);
+    warn.mockRestore();
   });
 
   it('drops malformed packets from peers', () => {

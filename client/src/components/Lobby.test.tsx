@@ -64,6 +64,19 @@ describe('Lobby', () => {
     expect(a.setMicMuted).toHaveBeenCalledWith(true);
   });
 
+  it('joins with the room password typed, and with a join token shows its name and asks no password', () => {
+    const a = actions();
+    const { unmount } = render(<Lobby roomId="standup" actions={a} joining={false} error="This room is protected: enter its password." />);
+    fireEvent.change(screen.getByLabelText('Your name'), { target: { value: 'Ada' } });
+    fireEvent.change(screen.getByLabelText('Room password'), { target: { value: 'open sesame' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Join' }));
+    expect(a.join).toHaveBeenCalledWith('Ada', 'open sesame');
+    unmount();
+    render(<Lobby roomId="standup" actions={actions()} joining={false} error={null} tokenName="Ada Lovelace" />);
+    expect(screen.getByLabelText('Your name')).toHaveValue('Ada Lovelace');
+    expect(screen.queryByLabelText('Room password')).toBeNull();
+  });
+
   it('shows a join error such as a full room', () => {
     render(<Lobby roomId="standup" actions={actions()} joining={false} error="This room is full." />);
     expect(screen.getByRole('alert')).toHaveTextContent('This room is full.');

@@ -10,13 +10,19 @@ export interface LobbyActions {
   selectDevice(kind: 'camera' | 'microphone' | 'speaker', deviceId: string): void;
   setCameraOn(on: boolean): void;
   setMicMuted(muted: boolean): void;
-  join(displayName: string): void;
+  join(displayName: string, password?: string): void;
 }
 
-/** Before joining: name, camera preview, mic level, device choice, and joining with either off. */
-export function Lobby({ roomId, actions, joining, error }: { roomId: string; actions: LobbyActions; joining: boolean; error: string | null }) {
+/**
+ * Before joining: name, camera preview, mic level, device choice, joining with either off, and the room's
+ * password (a new room gets the one given; a protected room needs it). A join token from the link names
+ * the participant instead.
+ */
+export function Lobby(props: { roomId: string; actions: LobbyActions; joining: boolean; error: string | null; tokenName?: string | null }) {
+  const { roomId, actions, joining, error, tokenName } = props;
   const media = useMediaStore();
-  const [name, setName] = useState(() => localStorage.getItem(NAME_KEY) ?? '');
+  const [name, setName] = useState(() => tokenName ?? localStorage.getItem(NAME_KEY) ?? '');
+  const [password, setPassword] = useState('');
   const preview = useRef<HTMLVideoElement>(null);
   const nameCheck = displayNameSchema.safeParse(name);
 
@@ -27,8 +33,9 @@ export function Lobby({ roomId, actions, joining, error }: { roomId: string; act
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!nameCheck.success) return;
-    localStorage.setItem(NAME_KEY, nameCheck.data);
-    actions.join(nameCheck.data);
+    if (!tokenName) localStorage.setItem(NAME_KEY, nameCheck.data);
+    if (password) actions.join(nameCheck.data, password);
+    else actions.join(nameCheck.data);
   };
 
   return (
@@ -44,8 +51,14 @@ export function Lobby({ roomId, actions, joining, error }: { roomId: string; act
         <form onSubmit={submit} className="lobby-form">
           <div className="field">
             <label htmlFor="display-name">Your name</label>
-            <input id="display-name" value={name} onChange={(e) => setName(e.target.value)} maxLength={64} autoComplete="nickname" required />
+            <input id="display-name" value={name} onChange={(e) => setName(e.target.value)} maxLength={64} autoComplete="nickname" required readOnly={Boolean(tokenName)} />
           </div>
+          {!tokenName && (
+            <div className="field">
+              <label htmlFor="room-password">Room password</label>
+              <input id="room-password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} maxLength={128} autoComplete="off" placeholder="optional — a new room is protected by it" />
+            </div>
+          )}
           <DevicePicker label="Camera" devices={media.devices.cameras} value={media.cameraId} onChange={(id) => actions.selectDevice('camera', id)} />
           <DevicePicker label="Microphone" devices={media.devices.microphones} value={media.microphoneId} onChange={(id) => actions.selectDevice('microphone', id)} />
           <DevicePicker label="Speaker" devices={media.devices.speakers} value={media.speakerId} onChange={(id) => actions.selectDevice('speaker', id)} />

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo } from 'react';
-import type { CallOptions } from '../callOptions';
+import { joinTokenName, type CallOptions } from '../callOptions';
 import { MediaController } from '../media/MediaController';
 import { RoomClient } from '../room/RoomClient';
 import type { SignalingClient } from '../signaling/SignalingClient';
@@ -38,7 +38,7 @@ export function RoomPage({ roomId, signaling, options }: { roomId: string; signa
       selectDevice: (kind: 'camera' | 'microphone' | 'speaker', id: string) => void media.selectDevice(kind, id),
       setCameraOn: (on: boolean) => void room.setCameraOn(on),
       setMicMuted: (muted: boolean) => room.setMicMuted(muted),
-      join: (name: string) => void room.join(name),
+      join: (name: string, password?: string) => void room.join(name, password),
       leave: () => void room.leave(),
       startShare: () => void room.startShare(),
       stopShare: () => room.stopShare(),
@@ -60,5 +60,5 @@ export function RoomPage({ roomId, signaling, options }: { roomId: string; signa
       </main>
     );
   }
-  return <Lobby roomId={roomId} actions={actions} joining={phase === 'joining'} error={error} />;
+  return <Lobby roomId={roomId} actions={actions} joining={phase === 'joining'} error={error} tokenName={joinTokenName(options.joinToken)} />;
 }

@@ -1,9 +1,10 @@
 import type { Signal } from '@confer/shared';
 import { selectedRoute, toRawStats } from '../stats/buildStats';
+import { IceRecovery } from '../net/IceRecovery';
 import type { StatsTarget } from '../stats/StatsCollector';
 
-/** The signals a peer connection negotiates with (not the room-level "receiving" notices). */
-export type LinkSignal = Exclude<Signal, { receiving: unknown }>;
+/** The signals a peer connection negotiates with (not the room-level "receiving" notices nor MeshSession's relinks). */
+export type LinkSignal = Extract<Signal, { description: unknown } | { candidate: unknown }>;
 
 export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'closed';
 export type MediaKind = 'audio' | 'video';
@@ -37,10 +38,12 @@ export interface LinkStats {
   roundTripTimeMs: number | null;
 }
 
-/** ICE restarts tried before a link is shown as failed. */
+/** ICE restarts tried before the link gives up ('failed': MeshSession then replaces the whole link). */
 const MAX_ICE_RESTARTS = 3;
 /** A link 'disconnected' this long gets an ICE restart instead of waiting for ICE to recover by itself. */
 const DISCONNECTED_RESTART_MS = 4000;
+/** A restart not 'connected' again within this counts as failed (Chromium may not report 'failed' for half a minute). */
+const RESTART_TIMEOUT_MS = 8000;
 
 /** Polite/impolite is decided from the two peer ids, so both sides agree without asking. */
 export const isPolite = (localId: string, remoteId: string) => localId < remoteId;
@@ -63,8 +66,7 @@ export class PeerLink {
   private ignoreOffer = false;
   private queue: Promise<void> = Promise.resolve();
   private tracks: LocalTracks;
-  private restarts = 0;
-  private disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly recovery: IceRecovery;
   private state: LinkState = 'connecting';
   /** Our own screen's transceiver, once we have shared on this link (reused for later shares). */
   private screenTransceiver: RTCRtpTransceiver | null = null;
@@ -72,6 +74,15 @@ export class PeerLink {
   constructor(private readonly o: PeerLinkOptions) {
     this.tracks = { ...o.tracks };
     const pc = (this.pc = new RTCPeerConnection(o.rtcConfig));
+    // The ICE restart's new offer goes through the same perfect-negotiation path as any other.
+    this.recovery = new IceRecovery({
+      maxRestarts: MAX_ICE_RESTARTS,
+      disconnectedWaitMs: DISCONNECTED_RESTART_MS,
+      restartTimeoutMs: RESTART_TIMEOUT_MS,
+      restart: () => pc.restartIce(),
+      onRestart: () => this.setState('reconnecting'),
+      onGiveUp: () => this.setState('failed'),
+    });
     pc.ontrack = ({ track, transceiver }) => {
       // The first audio and video transceivers carry microphone and camera; any other is a shared screen.
       if (!isMainTransceiver(pc, transceiver)) return o.onScreen(new MediaStream([track]));
@@ -192,29 +203,12 @@ export class PeerLink {
 
   private onConnectionState(): void {
     const s = this.pc.connectionState;
-    clearTimeout(this.disconnectedTimer);
-    if (s === 'connected') {
-      this.restarts = 0;
-      this.setState('connected');
-    } else if (s === 'disconnected') {
-      this.setState('reconnecting');
-      this.disconnectedTimer = setTimeout(() => this.restartIce(), DISCONNECTED_RESTART_MS);
-    } else if (s === 'failed') {
-      this.restartIce();
-    } else if (s === 'closed') {
-      this.setState('closed');
-    } else if (this.state !== 'reconnecting') {
-      this.setState('connecting');
-    }
-  }
-
-  /** Automatic recovery: ICE restart (renegotiated through the same perfect-negotiation path). */
-  restartIce(): void {
-    if (this.pc.connectionState === 'closed' || this.pc.connectionState === 'connected') return;
-    if (this.restarts >= MAX_ICE_RESTARTS) return this.setState('failed');
-    this.restarts++;
-    this.setState('reconnecting');
-    this.pc.restartIce();
+    if (s === 'connected') this.setState('connected');
+    else if (s === 'disconnected') this.setState('reconnecting');
+    else if (s === 'closed') this.setState('closed');
+    else if (s !== 'failed' && this.state !== 'reconnecting' && this.state !== 'failed') this.setState('connecting');
+    // 'failed' shows as reconnecting (a restart begins) or failed (restarts used up), both set by the recovery.
+    this.recovery.update(s);
   }
 
   private setState(state: LinkState): void {
@@ -262,7 +256,7 @@ export class PeerLink {
   }
 
   close(): void {
-    clearTimeout(this.disconnectedTimer);
+    this.recovery.dispose();
     this.pc.close();
     this.setState('closed');
   }

@@ -1,4 +1,4 @@
-import { combineQuality, connectionOf, inboundQuality, streamQuality, type JoinResponse, type PeerUpdate, type ProtocolError, type Quality, type ServerToClientEvents, type Signal, type StatsSample, type Topology } from '@confer/shared';
+import { combineQuality, connectionOf, inboundQuality, streamQuality, type JoinRequest, type JoinResponse, type PeerUpdate, type ProtocolError, type Quality, type ServerToClientEvents, type Signal, type StatsSample, type Topology } from '@confer/shared';
 import type { CallOptions } from '../callOptions';
 import { ChatService, type ChatChannel } from '../chat/ChatService';
 import type { MediaController } from '../media/MediaController';
@@ -13,7 +13,18 @@ import { useRoomStore } from '../state/roomStore';
 const joinErrors: Record<string, string> = {
   ROOM_FULL: 'This room is full.',
   BAD_REQUEST: 'The room name or display name is not valid.',
+  PASSWORD_REQUIRED: 'This room is protected: enter its password.',
+  WRONG_PASSWORD: 'Wrong password for this room.',
+  RATE_LIMITED: 'Too many attempts: wait a few seconds and try again.',
+  UNAVAILABLE: 'The server is busy or restarting: try again in a moment.',
 };
+/** A rejoin refused for one of these is tried again (with backoff); any other refusal ends the call. */
+const TRANSIENT = new Set(['UNAVAILABLE', 'RATE_LIMITED', 'INTERNAL']);
+/** How long tiles of peers a restarted server has not seen again wait for them before they go. */
+const RESTORE_WAIT_MS = 20_000;
+
+/** Jittered exponential backoff: 0.5 s, 1 s, 2 s … capped at 8 s, each ±50 %. */
+export const backoffMs = (attempt: number, random: () => number = Math.random) => Math.min(8000, 500 * 2 ** attempt) * (0.5 + random());
 
 export type PeerStats = LinkStats & { path: 'mesh' | 'sfu' };
 
@@ -52,6 +63,11 @@ export class RoomClient {
   private readonly store = useRoomStore;
   private readonly offs: (() => void)[] = [];
   private iceRefreshTimer: ReturnType<typeof setTimeout> | undefined;
+  private rejoinTimer: ReturnType<typeof setTimeout> | undefined;
+  private restoreTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Peers a restarted server has not seen again yet; their tiles stay until RESTORE_WAIT_MS. */
+  private readonly awaitingReturn = new Set<string>();
+  private password: string | undefined;
   /** The server's id of the switch under way, reported back once this side has finished it. */
   private switchId: string | null = null;
   /** Tiles whose move to a new path waits for the peer's screen to decode there too. */
@@ -91,21 +107,12 @@ export class RoomClient {
       this.offs.push(() => socket.off(event, fn as never));
     };
     listen('room:peer-joined', (peer) => {
+      this.awaitingReturn.delete(peer.peerId);
       this.store.getState().upsertPeer(peer);
       // In mesh the newcomer offers; we open our side now so its offer finds a link waiting.
       if (this.topology === 'mesh') this.mesh?.connect(peer.peerId, false);
     });
-    listen('room:peer-left', ({ peerId }) => {
-      this.mesh?.disconnect(peerId);
-      this.sfu?.removePeer(peerId);
-      this.shownPath.delete(peerId);
-      this.theirPath.delete(peerId);
-      this.screens.delete(peerId);
-      clearTimeout(this.waitingForScreen.get(peerId)?.timer);
-      this.waitingForScreen.delete(peerId);
-      this.store.getState().removePeer(peerId);
-      this.closeOldPaths();
-    });
+    listen('room:peer-left', ({ peerId }) => this.removePeer(peerId));
     listen('room:peer-updated', (peer) => {
       this.store.getState().upsertPeer(peer);
       // A tile waiting for this peer's screen need not wait once it stopped presenting, nor keep its last frame.
@@ -133,12 +140,8 @@ export class RoomClient {
     listen('sfu:producer-added', (producer) => void this.sfu?.consume(producer).catch((e: Error) => console.warn('consume failed', e.message)));
     listen('sfu:producer-closed', ({ producerId }) => this.sfu?.removeProducer(producerId));
     listen('sfu:data-producer-added', (info) => void this.sfu?.consumeData(info).catch((e: Error) => console.warn('chat channel failed', e.message)));
-    listen('sfu:reset', () => {
-      // The SFU lost our media (worker died): set it up again; tiles keep their last frame meanwhile.
-      this.sfu?.close(false);
-      this.sfu = null;
-      if (this.topology === 'sfu') void this.startSfu();
-    });
+    // The SFU lost our media (worker died): set it up again.
+    listen('sfu:reset', () => this.resetSfu());
     // After a dropped connection, reclaim the seat; if it is gone, join afresh and rebuild the media.
     const onVisibility = () => this.applyVideoPausing();
     document.addEventListener('visibilitychange', onVisibility);
@@ -154,41 +157,88 @@ export class RoomClient {
     });
   }
 
-  async join(displayName: string): Promise<void> {
+  /** Joins (with the room's password, if it has one; with the join token from the link, if any). */
+  async join(displayName: string, password?: string): Promise<void> {
     this.displayName = displayName;
-    const { audioMuted, videoMuted } = useMediaStore.getState();
+    this.password = password || undefined;
     this.store.getState().set({ phase: 'joining', error: null });
-    const answer = await this.signaling.join({ roomId: this.roomId, displayName, audioMuted, videoMuted });
+    const answer = await this.signaling.join(this.joinRequest());
     if (!answer.ok) return this.failJoin(answer.error);
     this.start(answer.data);
+  }
+
+  private joinRequest(resume?: JoinRequest['resume']): JoinRequest {
+    const { audioMuted, videoMuted } = useMediaStore.getState();
+    const { password } = this;
+    const joinToken = this.options.joinToken ?? undefined;
+    return { roomId: this.roomId, displayName: this.displayName, audioMuted, videoMuted, ...(password ? { password } : {}), ...(joinToken ? { joinToken } : {}), ...(resume ? { resume } : {}) };
+  }
+
+  private removePeer(peerId: string): void {
+    this.awaitingReturn.delete(peerId);
+    this.mesh?.disconnect(peerId);
+    this.sfu?.removePeer(peerId);
+    this.shownPath.delete(peerId);
+    this.theirPath.delete(peerId);
+    this.screens.delete(peerId);
+    clearTimeout(this.waitingForScreen.get(peerId)?.timer);
+    this.waitingForScreen.delete(peerId);
+    this.store.getState().removePeer(peerId);
+    this.closeOldPaths();
   }
 
   private failJoin(error: ProtocolError): void {
     this.store.getState().set({ phase: 'error', error: joinErrors[error.code] ?? error.message });
   }
 
-  private async rejoin(): Promise<void> {
+  /**
+   * After the signaling connection came back: reclaim our seat with the resume token (media kept flowing
+   * meanwhile where it could), resync the room, and rebuild only what the server lost. Transient refusals
+   * (server restarting, busy) are retried with jittered backoff.
+   */
+  private async rejoin(attempt = 0): Promise<void> {
+    clearTimeout(this.rejoinTimer);
     const previous = this.session;
-    if (!previous) return;
-    const { audioMuted, videoMuted } = useMediaStore.getState();
-    const answer = await this.signaling.join({
-      roomId: this.roomId,
-      displayName: this.displayName,
-      audioMuted,
-      videoMuted,
-      resume: { peerId: previous.peerId, token: previous.resumeToken },
-    });
-    if (!answer.ok) return this.failJoin(answer.error);
-    if (answer.data.resumed) {
-      this.session = answer.data;
-      this.scheduleIceRefresh(answer.data.iceCredentialsExpireAt);
-      if (answer.data.topology !== this.topology) void this.switchTo(answer.data.topology);
+    if (!previous || !this.signaling.socket.connected) return;
+    const answer = await this.signaling.join(this.joinRequest({ peerId: previous.peerId, token: previous.resumeToken, topology: this.topology }));
+    if (this.session !== previous) return;
+    if (!answer.ok) {
+      if (!TRANSIENT.has(answer.error.code)) return this.failJoin(answer.error);
+      this.rejoinTimer = setTimeout(() => void this.rejoin(attempt + 1), backoffMs(attempt));
       return;
     }
+    if (answer.data.resumed) return this.resumed(answer.data);
     // The seat was freed while we were away: everyone sees us as a newcomer.
     this.stopMedia();
     this.store.getState().set({ peers: {}, order: [] });
     this.start(answer.data);
+  }
+
+  /** Our seat is back (held, or restored by a restarted server): bring the room's view and media in line. */
+  private resumed(data: JoinResponse): void {
+    this.session = data;
+    this.scheduleIceRefresh(data.iceCredentialsExpireAt);
+    const store = this.store.getState();
+    const present = new Set(data.peers.map((p) => p.peerId));
+    for (const peer of data.peers) {
+      store.upsertPeer(peer);
+      // Joined while we were away: its offer went nowhere, so we offer (perfect negotiation settles a crossing).
+      if (this.topology === 'mesh' && data.topology === 'mesh' && this.mesh && !this.mesh.has(peer.peerId)) this.mesh.connect(peer.peerId, true);
+    }
+    for (const peerId of store.order.filter((id) => !present.has(id))) {
+      // A held seat means the server saw everything: whoever is not listed left. A restarted server is still
+      // being found again by the others, whose media may well be flowing: they get a while to come back.
+      if (data.resumed === 'held') this.removePeer(peerId);
+      else this.awaitingReturn.add(peerId);
+    }
+    if (data.resumed === 'restored') {
+      clearTimeout(this.restoreTimer);
+      this.restoreTimer = setTimeout(() => [...this.awaitingReturn].forEach((id) => this.removePeer(id)), RESTORE_WAIT_MS);
+      // The new server never saw our screen share, and has none of our SFU media.
+      if (useMediaStore.getState().screenTrack) this.update({ screenSharing: true });
+      if (data.topology === 'sfu' && this.topology === 'sfu') this.resetSfu();
+    }
+    if (data.topology !== this.topology) void this.switchTo(data.topology);
   }
 
   private get rtcConfig(): RTCConfiguration {
@@ -388,9 +438,28 @@ export class RoomClient {
     this.pathLog.splice(0, this.pathLog.length - PATH_LOG_SIZE);
   }
 
+  /**
+   * Sets our SFU media up from scratch: after the SFU lost it (`sfu:reset`), or when a transport did not
+   * come back after its ICE restarts (sfu:join replaces the dead transports on the server). Tiles keep
+   * their last frame, marked reconnecting, until media decodes through the new session.
+   */
+  private resetSfu(): void {
+    this.sfu?.close(false);
+    this.sfu = null;
+    if (this.topology !== 'sfu') return;
+    this.setSfuTilesLink('reconnecting');
+    void this.startSfu();
+  }
+
+  /** The connection state shown on every tile whose media comes through the SFU. */
+  private setSfuTilesLink(link: 'connected' | 'reconnecting'): void {
+    const store = this.store.getState();
+    for (const id of store.order) if (this.shownPath.get(id) === 'sfu' && store.peers[id]?.link !== link) store.patchPeer(id, { link });
+  }
+
   private async startSfu(): Promise<void> {
     if (this.sfu) return;
-    const sfu = (this.sfu = new SfuSession({
+    const sfu: SfuSession = (this.sfu = new SfuSession({
       socket: this.signaling.socket,
       rtcConfig: this.rtcConfig,
       tracks: this.media.tracks(),
@@ -405,6 +474,8 @@ export class RoomClient {
       },
       onChatMessage: (data) => this.sfuChat && this.chat.receive(data, this.sfuChat),
       onChatPeerOpen: () => this.chat.resync('sfu'),
+      onLinkState: (link) => this.sfu === sfu && this.setSfuTilesLink(link),
+      onTransportFailed: () => this.sfu === sfu && this.resetSfu(),
     }));
     try {
       await sfu.start();
@@ -511,6 +582,8 @@ export class RoomClient {
 
   close(): void {
     clearTimeout(this.iceRefreshTimer);
+    clearTimeout(this.rejoinTimer);
+    clearTimeout(this.restoreTimer);
     this.session = null;
     this.collector.stop();
     this.stopMedia();

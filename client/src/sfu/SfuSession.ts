@@ -1,7 +1,8 @@
 import { Device, type types } from 'mediasoup-client';
 import type { Ack, ClientToServerEvents, MediaSource, SfuDataProducerInfo, SfuProducerInfo, SfuTransportOptions } from '@confer/shared';
 import type { ChatChannel } from '../chat/ChatService';
-import type { LinkStats, LocalTracks, TrackSource } from '../mesh/PeerLink';
+import type { LinkState, LinkStats, LocalTracks, TrackSource } from '../mesh/PeerLink';
+import { IceRecovery } from '../net/IceRecovery';
 import type { SignalingSocket } from '../signaling/SignalingClient';
 import type { StatsTarget } from '../stats/StatsCollector';
 
@@ -20,6 +21,13 @@ export const SCREEN_ENCODINGS: types.RtpEncodingParameters[] = [{ maxBitrate: 2_
  * sent with sfu:join, before the device can be loaded with the router's capabilities from its answer.
  */
 const SCTP_CAPABILITIES = { numStreams: { OS: 1024, MIS: 1024 } };
+
+/** ICE restarts per transport before the whole SFU session is set up again (RoomClient.resetSfu). */
+const MAX_ICE_RESTARTS = 2;
+/** A 'disconnected' transport gets this long to heal by itself before its ICE restart. */
+const DISCONNECTED_RESTART_MS = 2000;
+/** A restart not 'connected' again within this counts as failed (then the next restart, or the re-join). */
+const RESTART_TIMEOUT_MS = 10_000;
 
 const sourceOf: Record<TrackSource, MediaSource> = { audio: 'mic', video: 'camera', screen: 'screen' };
 
@@ -47,6 +55,13 @@ export interface SfuSessionOptions {
    * receiver whose data channel is not open yet) has to be fetched as history.
    */
   onChatPeerOpen(): void;
+  /**
+   * How our SFU media is doing: 'reconnecting' while a transport recovers (ICE restarts), 'connected'
+   * once both are up again. The remote tiles shown via the SFU show it.
+   */
+  onLinkState(state: Extract<LinkState, 'connected' | 'reconnecting'>): void;
+  /** A transport did not come back after its ICE restarts: the owner sets the whole SFU session up again. */
+  onTransportFailed(): void;
 }
 
 interface PeerConsumers {
@@ -73,6 +88,9 @@ export class SfuSession {
   private early: SfuProducerInfo[] | null = [];
   private readonly consumed = new Set<string>();
   private earlyData: SfuDataProducerInfo[] | null = [];
+  private readonly recoveries: IceRecovery[] = [];
+  /** Transports (by id) that are not connected right now after having been: the session is recovering. */
+  private readonly recovering = new Set<string>();
 
   constructor(private readonly o: SfuSessionOptions) {
     this.tracks = { ...o.tracks };
@@ -150,6 +168,7 @@ export class SfuSession {
       iceTransportPolicy: this.o.rtcConfig.iceTransportPolicy,
     };
     const transport = direction === 'send' ? this.device.createSendTransport(params) : this.device.createRecvTransport(params);
+    this.watchIce(transport);
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
       this.request('sfu:connect', { transportId: transport.id, dtlsParameters: dtlsParameters as unknown as Requests['sfu:connect'][0]['dtlsParameters'] }).then(
         () => callback(),
@@ -172,6 +191,34 @@ export class SfuSession {
       });
     }
     return transport;
+  }
+
+  /**
+   * ICE recovery for one transport, the same policy as a mesh link's (IceRecovery): the SFU restarts its
+   * side's ICE and hands back new credentials, which the browser side takes with transport.restartIce.
+   */
+  private watchIce(transport: types.Transport): void {
+    const recovery = new IceRecovery({
+      maxRestarts: MAX_ICE_RESTARTS,
+      disconnectedWaitMs: DISCONNECTED_RESTART_MS,
+      restartTimeoutMs: RESTART_TIMEOUT_MS,
+      restart: async () => {
+        const { iceParameters } = await this.request('sfu:restart-ice', { transportId: transport.id });
+        if (!transport.closed) await transport.restartIce({ iceParameters: iceParameters as unknown as types.IceParameters });
+      },
+      onGiveUp: () => !this.closed && this.o.onTransportFailed(),
+    });
+    this.recoveries.push(recovery);
+    transport.on('connectionstatechange', (state) => {
+      if (this.closed) return;
+      recovery.update(state);
+      // A transport that has not connected yet is starting, not recovering; one that was up and is not is.
+      const wasRecovering = this.recovering.size > 0;
+      if (state === 'connected') this.recovering.delete(transport.id);
+      else if (state === 'disconnected' || state === 'failed') this.recovering.add(transport.id);
+      const isRecovering = this.recovering.size > 0;
+      if (isRecovering !== wasRecovering) this.o.onLinkState(isRecovering ? 'reconnecting' : 'connected');
+    });
   }
 
   private async produce(kind: TrackSource): Promise<void> {
@@ -361,6 +408,7 @@ export class SfuSession {
   close(leaveServer = true): void {
     if (this.closed) return;
     this.closed = true;
+    for (const recovery of this.recoveries) recovery.dispose();
     this.sendTransport?.close();
     this.recvTransport?.close();
     if (leaveServer) void this.request('sfu:leave', {}).catch(() => undefined);

@@ -7,24 +7,66 @@ export type SignalingSocket = Socket<ServerToClientEvents, ClientToServerEvents>
 /** Requests that get no answer in this time fail instead of hanging the UI. */
 const REQUEST_TIMEOUT_MS = 10_000;
 
+export const ORIGIN_REFUSED_MESSAGE = "This page's address is not allowed to connect to the server (ALLOWED_ORIGINS)";
+
 /**
- * The browser's end of the signaling connection. Socket.IO reconnects on its own (with backoff);
- * this class mirrors every state change into the connection store for the UI.
+ * Whether a connect_error is the server refusing this page's origin. The browser's first transport is
+ * polling, and engine.io answers a handshake refused by the server's allowRequest (our origin check,
+ * the only one) with HTTP 403, which the client reports as 'xhr poll error' with the status as description.
+ */
+export function isOriginRefused(error: Error): boolean {
+  return error.message === 'xhr poll error' && (error as Error & { description?: unknown }).description === 403;
+}
+
+/**
+ * Reconnects back off exponentially (0.5 s, 1 s, 2 s … 5 s) with ±50 % jitter, so a restarted server
+ * is not hit by every client at the same instant.
+ */
+const RECONNECT = { reconnectionDelay: 500, reconnectionDelayMax: 5000, randomizationFactor: 0.5 } as const;
+
+/** Socket.IO's disconnect reasons, as a user would say them. */
+const reasons: Record<string, string> = {
+  'transport close': 'connection to the server lost',
+  'transport error': 'network error',
+  'ping timeout': 'the server stopped answering',
+  'parse error': 'the server sent something unreadable',
+};
+const RESTARTING = 'the server is restarting';
+
+/**
+ * The browser's end of the signaling connection. Socket.IO reconnects on its own (with the backoff
+ * above); this class mirrors every state change into the connection store for the UI.
  */
 export class SignalingClient {
   readonly socket: SignalingSocket;
+  /** The server said it is going away: the drop that follows is a restart, and the UI says so. */
+  private restarting = false;
 
   constructor(url?: string) {
-    this.socket = url ? io(url) : io();
+    this.socket = url ? io(url, RECONNECT) : io(RECONNECT);
     const store = useConnectionStore.getState();
-    this.socket.on('connect', () => store.set({ status: 'connected', attempt: 0, lastError: null }));
+    this.socket.on('connect', () => {
+      this.restarting = false;
+      store.set({ status: 'connected', attempt: 0, lastError: null });
+    });
+    this.socket.on('server:shutdown', () => {
+      this.restarting = true;
+      store.set({ status: 'reconnecting', lastError: RESTARTING });
+    });
     this.socket.on('disconnect', (reason) => {
       // A server-side or client-side close is final; anything else is retried by the manager.
       const final = reason === 'io server disconnect' || reason === 'io client disconnect';
-      store.set({ status: final ? 'disconnected' : 'reconnecting', lastError: reason });
+      store.set({ status: final ? 'disconnected' : 'reconnecting', lastError: this.restarting ? RESTARTING : (reasons[reason] ?? reason) });
     });
     this.socket.on('connect_error', (error) => {
-      store.set({ status: this.socket.active ? 'reconnecting' : 'disconnected', lastError: error.message });
+      const lastError = isOriginRefused(error)
+        ? ORIGIN_REFUSED_MESSAGE
+        : this.restarting
+          ? RESTARTING
+          : error.message === 'xhr poll error' || error.message === 'websocket error'
+            ? 'cannot reach the server'
+            : error.message;
+      store.set({ status: this.socket.active ? 'reconnecting' : 'disconnected', lastError });
     });
     this.socket.io.on('reconnect_attempt', (attempt) => store.set({ status: 'reconnecting', attempt }));
   }

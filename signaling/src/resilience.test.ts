@@ -1,0 +1,159 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger, type Ack, type JoinRequest, type JoinResponse } from '@confer/shared';
+import { startApp, type RunningApp } from './app.js';
+import { join, socketClients, type Client } from './clients.test-support.js';
+import { REQUEST_LIMITS } from './ConnectionBudget.js';
+import { signToken } from './signedToken.js';
+
+const SESSION_SECRET = 'session-secret-for-resilience-tests-0123456789';
+const JOIN_TOKEN_SECRET = 'join-token-secret-for-resilience-tests-0123';
+
+const apps: RunningApp[] = [];
+/** A real server (no TURN: these tests are about signaling) with the given extra environment. */
+async function server(env: Record<string, string> = {}): Promise<RunningApp> {
+  const app = await startApp(
+    { PORT: '0', HOST: '127.0.0.1', TURN_MODE: 'off', SFU_WORKERS: '1', SFU_WEBRTC_PORT: '0', PUBLIC_DIR: '/nonexistent', SESSION_SECRET, ...env },
+    silentLogger,
+  );
+  apps.push(app);
+  return app;
+}
+let current: RunningApp | null = null;
+const clients = socketClients(() => current?.url ?? '');
+const connect = async (app: RunningApp) => {
+  current = app;
+  return clients.connect();
+};
+afterEach(async () => {
+  clients.closeAll();
+  await Promise.all(apps.splice(0).map((a) => a.close()));
+});
+
+type Joined = { ok: true; data: JoinResponse };
+const request = (socket: Client, req: JoinRequest) => socket.timeout(5000).emitWithAck('room:join', req);
+const resumeOf = (j: Joined, topology?: 'mesh' | 'sfu') => ({ peerId: j.data.peerId, token: j.data.resumeToken, ...(topology ? { topology } : {}) });
+const events = (socket: Client, event: 'room:peer-left' | 'room:peer-joined' | 'server:shutdown') => {
+  const seen: unknown[] = [];
+  socket.on(event, (e: unknown) => seen.push(e));
+  return seen;
+};
+const refusal = (answer: Ack<JoinResponse>) => (answer.ok ? null : answer.error.code);
+
+describe('a signaling server restart', () => {
+  it('tells clients on shutdown, keeps their seats, and the next server restores them (same ids, password, topology)', async () => {
+    const first = await server();
+    const ada = await connect(first);
+    const bo = await connect(first);
+    const a = (await request(ada, { roomId: 'restart', displayName: 'Ada', password: 'open sesame' })) as Joined;
+    const b = (await request(bo, { roomId: 'restart', displayName: 'Bo', password: 'open sesame' })) as Joined;
+    const left = events(ada, 'room:peer-left');
+    const goingAway = events(bo, 'server:shutdown');
+    await first.shutdown();
+    expect(goingAway).toEqual([{ reason: 'server restarting' }]);
+    expect(left).toEqual([]);
+
+    const second = await server();
+    const ada2 = await connect(second);
+    const joined = events(ada2, 'room:peer-joined');
+    const a2 = (await request(ada2, { roomId: 'restart', displayName: 'Ada', resume: resumeOf(a, 'sfu') })) as Joined;
+    expect(a2.data).toMatchObject({ peerId: a.data.peerId, resumed: 'restored', peers: [], topology: 'sfu' });
+    const bo2 = await connect(second);
+    const b2 = (await request(bo2, { roomId: 'restart', displayName: 'Bo', resume: resumeOf(b, 'sfu') })) as Joined;
+    expect(b2.data).toMatchObject({ peerId: b.data.peerId, resumed: 'restored', peers: [{ peerId: a.data.peerId }] });
+    await expect.poll(() => joined).toEqual([expect.objectContaining({ peerId: b.data.peerId, displayName: 'Bo' })]);
+    // The room came back protected: the lock travelled in the signed resume tokens.
+    const eve = await connect(second);
+    expect(refusal(await request(eve, { roomId: 'restart', displayName: 'Eve' }))).toBe('PASSWORD_REQUIRED');
+    expect(await request(eve, { roomId: 'restart', displayName: 'Cy', password: 'open sesame' })).toMatchObject({ ok: true });
+  });
+
+  it('does not restore with a token from a server with another secret, nor a peer that left', async () => {
+    const first = await server();
+    const ada = await connect(first);
+    const a = (await request(ada, { roomId: 'gone', displayName: 'Ada' })) as Joined;
+    const other = await server({ SESSION_SECRET: 'a-completely-different-session-secret-0123' });
+    const stranger = await connect(other);
+    const answer = (await request(stranger, { roomId: 'gone', displayName: 'Ada', resume: resumeOf(a) })) as Joined;
+    expect(answer.data.resumed).toBe(false);
+    expect(answer.data.peerId).not.toBe(a.data.peerId);
+
+    await ada.timeout(5000).emitWithAck('room:leave', {});
+    const back = await connect(first);
+    const again = (await request(back, { roomId: 'gone', displayName: 'Ada', resume: resumeOf(a) })) as Joined;
+    expect(again.data).toMatchObject({ resumed: false });
+    expect(again.data.peerId).not.toBe(a.data.peerId);
+  });
+
+  it('hands the seat to a reconnect that beats the server noticing the old connection drop', async () => {
+    const app = await server();
+    const ada = await connect(app);
+    const bo = await connect(app);
+    await request(ada, { roomId: 'sleep', displayName: 'Ada' });
+    const b = (await request(bo, { roomId: 'sleep', displayName: 'Bo' })) as Joined;
+    const left = events(ada, 'room:peer-left');
+    const joined = events(ada, 'room:peer-joined');
+    const woke = await connect(app);
+    const oldClosed = new Promise((resolve) => bo.once('disconnect', resolve));
+    const answer = (await request(woke, { roomId: 'sleep', displayName: 'Bo', resume: resumeOf(b) })) as Joined;
+    expect(answer.data).toMatchObject({ peerId: b.data.peerId, resumed: 'held' });
+    await oldClosed;
+    const received = new Promise((resolve) => woke.once('signal:receive', resolve));
+    await ada.timeout(5000).emitWithAck('signal:send', { to: b.data.peerId, signal: { candidate: null } });
+    expect(await received).toMatchObject({ signal: { candidate: null } });
+    expect(left).toEqual([]);
+    expect(joined).toEqual([]);
+  });
+});
+
+describe('protected rooms', () => {
+  it('a room created with a password needs it; emptied, the room and its password are gone', async () => {
+    const app = await server();
+    const ada = await connect(app);
+    await request(ada, { roomId: 'locked', displayName: 'Ada', password: 'pw-1' });
+    const bo = await connect(app);
+    expect(await request(bo, { roomId: 'locked', displayName: 'Bo' })).toMatchObject({ ok: false, error: { code: 'PASSWORD_REQUIRED', message: 'room locked is protected: enter its password' } });
+    expect(await request(bo, { roomId: 'locked', displayName: 'Bo', password: 'pw-2' })).toMatchObject({ ok: false, error: { code: 'WRONG_PASSWORD', message: 'wrong password for room locked' } });
+    expect(await request(bo, { roomId: 'locked', displayName: 'Bo', password: 'pw-1' })).toMatchObject({ ok: true });
+    await ada.timeout(5000).emitWithAck('room:leave', {});
+    await bo.timeout(5000).emitWithAck('room:leave', {});
+    const cy = await connect(app);
+    expect(await request(cy, { roomId: 'locked', displayName: 'Cy' })).toMatchObject({ ok: true });
+  });
+
+  it('with JOIN_TOKENS_REQUIRED, only a valid token for the room admits, under the name it carries', async () => {
+    const app = await server({ JOIN_TOKEN_SECRET, JOIN_TOKENS_REQUIRED: 'true' });
+    const exp = Math.floor(Date.now() / 1000) + 60;
+    const socket = await connect(app);
+    expect(await request(socket, { roomId: 'embed', displayName: 'Ada' })).toMatchObject({ ok: false, error: { code: 'INVALID_TOKEN' } });
+    const expired = signToken(JOIN_TOKEN_SECRET, { room: 'embed', name: 'Ada', exp: exp - 120 });
+    expect(await request(socket, { roomId: 'embed', displayName: 'Ada', joinToken: expired })).toMatchObject({ ok: false, error: { code: 'INVALID_TOKEN', message: 'join token refused: expired' } });
+    const forged = signToken('not-the-join-token-secret-at-all-012345', { room: 'embed', name: 'Ada', exp });
+    expect(await request(socket, { roomId: 'embed', displayName: 'Ada', joinToken: forged })).toMatchObject({ ok: false, error: { code: 'INVALID_TOKEN', message: 'join token refused: bad signature' } });
+    const joined = events(socket, 'room:peer-joined');
+    const good = signToken(JOIN_TOKEN_SECRET, { room: 'embed', name: 'Ada Lovelace', exp });
+    expect(await request(socket, { roomId: 'embed', displayName: 'whatever', joinToken: good })).toMatchObject({ ok: true });
+    const bo = await connect(app);
+    await request(bo, { roomId: 'embed', displayName: 'x', joinToken: signToken(JOIN_TOKEN_SECRET, { room: 'embed', name: 'Bo', exp }) });
+    await expect.poll(() => joined).toEqual([expect.objectContaining({ displayName: 'Bo' })]);
+  });
+});
+
+describe('limits', () => {
+  it('rate-limits joins per connection with a typed error, without touching other connections', async () => {
+    const app = await server();
+    const flood = await connect(app);
+    const answers: (string | null)[] = [];
+    for (let i = 0; i <= REQUEST_LIMITS['room:join']; i++) answers.push(refusal(await request(flood, { roomId: 'bad room!', displayName: 'x' })));
+    expect(answers.slice(0, -1).every((c) => c === 'BAD_REQUEST')).toBe(true);
+    expect(answers.at(-1)).toBe('RATE_LIMITED');
+    const polite = await connect(app);
+    expect(await join(polite, 'calm', 'Ada')).toMatchObject({ ok: true });
+  });
+
+  it('refuses a new room past MAX_ROOMS, but not a join to an existing one', async () => {
+    const app = await server({ MAX_ROOMS: '1' });
+    await join(await connect(app), 'one', 'Ada');
+    expect(await join(await connect(app), 'two', 'Bo')).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
+    expect(await join(await connect(app), 'one', 'Cy')).toMatchObject({ ok: true });
+  });
+});
