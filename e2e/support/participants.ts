@@ -13,9 +13,9 @@ export interface LinkStatsView {
 /** Small video keeps several pages within this machine's two cores (see ../shared/notes/browser-testing.md). */
 export const LIGHT_VIDEO = 'video=320x240&fps=15';
 
-/** A new browser context (its own cookies, storage and camera) that opens the room and joins it. */
-export async function joinRoom(browser: Browser, room: string, name: string, query = LIGHT_VIDEO, click = true): Promise<Page> {
-  const context = await browser.newContext({ permissions: ['camera', 'microphone'], baseURL: process.env.CONFER_E2E_URL });
+/** A new browser context (its own cookies, storage and camera) that opens the room and joins it (on the e2e server unless `baseURL` names another). */
+export async function joinRoom(browser: Browser, room: string, name: string, query = LIGHT_VIDEO, click = true, baseURL = process.env.CONFER_E2E_URL): Promise<Page> {
+  const context = await browser.newContext({ permissions: ['camera', 'microphone'], baseURL });
   const page = await context.newPage();
   // E2E_CONSOLE=1 prints the pages' warnings and errors, to debug a failing run.
   if (process.env.E2E_CONSOLE) page.on('console', (m) => m.type() !== 'log' && console.log(`[${name}] ${m.type()}: ${m.text()}`));

@@ -11,12 +11,23 @@ export const REQUEST_LIMITS = {
   total: 600,
 } as const satisfies Partial<Record<keyof ClientToServerEvents | 'total', number>>;
 const WINDOW_MS = 10_000;
+const LOGGED_REFUSALS = 10;
 
 /** One connection's request budgets: a flood from one socket is refused without costing the others. */
 export class ConnectionBudget {
   private readonly windows = new Map<string, RateWindow>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly now: () => number = Date.now) {
+    this.logs = new RateWindow(LOGGED_REFUSALS, WINDOW_MS, now);
+  }
+
+  /** Refusals logged per 10 s: a flooding client must not decide how much the server writes. */
+  private readonly logs: RateWindow;
+
+  /** Whether one more refusal of this connection may be logged now. */
+  mayLog(): boolean {
+    return this.logs.take();
+  }
 
   /** Spends one request of this kind; the limit it broke, or null when within budget. */
   take(event: string): { limit: number; kind: string } | null {

@@ -271,6 +271,13 @@ describe('bad input', () => {
     expect(await second).toMatchObject({ event: 'room:nuke', code: 'BAD_REQUEST', message: 'unknown event "room:nuke"' });
   });
 
+  it('answers through the ack whenever there is one: unknown events, and an ack given without a payload', async () => {
+    const socket = await client();
+    expect(await raw(socket).timeout(5000).emitWithAck('room:nuke', {})).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: 'unknown event "room:nuke"' } });
+    expect(await raw(socket).timeout(5000).emitWithAck('room:leave')).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await raw(socket).timeout(5000).emitWithAck('x'.repeat(500))).toMatchObject({ ok: false, error: { message: `unknown event "${'x'.repeat(64)}"` } });
+  });
+
   it('drops a client that sends an oversized message and keeps serving others', async () => {
     const socket = await client();
     const dropped = new Promise<string>((resolve) => socket.once('disconnect', resolve));

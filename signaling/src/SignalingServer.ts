@@ -402,17 +402,20 @@ export class SignalingServer {
       return { ok: true as const, data: { rooms } };
     });
 
-    socket.onAny((name: unknown) => {
+    socket.onAny((name: unknown, ...args: unknown[]) => {
       if (typeof name === 'string' && this.known.has(name)) return;
       // Names are the sender's to choose: shown cut short, and a flood of them counts against its budget.
       const event = String(name).slice(0, 64);
-      const over = this.budgets.get(socket)?.take('unknown');
+      const budget = this.budgets.get(socket);
+      const over = budget?.take('unknown');
       const error = over
         ? { code: 'RATE_LIMITED' as const, message: `at most ${over.limit} requests per 10 s; slow down` }
         : { code: 'BAD_REQUEST' as const, message: `unknown event "${event}"` };
       this.metrics.signalingError('unknown', error.code);
-      if (!over) log.warn({ event }, 'rejected unknown event');
-      socket.emit('server:error', { event, ...error });
+      if (!over && budget?.mayLog()) log.warn({ event }, 'rejected unknown event');
+      const ack = args.at(-1);
+      if (typeof ack === 'function') (ack as (r: Ack<never>) => void)({ ok: false, error });
+      else socket.emit('server:error', { event, ...error });
     });
     socket.on('disconnect', (reason) => {
       log.debug({ reason }, 'socket disconnected');
@@ -546,7 +549,9 @@ export class SignalingServer {
     // Payloads are untrusted: listen untyped and let the schema establish the type.
     const untyped = socket as unknown as { on(event: string, listener: (payload: unknown, ack: unknown) => void): void };
     this.known.add(event);
-    untyped.on(event, async (payload, ack) => {
+    untyped.on(event, async (first, second) => {
+      // `emit(event, ack)` without a payload: the ack arrives first (the schema then sees no payload).
+      const [payload, ack] = typeof first === 'function' && second === undefined ? [undefined, first] : [first, second];
       const reply = (response: Ack<R>) => {
         if (!response.ok) this.metrics.signalingError(event, response.error.code);
         if (typeof ack === 'function') (ack as (r: Ack<R>) => void)(response);
@@ -558,7 +563,7 @@ export class SignalingServer {
       }
       const request = validate(schema, payload);
       if (!request.ok) {
-        log.warn({ event, error: request.error.message }, 'rejected invalid request');
+        if (this.budgets.get(socket)?.mayLog()) log.warn({ event, error: request.error.message }, 'rejected invalid request');
         return reply({ ok: false, error: request.error });
       }
       this.inFlight++;

@@ -19,10 +19,10 @@ export function isOriginRefused(error: Error): boolean {
 }
 
 /**
- * Reconnects back off exponentially (0.5 s, 1 s, 2 s … 5 s) with ±50 % jitter, so a restarted server
+ * Reconnects back off exponentially (0.25 s, 0.5 s, 1 s, 2 s, 2 s …) with ±50 % jitter, so a restarted server
  * is not hit by every client at the same instant.
  */
-const RECONNECT = { reconnectionDelay: 500, reconnectionDelayMax: 5000, randomizationFactor: 0.5 } as const;
+const RECONNECT = { reconnectionDelay: 250, reconnectionDelayMax: 2000, randomizationFactor: 0.5 } as const;
 
 /** Socket.IO's disconnect reasons, as a user would say them. */
 const reasons: Record<string, string> = {

@@ -1,0 +1,86 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const main = resolve(dirname(fileURLToPath(import.meta.url)), '../../signaling/dist/main.js');
+
+function freeTcpPort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * The app as `npm start` runs it, in a process of its own, so a test can kill it (SIGKILL: a crash) or
+ * stop it (SIGTERM: a deploy) and start it again on the same address. TURN is off: a killed process
+ * would leave its coturn child holding the port; these tests are about signaling and the SFU.
+ */
+export class ServerProcess {
+  private child: ChildProcess | null = null;
+  /** Everything the process printed, for the failure message. */
+  output = '';
+
+  private constructor(
+    readonly url: string,
+    private readonly env: Record<string, string>,
+  ) {}
+
+  static async start(env: Record<string, string> = {}): Promise<ServerProcess> {
+    const port = await freeTcpPort();
+    const server = new ServerProcess(`http://127.0.0.1:${port}`, {
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      TURN_MODE: 'off',
+      SFU_LISTEN_IP: '127.0.0.1',
+      SFU_WEBRTC_PORT: '0',
+      SFU_WORKERS: '1',
+      SFU_AUDIO_LEVEL_THRESHOLD: '-80',
+      // The same secret across restarts is what lets the next process restore everyone's seat.
+      SESSION_SECRET: 'e2e-session-secret-that-survives-restarts-0123',
+      LOG_LEVEL: 'warn',
+      ...env,
+    });
+    await server.run();
+    return server;
+  }
+
+  /** Starts the process and resolves once it serves. */
+  async run(): Promise<void> {
+    const child = spawn(process.execPath, [main], { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    const collect = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString()).slice(-20_000);
+    };
+    child.stderr?.on('data', collect);
+    await new Promise<void>((ready, fail) => {
+      const timer = setTimeout(() => fail(new Error(`server did not start in 20 s:\n${this.output}`)), 20_000);
+      child.stdout?.on('data', (chunk: Buffer) => {
+        collect(chunk);
+        if (this.output.includes('Confer is running at')) {
+          clearTimeout(timer);
+          ready();
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        fail(new Error(`server exited with ${code}:\n${this.output}`));
+      });
+    });
+  }
+
+  /** Sends `signal` and resolves when the process is gone. */
+  async stop(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((done) => child.once('exit', () => done()));
+    child.kill(signal);
+    await exited;
+  }
+}
