@@ -55,10 +55,10 @@ export async function expectMediaFlowing(pages: Page[], peers: number): Promise<
 }
 
 /** Ada and Bo in a fresh room with media flowing between them; both leave when `body` ends. */
-export async function withTwoInCall(browser: Browser, roomPrefix: string, body: (ada: Page, bo: Page) => Promise<void>): Promise<void> {
+export async function withTwoInCall(browser: Browser, roomPrefix: string, body: (ada: Page, bo: Page) => Promise<void>, query = LIGHT_VIDEO): Promise<void> {
   const room = `${roomPrefix}-${Date.now()}`;
-  const ada = await joinRoom(browser, room, 'Ada');
-  const bo = await joinRoom(browser, room, 'Bo');
+  const ada = await joinRoom(browser, room, 'Ada', query);
+  const bo = await joinRoom(browser, room, 'Bo', query);
   try {
     await expectMediaFlowing([ada, bo], 1);
     await body(ada, bo);

@@ -1,0 +1,45 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+import { stats, withTwoInCall, LIGHT_VIDEO } from '../support/participants.js';
+
+/** The e2e server's managed coturn: the turnserver process whose config listens on the e2e TURN port. */
+function coturnPid(): number | null {
+  const port = /:(\d+)\?/.exec(process.env.CONFER_E2E_TURN_URLS ?? '')?.[1];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      const config = args[0]?.endsWith('turnserver') ? args[args.indexOf('-c') + 1] : undefined;
+      if (config && readFileSync(config, 'utf8').includes(`listening-port=${port}\n`)) return Number(pid);
+    } catch {
+      // A process that ended while we looked.
+    }
+  }
+  return null;
+}
+
+test('a relayed call survives a coturn crash: the server restarts coturn, the call restarts ICE through it', async ({ browser }) => {
+  test.setTimeout(120_000);
+  await withTwoInCall(
+    browser,
+    'turn-restart',
+    async (ada, bo) => {
+      for (const page of [ada, bo]) await expect.poll(async () => Object.values(await stats(page))[0]?.localCandidateType).toBe('relay');
+      const pid = coturnPid();
+      expect(pid, 'the e2e coturn process').not.toBeNull();
+      process.kill(pid!, 'SIGKILL');
+      // The signaling server notices and starts coturn again on the same port, with the same secret.
+      await expect.poll(() => coturnPid(), { timeout: 20_000, message: 'a new coturn process' }).not.toBe(pid);
+      await expect.poll(() => coturnPid(), { timeout: 20_000 }).not.toBeNull();
+      // The relays died with the old process: both sides restart ICE and get new ones, and frames flow again.
+      const frames = async () => (await Promise.all([ada, bo].map(async (p) => Object.values(await stats(p))[0]?.framesDecoded ?? 0))) as [number, number];
+      // Meanwhile the tile says so instead of freezing silently.
+      await expect.poll(() => ada.locator('[data-testid="tile"]:not(.self)').getAttribute('data-link'), { timeout: 30_000, intervals: [200] }).toBe('reconnecting');
+      const stalled = await frames();
+      await expect
+        .poll(async () => (await frames()).every((n, i) => n > stalled[i]! + 10), { timeout: 60_000, message: 'frames advance again on both pages' })
+        .toBe(true);
+      for (const page of [ada, bo]) expect(Object.values(await stats(page))[0]?.localCandidateType).toBe('relay');
+    },
+    `${LIGHT_VIDEO}&relay=1`,
+  );
+});
