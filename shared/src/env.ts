@@ -12,7 +12,8 @@ export class ConfigError extends Error {
  * names every bad variable, its value and what is expected, so start-up fails in one clear line.
  */
 export function parseEnv<S extends z.ZodType<object>>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
-  const result = schema.safeParse(env);
+  // `FOO=` (as compose writes an unset `${FOO:-}`) means unset, not an empty value.
+  const result = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const name = issue.path.map(String).join('.');

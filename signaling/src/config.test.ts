@@ -27,6 +27,16 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads the access settings: secrets of at least 32 characters, tokens required only with a secret, empty means unset', () => {
+    const c = loadConfig({ SESSION_SECRET: 's'.repeat(32), JOIN_TOKEN_SECRET: 'j'.repeat(32), JOIN_TOKENS_REQUIRED: 'true', MAX_ROOMS: '5', OPERATOR_TOKEN: '' });
+    expect(c.access).toEqual({ sessionSecret: 's'.repeat(32), joinTokenSecret: 'j'.repeat(32), joinTokensRequired: true });
+    expect(c).toMatchObject({ maxRooms: 5, operatorToken: null, shutdownDrainMs: 5000 });
+    expect(loadConfig({}).access.sessionSecret.length).toBeGreaterThanOrEqual(32);
+    expect(() => loadConfig({ SESSION_SECRET: 'short' })).toThrow('SESSION_SECRET="short" must be at least 32 characters');
+    expect(() => loadConfig({ JOIN_TOKENS_REQUIRED: 'true' })).toThrow('JOIN_TOKEN_SECRET="" is required with JOIN_TOKENS_REQUIRED=true');
+    expect(() => loadConfig({ JOIN_TOKENS_REQUIRED: 'maybe' })).toThrow('JOIN_TOKENS_REQUIRED="maybe" must be true or false');
+  });
+
   it('requires a secret and URLs for an external TURN server', () => {
     expect(() => loadConfig({ TURN_MODE: 'external' })).toThrow(/TURN_SECRET="" is required with TURN_MODE=external.*TURN_URLS="" is required/);
   });
