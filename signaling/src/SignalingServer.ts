@@ -504,7 +504,10 @@ export class SignalingServer {
     this.io.emit('server:shutdown', { reason });
     this.deps.log.info({ inFlight: this.inFlight, reason }, 'shutting down: draining requests');
     const deadline = Date.now() + this.deps.config.shutdownDrainMs;
-    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const tick = () => new Promise((r) => setTimeout(r, 50));
+    // One tick at least, so the notice is written out before the connections close.
+    do await tick();
+    while (this.inFlight > 0 && Date.now() < deadline);
     await this.close();
   }
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger, type Ack, type JoinRequest, type JoinResponse } from '@confer/shared';
+import { type Ack, type JoinRequest, type JoinResponse, type Logger } from '@confer/shared';
 import { startApp, type RunningApp } from './app.js';
 import { join, socketClients, type Client } from './clients.test-support.js';
 import { REQUEST_LIMITS } from './ConnectionBudget.js';
@@ -9,11 +9,17 @@ const SESSION_SECRET = 'session-secret-for-resilience-tests-0123456789';
 const JOIN_TOKEN_SECRET = 'join-token-secret-for-resilience-tests-0123';
 
 const apps: RunningApp[] = [];
+/** Every log line of the servers, at every level, to check that no secret is ever written. */
+const logged: string[] = [];
+const collecting = (bindings: Record<string, unknown> = {}): Logger => {
+  const line = (obj: object, msg?: string) => void logged.push(JSON.stringify({ ...bindings, ...obj, msg }));
+  return { debug: line, info: line, warn: line, error: line, child: (more) => collecting({ ...bindings, ...more }) };
+};
 /** A real server (no TURN: these tests are about signaling) with the given extra environment. */
 async function server(env: Record<string, string> = {}): Promise<RunningApp> {
   const app = await startApp(
     { PORT: '0', HOST: '127.0.0.1', TURN_MODE: 'off', SFU_WORKERS: '1', SFU_WEBRTC_PORT: '0', PUBLIC_DIR: '/nonexistent', SESSION_SECRET, ...env },
-    silentLogger,
+    collecting(),
   );
   apps.push(app);
   return app;
@@ -65,6 +71,9 @@ describe('a signaling server restart', () => {
     const eve = await connect(second);
     expect(refusal(await request(eve, { roomId: 'restart', displayName: 'Eve' }))).toBe('PASSWORD_REQUIRED');
     expect(await request(eve, { roomId: 'restart', displayName: 'Cy', password: 'open sesame' })).toMatchObject({ ok: true });
+    // Nothing secret reached the logs: not the password, nor any resume token.
+    expect(logged.length).toBeGreaterThan(5);
+    for (const secret of ['open sesame', a.data.resumeToken, b2.data.resumeToken, SESSION_SECRET]) expect(logged.join('\n')).not.toContain(secret);
   });
 
   it('does not restore with a token from a server with another secret, nor a peer that left', async () => {
