@@ -43,8 +43,10 @@ export class ChatLog {
   }
 
   /**
-   * Per sender, the highest count up to which we hold every message (counting from the first we hold):
-   * a message lost on a closing path leaves a gap, and the gap is what a history answer fills.
+   * Per sender, the highest count up to which we hold every message from its first (count 0; -1 when we
+   * lack that one): a gap, whether left by a path that closed or by joining while the switch carried the
+   * sender's first messages on a path we were not on yet, is what a history answer fills. (Messages older
+   * than the history window are never re-sent, so a sender's -1 then only costs repeats, dropped by id.)
    */
   summary(): Record<string, number> {
     const seqs = new Map<string, number[]>();
@@ -55,9 +57,8 @@ export class ChatLog {
     }
     const have: Record<string, number> = {};
     for (const [from, list] of seqs) {
-      const sorted = list.sort((a, b) => a - b);
-      let top = sorted[0]!;
-      for (const seq of sorted.slice(1)) {
+      let top = -1;
+      for (const seq of list.sort((a, b) => a - b)) {
         if (seq !== top + 1) break;
         top = seq;
       }

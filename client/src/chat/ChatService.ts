@@ -86,6 +86,11 @@ export class ChatService {
       for (let i = 0; i < missing.length; i += CHAT_HISTORY_BATCH) {
         sendPacket(reply, { type: 'history', to: p.from, messages: missing.slice(i, i + CHAT_HISTORY_BATCH) });
       }
+      // The asker holds messages we lack (ours to it were lost, or it joined a path we never heard on): ask
+      // back on the same ordered channel, after the answer, so one request that gets through heals both sides.
+      const ours = this.log.summary();
+      const me = this.self();
+      if (me && Object.entries(p.have).some(([from, top]) => top > (ours[from] ?? -1))) sendPacket(reply, { type: 'history-request', from: me.peerId, have: ours });
     }
   }
 

@@ -52,9 +52,14 @@ describe('ChatLog', () => {
     const [a0, a1, a3] = [msg(A, 1, 0), msg(A, 2, 1), msg(A, 4, 3)];
     const b5 = msg(B, 3, 5);
     log.add([a0, a1, a3, b5]);
-    expect(log.summary()).toEqual({ [A]: 1, [B]: 5 });
+    // B's first four never reached us (we joined after them): that is a gap too, from count 0.
+    expect(log.summary()).toEqual({ [A]: 1, [B]: -1 });
     expect(log.missing({ [A]: 1 }, 10).map((m) => m.id)).toEqual([b5.id, a3.id]);
     expect(log.missing({ [A]: 3, [B]: 5 }, 10)).toEqual([]);
+    // A late joiner who got A's later messages live before any history still gets A's first.
+    const late = new ChatLog();
+    late.add([a1, a3]);
+    expect(log.missing(late.summary(), 10).map((m) => m.id)).toEqual([a0.id, a1.id, b5.id, a3.id]);
   });
 });
 
@@ -114,7 +119,8 @@ describe('ChatService', () => {
     ada.send('one');
     ada.detach('mesh:b', toBo); // the path closes...
     ada.send('lost');
-    ada.attach('sfu', toBo); // ...and the new one opens after a message went nowhere
+    // ...and the new one opens after a message went nowhere (and Ada's requests on it are lost too).
+    ada.attach('sfu', { send: (data: string) => !data.includes('history-request') && toBo.send(data) });
     ada.send('three');
     bo.attach('sfu', deaf);
     expect(texts(stores.bo)).toEqual(['one', 'three']);
@@ -125,6 +131,25 @@ describe('ChatService', () => {
     expect(texts(stores.bo)).toEqual(['one', 'lost', 'three']);
     const answers = toBo.send.mock.calls.map(([data]) => JSON.parse(data as string) as { type: string; messages?: { text: string }[] }).filter((p) => p.type === 'history');
     expect(answers.map((p) => p.messages?.map((m) => m.text))).toEqual([['lost', 'three']]);
+  });
+
+  it('one request that gets through heals both sides: the answer, then the asker is asked back', () => {
+    const { ada, bo, toBo, toAda, stores } = pair();
+    const silent = { send: vi.fn() };
+    // Each wrote while the other could not hear (paths opening in a switch): both have gaps.
+    ada.attach('sfu', silent);
+    bo.attach('sfu', silent);
+    ada.send('from ada');
+    bo.send('from bo');
+    expect(texts(stores.ada)).toEqual(['from ada']);
+    // Only Ada's request reaches Bo; Bo answers and, seeing Ada holds what it lacks, asks back.
+    ada.detach('sfu', silent);
+    bo.detach('sfu', silent);
+    ada.attach('sfu', toBo);
+    bo.attach('sfu', { send: vi.fn() }); // Bo's own requests still go nowhere
+    bo.receive(JSON.stringify({ type: 'history-request', from: A, have: {} }), toAda);
+    expect(texts(stores.ada).sort()).toEqual(['from ada', 'from bo']);
+    expect(texts(stores.bo).sort()).toEqual(['from ada', 'from bo']);
   });
 
   it('refuses an oversized or empty message with a reason and sends nothing', () => {

@@ -68,6 +68,8 @@ export class RoomClient {
   /** Peers a restarted server has not seen again yet; their tiles stay until RESTORE_WAIT_MS. */
   private readonly awaitingReturn = new Set<string>();
   private password: string | undefined;
+  /** SFU set-ups that failed in a row (their retries back off). */
+  private sfuFailures = 0;
   /** The server's id of the switch under way, reported back once this side has finished it. */
   private switchId: string | null = null;
   /** Tiles whose move to a new path waits for the peer's screen to decode there too. */
@@ -479,8 +481,13 @@ export class RoomClient {
     }));
     try {
       await sfu.start();
+      this.sfuFailures = 0;
     } catch (error) {
+      // A request timed out or was refused (server busy, restarting): set the SFU up again after a backoff,
+      // rather than leave its tiles without media.
       console.warn('SFU start failed', error);
+      const delay = backoffMs(this.sfuFailures++);
+      setTimeout(() => this.sfu === sfu && this.resetSfu(), delay);
     }
   }
 

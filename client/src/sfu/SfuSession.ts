@@ -206,6 +206,7 @@ export class SfuSession {
         const { iceParameters } = await this.request('sfu:restart-ice', { transportId: transport.id });
         if (!transport.closed) await transport.restartIce({ iceParameters: iceParameters as unknown as types.IceParameters });
       },
+      onRestart: (attempt) => console.warn(`SFU ${transport.direction} transport ${transport.connectionState}: ICE restart ${attempt}/${MAX_ICE_RESTARTS}`),
       onGiveUp: () => !this.closed && this.o.onTransportFailed(),
     });
     this.recoveries.push(recovery);
