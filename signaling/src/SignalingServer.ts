@@ -319,7 +319,7 @@ export class SignalingServer {
       try {
         return { ok: true, data: await fn(roomId, peerId) };
       } catch (error) {
-        log.warn({ roomId, err: (error as Error).message }, 'SFU request failed');
+        if (this.budgets.get(socket)?.mayLog()) log.warn({ roomId, err: (error as Error).message }, 'SFU request failed');
         return { ok: false, error: { code: 'MEDIA_ERROR', message: (error as Error).message } };
       }
     };

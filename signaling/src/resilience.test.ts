@@ -76,6 +76,25 @@ describe('a signaling server restart', () => {
     for (const secret of ['open sesame', a.data.resumeToken, b2.data.resumeToken, SESSION_SECRET]) expect(logged.join('\n')).not.toContain(secret);
   });
 
+  it('drains on shutdown: a request under way is answered, a join meanwhile is refused as UNAVAILABLE', async () => {
+    const app = await server();
+    const ada = await connect(app);
+    const late = await connect(app);
+    await request(ada, { roomId: 'drain', displayName: 'Ada' });
+    // A slow SFU request (a busy worker): the shutdown must wait for its answer.
+    const joinPeer = app.sfu.joinPeer.bind(app.sfu);
+    app.sfu.joinPeer = async (...args) => {
+      await new Promise((r) => setTimeout(r, 600));
+      return joinPeer(...args);
+    };
+    const slow = ada.timeout(5000).emitWithAck('sfu:join', {});
+    await new Promise((r) => setTimeout(r, 100));
+    const stopped = app.shutdown();
+    expect(await request(late, { roomId: 'drain', displayName: 'Late' })).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
+    expect(await slow).toMatchObject({ ok: true, data: { sendTransport: { id: expect.any(String) } } });
+    await stopped;
+  });
+
   it('does not restore with a token from a server with another secret, nor a peer that left', async () => {
     const first = await server();
     const ada = await connect(first);
