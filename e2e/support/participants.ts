@@ -34,7 +34,14 @@ export const stats = (page: Page): Promise<Record<string, LinkStatsView>> => pag
 export async function expectMediaFlowing(pages: Page[], peers: number): Promise<void> {
   for (const page of pages) {
     await expect(page.locator('[data-testid="tile"]:not(.self)')).toHaveCount(peers);
-    await expect.poll(async () => Object.values(await stats(page)).filter((s) => s.framesDecoded > 0 && s.audioPacketsReceived > 0).length, { timeout: 20_000 }).toBe(peers);
+    await expect
+      // 30 s: five browsers on two cores can starve one page for seconds (RTTs of 10 s seen), and its SFU set-up then retries.
+      .poll(async () => Object.values(await stats(page)).filter((s) => s.framesDecoded > 0 && s.audioPacketsReceived > 0).length, { timeout: 30_000 })
+      .toBe(peers)
+      .catch(async (error: Error) => {
+        // What each tile shows, for the failure report: which path, and which counter stayed at zero.
+        throw new Error(`${error.message}\nper peer: ${JSON.stringify(await stats(page))}\nlog: ${JSON.stringify(await page.evaluate(() => window.__confer.room.pathLog.slice(-30)))}`);
+      });
   }
   // Then both counters must keep moving: a frozen picture or silent audio fails here.
   const before = await Promise.all(pages.map(stats));

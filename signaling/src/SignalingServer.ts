@@ -99,6 +99,7 @@ const notInRoom = { ok: false, error: { code: 'NOT_IN_ROOM', message: 'not in a 
 const shuttingDown = { ok: false, error: { code: 'UNAVAILABLE', message: 'the server is restarting; your client retries in a moment' } } as const;
 /** A peer that left for good cannot come back with its resume token for this long (its token's lifetime). */
 const RETIRE_MS = 24 * 3600_000;
+const SLOW_REQUEST_MS = 2000;
 /** Every socket sits in a Socket.IO room of its own peer id, so signals reach it on any server. */
 const peerRoom = (peerId: string) => `peer:${peerId}`;
 /** Dashboard viewers of a room sit in this Socket.IO room. */
@@ -570,8 +571,11 @@ export class SignalingServer {
         return reply({ ok: false, error: request.error });
       }
       this.inFlight++;
+      const started = Date.now();
       try {
         reply(await handler(request.value));
+        // A request that takes seconds (a starved worker, a slow store) is worth knowing about.
+        if (Date.now() - started > SLOW_REQUEST_MS) log.warn({ event, ms: Date.now() - started }, 'slow request');
       } catch (error) {
         log.error({ event, err: (error as Error).message }, 'request handler failed');
         reply({ ok: false, error: { code: 'INTERNAL', message: 'internal error' } });

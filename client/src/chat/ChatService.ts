@@ -9,6 +9,11 @@ export interface ChatChannel {
 
 /** When a history request is repeated, after the first. */
 const HISTORY_RETRY_MS = [2000, 6000];
+/**
+ * Every open path also compares histories this often: a message lost where nothing asked afterwards (the
+ * last one sent while a new path was still opening) arrives within this time. A request is a few bytes.
+ */
+const SYNC_INTERVAL_MS = 10_000;
 
 export type SendResult = { ok: true } | { ok: false; error: string };
 
@@ -23,6 +28,7 @@ export class ChatService {
   private readonly channels = new Map<string, ChatChannel>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private seq = 0;
+  private syncTimer: ReturnType<typeof setInterval> | undefined;
   private lastAt = 0;
   /** Live messages by sender (history replies are bounded by their batch size instead). */
   private readonly budgets = new Map<string, RateWindow>();
@@ -36,6 +42,7 @@ export class ChatService {
   attach(key: string, channel: ChatChannel): void {
     this.channels.set(key, channel);
     this.requestHistory(channel);
+    this.syncTimer ??= setInterval(() => this.askAll(), SYNC_INTERVAL_MS);
   }
 
   detach(key: string, channel?: ChatChannel): void {
@@ -99,10 +106,7 @@ export class ChatService {
    * misses the first request. Answers carry only what we lack, so repeats cost little.
    */
   private requestHistory(channel: ChatChannel): void {
-    const ask = () => {
-      const me = this.self();
-      if (me && [...this.channels.values()].includes(channel)) sendPacket(channel, { type: 'history-request', from: me.peerId, have: this.log.summary() });
-    };
+    const ask = () => this.ask(channel);
     ask();
     for (const delay of HISTORY_RETRY_MS) {
       const timer = setTimeout(() => {
@@ -113,8 +117,19 @@ export class ChatService {
     }
   }
 
+  private ask(channel: ChatChannel): void {
+    const me = this.self();
+    if (me && [...this.channels.values()].includes(channel)) sendPacket(channel, { type: 'history-request', from: me.peerId, have: this.log.summary() });
+  }
+
+  private askAll(): void {
+    for (const channel of this.channels.values()) this.ask(channel);
+  }
+
   /** Stops the repeated history requests (leaving the room). */
   close(): void {
+    clearInterval(this.syncTimer);
+    this.syncTimer = undefined;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
   }

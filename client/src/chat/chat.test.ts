@@ -152,6 +152,18 @@ describe('ChatService', () => {
     expect(texts(stores.bo).sort()).toEqual(['from ada', 'from bo']);
   });
 
+  it('fetches a last message lost where nothing asked afterwards, at the next periodic comparison', () => {
+    const { ada, bo, toBo, toAda, stores } = pair();
+    ada.attach('sfu', toBo);
+    bo.attach('sfu', toAda);
+    vi.advanceTimersByTime(6000); // the attach-time requests are over
+    toBo.send.mockImplementationOnce(() => undefined); // the SFU dropped it: Bo's side was not open yet
+    ada.send('the last word');
+    expect(texts(stores.bo)).toEqual([]);
+    vi.advanceTimersByTime(10_000);
+    expect(texts(stores.bo)).toEqual(['the last word']);
+  });
+
   it('refuses an oversized or empty message with a reason and sends nothing', () => {
     const { ada } = pair();
     const channel = { send: vi.fn() };

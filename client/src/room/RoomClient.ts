@@ -41,8 +41,11 @@ const PATH_LOG_SIZE = 200;
 
 /** Longest a tile waits for its peer's screen on the new path before moving without it. */
 const SCREEN_WAIT_MS = 5000;
-/** How long a switch may take before the old path is dropped anyway. */
-const SWITCH_TIMEOUT_MS = 15_000;
+/**
+ * How long a switch may take before the old path is dropped anyway: as long as the server waits for it
+ * (RoomTopology), since until the new path shows a peer, the old one is all its tile has.
+ */
+const SWITCH_TIMEOUT_MS = 30_000;
 
 /**
  * One room from the user's side (mediasoup-demo's RoomClient role): joins through signaling, keeps

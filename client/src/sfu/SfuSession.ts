@@ -99,7 +99,9 @@ export class SfuSession {
   private async request<E extends keyof Requests>(event: E, payload: Requests[E][0]): Promise<Answer<E>> {
     // Socket.IO's typed emitWithAck cannot follow a generic event name; the Requests map keeps it typed here.
     const socket = this.o.socket.timeout(10_000) as unknown as { emitWithAck(e: E, p: Requests[E][0]): Promise<Ack<Answer<E>>> };
-    const answer = await socket.emitWithAck(event, payload);
+    const answer = await socket.emitWithAck(event, payload).catch((error: Error) => {
+      throw new Error(`${event}: ${error.message}`);
+    });
     if (!answer.ok) throw new Error(`${event}: ${answer.error.message}`);
     return answer.data;
   }
