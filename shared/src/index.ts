@@ -10,3 +10,4 @@ export * from './stats.js';
 export * from './quality.js';
 export * from './sampleQuality.js';
 export * from './RateWindow.js';
+export * from './backoff.js';

@@ -1,4 +1,4 @@
-import type { ComponentStatus, IceServer, Logger } from '@confer/shared';
+import { backoffDelay, type ComponentStatus, type IceServer, type Logger } from '@confer/shared';
 import { createTurnCredentials, startCoturn, stunProbe, type RunningCoturn } from '@confer/turn';
 import type { TurnConfig } from './config.js';
 
@@ -94,7 +94,7 @@ export class TurnService {
 
   private scheduleRestart(): void {
     const { initialBackoffMs, maxBackoffMs } = this.supervision;
-    const delayMs = Math.min(initialBackoffMs * 2 ** this.attempt, maxBackoffMs);
+    const delayMs = backoffDelay(this.attempt, { initialMs: initialBackoffMs, maxMs: maxBackoffMs });
     this.attempt += 1;
     this.log.warn({ delayMs, attempt: this.attempt }, `restarting coturn in ${delayMs} ms`);
     this.restartTimer = setTimeout(() => {

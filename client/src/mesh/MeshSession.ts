@@ -1,4 +1,4 @@
-import type { Signal } from '@confer/shared';
+import { backoffDelay, type Signal } from '@confer/shared';
 import { isPolite, PeerLink, type LinkState, type LinkStats, type LocalTracks, type TrackSource } from './PeerLink';
 
 /** What a mesh pair exchanges: the link's own negotiation, plus "replace the link" (relink) notices. */
@@ -19,11 +19,10 @@ export interface MeshSessionOptions {
 export const MAX_RELINKS_SHOWN = 3;
 /** A relinked connection not 'connected' within this is given up and relinked again. */
 const RELINK_TIMEOUT_MS = 15_000;
-const RELINK_BACKOFF_MAX_MS = 30_000;
 
 /** Delay before relink attempt `attempt` (1-based): 1 s, 2 s, 4 s, … up to 30 s. */
 export function relinkDelay(attempt: number): number {
-  return Math.min(1000 * 2 ** Math.max(0, attempt - 1), RELINK_BACKOFF_MAX_MS);
+  return backoffDelay(attempt - 1, { initialMs: 1000, maxMs: 30_000 });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { combineQuality, connectionOf, inboundQuality, streamQuality, type JoinRequest, type JoinResponse, type PeerUpdate, type ProtocolError, type Quality, type ServerToClientEvents, type Signal, type StatsSample, type Topology } from '@confer/shared';
+import { backoffDelay, combineQuality, connectionOf, inboundQuality, streamQuality, type JoinRequest, type JoinResponse, type PeerUpdate, type ProtocolError, type Quality, type ServerToClientEvents, type Signal, type StatsSample, type Topology } from '@confer/shared';
 import type { CallOptions } from '../callOptions';
 import { ChatService, type ChatChannel } from '../chat/ChatService';
 import type { MediaController } from '../media/MediaController';
@@ -23,8 +23,9 @@ const TRANSIENT = new Set(['UNAVAILABLE', 'RATE_LIMITED', 'INTERNAL']);
 /** How long tiles of peers a restarted server has not seen again wait for them before they go. */
 const RESTORE_WAIT_MS = 20_000;
 
-/** Jittered exponential backoff: 0.5 s, 1 s, 2 s … capped at 8 s, each ±50 %. */
-export const backoffMs = (attempt: number, random: () => number = Math.random) => Math.min(8000, 500 * 2 ** attempt) * (0.5 + random());
+/** Rejoins and SFU set-ups retry after 0.5 s, 1 s, 2 s … capped at 8 s, each ±50 %. */
+const RETRY_BACKOFF = { initialMs: 500, maxMs: 8000, jitter: 0.5 };
+export const backoffMs = (attempt: number, random: () => number = Math.random) => backoffDelay(attempt, RETRY_BACKOFF, random);
 
 export type PeerStats = LinkStats & { path: 'mesh' | 'sfu' };
 
