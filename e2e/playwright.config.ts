@@ -10,9 +10,12 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 15_000 },
   forbidOnly: Boolean(process.env.CI),
-  // One retry on CI: a shared 2-core box can starve a browser for a moment; a retried pass is reported as flaky.
+  // One retry on CI, only to tell a flaky test from a broken one in the report: a test that passes on its
+  // retry still fails the run (a flaky test is a bug in the test or the product).
   retries: process.env.CI ? 1 : 0,
-  reporter: [['list']],
+  failOnFlakyTests: true,
+  // The CPU reporter prints each spec's load on the machine, to keep the heaviest within what two cores carry.
+  reporter: [['list'], ['./support/cpuReporter.ts']],
   outputDir: '../test-results',
   use: {
     // Set by globalSetup, which starts the servers on free ports.
@@ -20,6 +23,8 @@ export default defineConfig({
     browserName: 'chromium',
     launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
     permissions: ['camera', 'microphone'],
+    // As small as participants' pages (support/participants.ts VIEWPORT): software compositing costs CPU per pixel.
+    viewport: { width: 640, height: 360 },
     trace: 'retain-on-failure',
   },
 });

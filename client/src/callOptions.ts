@@ -1,6 +1,7 @@
 /**
  * Call settings a URL can carry: `?relay=1` forces TURN, `?video=320x240&fps=15` sets the camera,
- * `?stats=0` turns the stats collector off (to measure what it costs). A join token travels in the
+ * `?screen=400x300` caps the size of a screen share, `?stats=0` turns the stats collector off (to measure
+ * what it costs). A join token travels in the
  * fragment (`#token=…`), which browsers never send to a server, so it cannot end up in a log.
  */
 export interface CallOptions {
@@ -8,23 +9,30 @@ export interface CallOptions {
   joinToken: string | null;
   stats: boolean;
   video: { width: number; height: number; frameRate: number };
+  /** Largest size a screen share is captured at; null: the screen's own. */
+  screen: { width: number; height: number } | null;
 }
+
+const sizeParam = (value: string | null) => {
+  const size = /^(\d{2,4})x(\d{2,4})$/.exec(value ?? '');
+  return size ? { width: Number(size[1]), height: Number(size[2]) } : null;
+};
 
 export const defaultVideo = { width: 640, height: 360, frameRate: 30 };
 
 export function parseCallOptions(search: string, hash = ''): CallOptions {
   const params = new URLSearchParams(search);
-  const size = /^(\d{2,4})x(\d{2,4})$/.exec(params.get('video') ?? '');
+  const size = sizeParam(params.get('video'));
   const fps = Number(params.get('fps'));
   return {
     forceRelay: ['1', 'true', 'yes'].includes(params.get('relay') ?? ''),
     joinToken: new URLSearchParams(hash.replace(/^#/, '')).get('token'),
     stats: !['0', 'false', 'no', 'off'].includes(params.get('stats') ?? ''),
     video: {
-      width: size ? Number(size[1]) : defaultVideo.width,
-      height: size ? Number(size[2]) : defaultVideo.height,
+      ...(size ?? { width: defaultVideo.width, height: defaultVideo.height }),
       frameRate: Number.isFinite(fps) && fps >= 1 && fps <= 60 ? fps : defaultVideo.frameRate,
     },
+    screen: sizeParam(params.get('screen')),
   };
 }
 

@@ -35,9 +35,16 @@ describe('routing', () => {
 
 describe('parseCallOptions', () => {
   it('reads relay and video settings from the query, with defaults', () => {
-    expect(parseCallOptions('')).toEqual({ forceRelay: false, joinToken: null, stats: true, video: { width: 640, height: 360, frameRate: 30 } });
-    expect(parseCallOptions('?relay=1&video=320x240&fps=15&stats=0')).toEqual({ forceRelay: true, joinToken: null, stats: false, video: { width: 320, height: 240, frameRate: 15 } });
-    expect(parseCallOptions('?video=huge&fps=999').video).toEqual({ width: 640, height: 360, frameRate: 30 });
+    expect(parseCallOptions('')).toEqual({ forceRelay: false, joinToken: null, stats: true, video: { width: 640, height: 360, frameRate: 30 }, screen: null });
+    expect(parseCallOptions('?relay=1&video=320x240&fps=15&stats=0&screen=400x300')).toEqual({
+      forceRelay: true,
+      joinToken: null,
+      stats: false,
+      video: { width: 320, height: 240, frameRate: 15 },
+      screen: { width: 400, height: 300 },
+    });
+    expect(parseCallOptions('?video=huge&fps=999&screen=big').video).toEqual({ width: 640, height: 360, frameRate: 30 });
+    expect(parseCallOptions('?screen=big').screen).toBeNull();
   });
 
   it('takes a join token from the fragment only, and shows the name it carries', () => {

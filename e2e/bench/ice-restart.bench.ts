@@ -1,6 +1,6 @@
 import { test, type Page } from '@playwright/test';
-import { closeAll, expectMediaFlowing, expectPath, joinRoom } from '../support/participants.js';
-import { appPort, cannotCutNetwork, cutMedia, frameCounts, restoreNetwork, type FrameCounts } from '../support/network.js';
+import { closeAll, expectMediaFlowing, expectPath, joinRoom, servers } from '../support/participants.js';
+import { cannotCutNetwork, portOf, cutMedia, frameCounts, restoreNetwork, type FrameCounts } from '../support/network.js';
 
 /**
  * `npm run bench:ice`: media is cut on loopback (UDP, and TCP but the app's port) for CUT_MS, long enough
@@ -32,7 +32,7 @@ async function framesAgainMs(pages: Page[], since: FrameCounts[], t0: number): P
 async function measure(label: string, pages: Page[]): Promise<void> {
   const results: number[] = [];
   for (let run = 0; run < RUNS; run++) {
-    cutMedia(appPort());
+    cutMedia(portOf(servers.default()));
     try {
       await pages[0]!.waitForTimeout(CUT_MS);
     } finally {
@@ -52,7 +52,7 @@ async function measure(label: string, pages: Page[]): Promise<void> {
 test('ICE restart → frames again: 2-person mesh', async ({ browser }) => {
   test.setTimeout(180_000);
   const room = `bench-ice-mesh-${Date.now()}`;
-  const pages = [await joinRoom(browser, room, 'Ada', VIDEO), await joinRoom(browser, room, 'Bo', VIDEO)];
+  const pages = [await joinRoom(browser, room, 'Ada', { query: VIDEO }), await joinRoom(browser, room, 'Bo', { query: VIDEO })];
   try {
     await expectMediaFlowing(pages, 1);
     await measure('mesh, 2 people', pages);
@@ -66,7 +66,7 @@ test('ICE restart → frames again: 5-person SFU', async ({ browser }) => {
   const room = `bench-ice-sfu-${Date.now()}`;
   const pages: Page[] = [];
   try {
-    for (const name of ['Ada', 'Bo', 'Cy', 'Di', 'Ed']) pages.push(await joinRoom(browser, room, name, VIDEO));
+    for (const name of ['Ada', 'Bo', 'Cy', 'Di', 'Ed']) pages.push(await joinRoom(browser, room, name, { query: VIDEO }));
     await expectPath(pages, 'sfu', 4);
     await expectMediaFlowing(pages, 4);
     await measure('SFU, 5 people', pages);

@@ -1,5 +1,5 @@
 import { test, type Page } from '@playwright/test';
-import { joinRoom, LIGHT_VIDEO } from '../support/participants.js';
+import { joinRoom } from '../support/participants.js';
 
 /**
  * `npm run bench:join`: time from the Join click to the first decoded remote video frame for two
@@ -7,6 +7,7 @@ import { joinRoom, LIGHT_VIDEO } from '../support/participants.js';
  * what signaling, TURN credentials and our client add. Prints numbers; asserts nothing.
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const VIDEO = 'video=320x240&fps=15';
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 /** Clicks Join in the page and polls stats there, so both ends of the interval use the page's clock. */
@@ -67,8 +68,9 @@ test('join to first decoded remote frame, 2 peers', async ({ browser }) => {
   const bare: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     const room = `bench-${Date.now()}-${run}`;
-    const first = await joinRoom(browser, room, 'Host');
-    const second = await joinRoom(browser, room, 'Guest', LIGHT_VIDEO, false);
+    // The same camera as the bare pair's below.
+    const first = await joinRoom(browser, room, 'Host', { query: VIDEO });
+    const second = await joinRoom(browser, room, 'Guest', { query: VIDEO, join: false });
     await second.getByTestId('preview').waitFor();
     ours.push(await clickJoinAndWaitForFrame(second));
     bare.push(await barePeerConnections(second));

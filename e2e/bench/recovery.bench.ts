@@ -27,7 +27,7 @@ for (const [label, names, path] of [
     const pages: Page[] = [];
     const room = `recovery-${path}-${Date.now()}`;
     try {
-      for (const name of names) pages.push(await joinRoom(browser, room, name, 'video=320x240&fps=10', true, server.url));
+      for (const name of names) pages.push(await joinRoom(browser, room, name, { query: 'video=320x240&fps=10', server: server.url }));
       await expectPath(pages, path, names.length - 1);
       await expectMediaFlowing(pages, names.length - 1);
       const runs: RecoveryTimes[] = [];

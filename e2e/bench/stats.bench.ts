@@ -27,10 +27,10 @@ test('stats collector cost and dashboard delay', async ({ browser }) => {
   test.setTimeout(180_000);
   const room = `bench-stats-${Date.now()}`;
   const pages: Page[] = [];
-  pages.push(await joinRoom(browser, room, 'With', VIDEO));
-  pages.push(await joinRoom(browser, room, 'Without', `${VIDEO}&stats=0`));
-  pages.push(await joinRoom(browser, room, 'Viewer', VIDEO));
-  pages.push(await joinRoom(browser, room, 'Other', VIDEO));
+  pages.push(await joinRoom(browser, room, 'With', { query: VIDEO }));
+  pages.push(await joinRoom(browser, room, 'Without', { query: `${VIDEO}&stats=0` }));
+  pages.push(await joinRoom(browser, room, 'Viewer', { query: VIDEO }));
+  pages.push(await joinRoom(browser, room, 'Other', { query: VIDEO }));
   await expectMediaFlowing(pages, 3);
   const [withStats, withoutStats, viewer] = pages as [Page, Page, Page];
 

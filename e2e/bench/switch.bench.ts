@@ -28,7 +28,7 @@ test('mesh ⇄ SFU switch', async ({ browser, request }) => {
   test.setTimeout(240_000);
   const room = `bench-switch-${Date.now()}`;
   const pages: Page[] = [];
-  for (const name of ['Ada', 'Bo', 'Cy', 'Di']) pages.push(await joinRoom(browser, room, name, VIDEO));
+  for (const name of ['Ada', 'Bo', 'Cy', 'Di']) pages.push(await joinRoom(browser, room, name, { query: VIDEO }));
   await waitForPath(pages, 'mesh', 3);
   await expectMediaFlowing(pages, 3);
 
@@ -39,7 +39,7 @@ test('mesh ⇄ SFU switch', async ({ browser, request }) => {
 
   await Promise.all(pages.map(startTileMonitor));
   const t0 = Date.now();
-  const fifth = await joinRoom(browser, room, 'Ed', VIDEO);
+  const fifth = await joinRoom(browser, room, 'Ed', { query: VIDEO });
   await waitForPath([...pages, fifth], 'sfu', 4);
   const toSfuMs = Date.now() - t0;
   await pages[0]!.waitForTimeout(1000);

@@ -59,11 +59,13 @@ export function restoreNetwork(): void {
   }
 }
 
-export const appPort = (): number => Number(new URL(process.env.CONFER_E2E_URL ?? 'http://127.0.0.1:80').port || 80);
+/** The TCP port of a server's base URL: what `cutMedia` must keep open for its signaling. */
+export const portOf = (server: string): number => Number(new URL(server).port || 80);
 
 /**
  * Starts recording every connection state a page's remote tiles show (their data-link attribute), and the
- * recovery requests the page sends: `sfu:restart-ice`, `sfu:join`, and mesh `relink` signals.
+ * recovery steps the page takes: `sfu:restart-ice` and `sfu:join` requests, mesh `relink` signals, and
+ * `ice-restart` for every RTCPeerConnection.restartIce() call (the mesh links' ICE restarts).
  */
 export function recordLinkStates(page: Page): Promise<void> {
   return page.evaluate(() => {
@@ -74,6 +76,11 @@ export function recordLinkStates(page: Page): Promise<void> {
       const signal = event === 'signal:send' ? (request as { signal: object }).signal : null;
       if (event === 'sfu:restart-ice' || event === 'sfu:join' || (signal && 'relink' in signal)) sent.push(signal ? 'relink' : event);
     });
+    const restartIce = RTCPeerConnection.prototype.restartIce;
+    RTCPeerConnection.prototype.restartIce = function (this: RTCPeerConnection) {
+      sent.push('ice-restart');
+      restartIce.call(this);
+    };
     setInterval(() => {
       for (const tile of document.querySelectorAll<HTMLElement>('[data-testid="tile"]:not(.self)')) {
         const id = tile.dataset.peerId ?? '';

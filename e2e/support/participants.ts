@@ -1,4 +1,4 @@
-import { expect, type Browser, type Page } from '@playwright/test';
+import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 
 /** What `window.__confer.room.stats()` reports per remote peer (client/src/room/RoomClient.ts PeerStats). */
 export interface LinkStatsView {
@@ -10,62 +10,117 @@ export interface LinkStatsView {
   remoteCandidateType: string | null;
 }
 
-/** Small video keeps several pages within this machine's two cores (see ../shared/notes/browser-testing.md). */
-export const LIGHT_VIDEO = 'video=320x240&fps=15';
+/**
+ * Cheap media keeps several pages within this machine's two cores (see ../shared/notes/browser-testing.md):
+ * LIGHT_VIDEO wherever a test only needs frames to flow, SIMULCAST_VIDEO where three simulcast layers are the
+ * subject (with the field trial in e2e/chromium.ts a 320x240 source sends 80x60, 160x120 and 320x240).
+ * A screen share is captured at 400x300 at most (the fake screen is 800x600): still larger than the camera.
+ */
+export const LIGHT_VIDEO = 'video=160x120&fps=10&screen=400x300';
+export const SIMULCAST_VIDEO = 'video=320x240&fps=10&screen=400x300';
 
-/** A new browser context (its own cookies, storage and camera) that opens the room and joins it (on the e2e server unless `baseURL` names another). */
-export async function joinRoom(browser: Browser, room: string, name: string, query = LIGHT_VIDEO, click = true, baseURL = process.env.CONFER_E2E_URL): Promise<Page> {
-  const context = await browser.newContext({ permissions: ['camera', 'microphone'], baseURL });
-  const page = await context.newPage();
+/** The e2e servers (globalSetup): the product's defaults (mesh up to 4), and one that moves a room to the SFU at 3. */
+export const servers = {
+  default: () => process.env.CONFER_E2E_URL ?? '',
+  sfuAt3: () => process.env.CONFER_E2E_SFU3_URL ?? '',
+};
+
+/**
+ * Pages are small: a browser composites every page's pixels in software here, and at 1280x720 that cost
+ * more than the call's video itself (2 pages: 1.3 cores at 1280x720, 0.8 at 640x360).
+ */
+export const VIEWPORT = { width: 640, height: 360 };
+
+/** A browser context for a participant: its own cookies, storage and (fake) camera and microphone. */
+export const callContext = (browser: Browser, baseURL: string, viewport = VIEWPORT): Promise<BrowserContext> =>
+  browser.newContext({ permissions: ['camera', 'microphone'], baseURL, viewport });
+
+export interface JoinOptions {
+  /** Call options in the room URL (callOptions.ts): camera size and rate, `relay=1`, `stats=0`. */
+  query?: string;
+  /** Click Join (default) or leave the page in the lobby. */
+  join?: boolean;
+  /** Base URL of the server (default: the e2e server with the product's defaults). */
+  server?: string;
+  /** The page's size (default: VIEWPORT). */
+  viewport?: { width: number; height: number };
+}
+
+/** A new participant (callContext) that opens the room and joins it. */
+export async function joinRoom(browser: Browser, room: string, name: string, { query = LIGHT_VIDEO, join = true, server = servers.default(), viewport }: JoinOptions = {}): Promise<Page> {
+  const page = await (await callContext(browser, server, viewport)).newPage();
   // E2E_CONSOLE=1 prints the pages' warnings and errors, to debug a failing run.
   if (process.env.E2E_CONSOLE) page.on('console', (m) => m.type() !== 'log' && console.log(`[${name}] ${m.type()}: ${m.text()}`));
   await page.goto(`/r/${room}?${query}`);
   await page.getByLabel('Your name').fill(name);
-  if (click) await page.getByRole('button', { name: 'Join' }).click();
+  if (join) await page.getByRole('button', { name: 'Join' }).click();
   return page;
 }
 
+/** Everyone in `names` joins `room`, one after the other; if one cannot, the pages opened so far are closed. */
+export async function joinAll(browser: Browser, room: string, names: string[], options?: JoinOptions): Promise<Page[]> {
+  const pages: Page[] = [];
+  try {
+    for (const name of names) pages.push(await joinRoom(browser, room, name, options));
+  } catch (error) {
+    await closeAll(pages);
+    throw error;
+  }
+  return pages;
+}
+
 export const stats = (page: Page): Promise<Record<string, LinkStatsView>> => page.evaluate(() => window.__confer.room.stats());
+
+/** What a page shows, for a failure report: its peer id, each remote peer's path and counters, its last switch steps. */
+async function describePage(page: Page): Promise<string> {
+  const seen = await page.evaluate(async () => ({ peerId: window.__confer.room.peerId, stats: await window.__confer.room.stats(), log: window.__confer.room.pathLog.slice(-30) }));
+  return `peer ${seen.peerId}\nper peer: ${JSON.stringify(seen.stats)}\nlog: ${JSON.stringify(seen.log)}`;
+}
+
+/** Runs `check` on every page at once; a failure names the page and says what it showed. */
+export async function onEveryPage(pages: Page[], check: (page: Page, index: number) => Promise<void>): Promise<void> {
+  await Promise.all(
+    pages.map(async (page, i) => {
+      try {
+        await check(page, i);
+      } catch (error) {
+        const seen = await describePage(page).catch((e: Error) => `(could not read the page: ${e.message})`);
+        throw new Error(`page ${i}: ${(error as Error).message}\n${seen}`, { cause: error });
+      }
+    }),
+  );
+}
 
 /**
  * Every page shows `peers` remote tiles, and from each remote peer it decodes video frames that keep
  * advancing and receives audio packets.
  */
 export async function expectMediaFlowing(pages: Page[], peers: number): Promise<void> {
-  for (const page of pages) {
+  await onEveryPage(pages, async (page) => {
     await expect(page.locator('[data-testid="tile"]:not(.self)')).toHaveCount(peers);
+    // 30 s: a starved page's SFU set-up can time out and retry.
     await expect
-      // 30 s: five browsers on two cores can starve one page for seconds (RTTs of 10 s seen), and its SFU set-up then retries.
-      .poll(async () => Object.values(await stats(page)).filter((s) => s.framesDecoded > 0 && s.audioPacketsReceived > 0).length, { timeout: 30_000 })
-      .toBe(peers)
-      .catch(async (error: Error) => {
-        // What each tile shows, for the failure report: which path, and which counter stayed at zero.
-        throw new Error(`${error.message}\nper peer: ${JSON.stringify(await stats(page))}\nlog: ${JSON.stringify(await page.evaluate(() => window.__confer.room.pathLog.slice(-30)))}`);
-      });
-  }
-  // Then both counters must keep moving: a frozen picture or silent audio fails here.
-  const before = await Promise.all(pages.map(stats));
-  for (const [i, page] of pages.entries()) {
+      .poll(async () => Object.values(await stats(page)).filter((s) => s.framesDecoded > 0 && s.audioPacketsReceived > 0).length, { timeout: 30_000, message: 'first frames and audio packets from every peer' })
+      .toBe(peers);
+    // Then both counters must keep moving: a frozen picture or silent audio fails here.
+    const before = await stats(page);
     await expect
       .poll(
-        async () => {
-          const now = await stats(page);
-          return Object.entries(now)
-            .filter(([id, s]) => s.framesDecoded > (before[i]![id]?.framesDecoded ?? 0) + 5 && s.audioPacketsReceived > (before[i]![id]?.audioPacketsReceived ?? 0) + 10)
+        async () =>
+          Object.entries(await stats(page))
+            .filter(([id, s]) => s.framesDecoded > (before[id]?.framesDecoded ?? 0) + 5 && s.audioPacketsReceived > (before[id]?.audioPacketsReceived ?? 0) + 10)
             .map(([id]) => id)
-            .sort();
-        },
-        { message: `page ${i}: video frames and audio packets from every peer keep arriving`, timeout: 10_000 },
+            .sort(),
+        { message: 'video frames and audio packets from every peer keep arriving', timeout: 10_000 },
       )
-      .toEqual(Object.keys(before[i]!).sort());
-  }
+      .toEqual(Object.keys(before).sort());
+  });
 }
 
 /** Ada and Bo in a fresh room with media flowing between them; both leave when `body` ends. */
-export async function withTwoInCall(browser: Browser, roomPrefix: string, body: (ada: Page, bo: Page) => Promise<void>, query = LIGHT_VIDEO): Promise<void> {
+export async function withTwoInCall(browser: Browser, roomPrefix: string, body: (ada: Page, bo: Page) => Promise<void>, options?: JoinOptions): Promise<void> {
   const room = `${roomPrefix}-${Date.now()}`;
-  const ada = await joinRoom(browser, room, 'Ada', query);
-  const bo = await joinRoom(browser, room, 'Bo', query);
+  const [ada, bo] = (await joinAll(browser, room, ['Ada', 'Bo'], options)) as [Page, Page];
   try {
     await expectMediaFlowing([ada, bo], 1);
     await body(ada, bo);
@@ -76,11 +131,11 @@ export async function withTwoInCall(browser: Browser, roomPrefix: string, body: 
 
 /** Every page is on `path` and every one of its `peers` tiles shows media that arrives that way. */
 export async function expectPath(pages: Page[], path: 'mesh' | 'sfu', peers: number): Promise<void> {
-  for (const page of pages) {
+  await onEveryPage(pages, async (page) => {
     await expect(page.getByTestId('topology')).toHaveAttribute('data-topology', path, { timeout: 20_000 });
     const paths = async () => Object.values(await stats(page)).map((s) => s.path);
     await expect.poll(paths, { timeout: 30_000, message: `every tile shows media via ${path}` }).toEqual(new Array(peers).fill(path));
-  }
+  });
 }
 
 export async function closeAll(pages: Page[]): Promise<void> {

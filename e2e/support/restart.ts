@@ -1,6 +1,6 @@
 import { expect, type Page } from '@playwright/test';
 import { stats } from './participants.js';
-import { peerIdOf, sendChat } from './shareChat.js';
+import { peerIdOf } from './shareChat.js';
 import type { ServerProcess } from './serverProcess.js';
 
 export interface RecoveryTimes {
@@ -14,15 +14,15 @@ export interface RecoveryTimes {
 
 const connectionStatus = (page: Page) => page.getByTestId('connection-status').getAttribute('data-status');
 
-/** Peers of `page` whose video frames advance over `path` right now (two looks 400 ms apart). */
-async function advancing(page: Page, path: 'mesh' | 'sfu'): Promise<string[]> {
-  const first = await stats(page);
-  await page.waitForTimeout(400);
-  const second = await stats(page);
-  return Object.entries(second)
-    .filter(([id, s]) => s.path === path && s.framesDecoded > (first[id]?.framesDecoded ?? Infinity))
-    .map(([id]) => id)
-    .sort();
+/** A poll of the peers of `page` whose video frames advanced over `path` since the poll's previous look. */
+function advancing(page: Page, path: 'mesh' | 'sfu'): () => Promise<string[]> {
+  let last: Awaited<ReturnType<typeof stats>> = {};
+  return async () => {
+    const now = await stats(page);
+    const moved = Object.entries(now).filter(([id, s]) => s.path === path && s.framesDecoded > (last[id]?.framesDecoded ?? Infinity));
+    last = now;
+    return moved.map(([id]) => id).sort();
+  };
 }
 
 /**
@@ -61,11 +61,8 @@ export async function restartDuringCall(
     .toBe(true);
   for (const [i, page] of pages.entries()) {
     const others = ids.filter((_, j) => j !== i).sort();
-    await expect.poll(() => advancing(page, path), { timeout: 45_000, intervals: [100], message: `page ${i}: fresh frames from everyone over ${path}` }).toEqual(others);
+    await expect.poll(advancing(page, path), { timeout: 45_000, intervals: [400], message: `page ${i}: fresh frames from everyone over ${path}` }).toEqual(others);
   }
   const mediaAt = Date.now();
   return { downMs: servingAt - killedAt, seatedMs: seatedAt - servingAt, mediaMs: mediaAt - servingAt };
 }
-
-/** Sends a chat message from `page` while the server is down (it must reach everyone eventually). */
-export const chatDuringOutage = (page: Page, text: string) => () => sendChat(page, text);

@@ -12,7 +12,7 @@ export function shareVideo(page: Page, sharerId: string): Promise<{ frames: numb
 
 /**
  * Every viewer shows the sharer's screen in a share tile, decoding frames that keep advancing, at the
- * fake screen's size (800x600) rather than the 320x240 camera's.
+ * share's size (400x300 in these tests) rather than a camera's (at most 320x240).
  */
 export async function expectShareShown(viewers: Page[], sharerId: string): Promise<void> {
   for (const page of viewers) {

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { signToken } from '@confer/signaling';
-import { closeAll, expectMediaFlowing, joinRoom, LIGHT_VIDEO } from '../support/participants.js';
+import { callContext, closeAll, expectMediaFlowing, joinRoom, LIGHT_VIDEO } from '../support/participants.js';
 import { ServerProcess } from '../support/serverProcess.js';
 
 const joinError = (page: Page) => page.getByTestId('join-error');
@@ -12,7 +12,7 @@ async function joinWithPassword(page: Page, password: string): Promise<void> {
 
 test('a room created with a password admits only with it, saying why', async ({ browser }) => {
   const room = `locked-${Date.now()}`;
-  const ada = await joinRoom(browser, room, 'Ada', LIGHT_VIDEO, false);
+  const ada = await joinRoom(browser, room, 'Ada', { join: false });
   await joinWithPassword(ada, 'correct horse');
   const bo = await joinRoom(browser, room, 'Bo');
   try {
@@ -35,8 +35,7 @@ test('with JOIN_TOKENS_REQUIRED, a link needs a valid signed token; the token na
   const pages: Page[] = [];
   try {
     const open = async (path: string) => {
-      const context = await browser.newContext({ permissions: ['camera', 'microphone'], baseURL: server.url });
-      const page = await context.newPage();
+      const page = await (await callContext(browser, server.url)).newPage();
       pages.push(page);
       await page.goto(path);
       return page;

@@ -1,5 +1,5 @@
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
-import { closeAll, expectMediaFlowing, expectPath, joinRoom, withTwoInCall } from '../support/participants.js';
+import { closeAll, expectMediaFlowing, expectPath, joinAll, servers, LIGHT_VIDEO, withTwoInCall } from '../support/participants.js';
 import { peerIdOf } from '../support/shareChat.js';
 
 const OPERATOR_TOKEN = () => process.env.CONFER_E2E_OPERATOR_TOKEN ?? '';
@@ -61,8 +61,7 @@ test('2 peers: the in-call dashboard shows both participants with live bitrate a
 
 test('relay-only call: the dashboard shows relay candidates', async ({ browser }) => {
   const room = `dashboard-relay-${Date.now()}`;
-  const query = 'video=320x240&fps=15&relay=1';
-  const pages = [await joinRoom(browser, room, 'Ada', query), await joinRoom(browser, room, 'Bo', query)];
+  const pages = await joinAll(browser, room, ['Ada', 'Bo'], { query: `${LIGHT_VIDEO}&relay=1` });
   try {
     await expectMediaFlowing(pages, 1);
     await openStats(pages[0]!);
@@ -73,41 +72,45 @@ test('relay-only call: the dashboard shows relay candidates', async ({ browser }
   }
 });
 
-test('5 people on the SFU: SFU stats with consumer layers on the dashboard, the room in /metrics, and the operator page', async ({ browser, request }, testInfo) => {
-  test.setTimeout(180_000);
-  const room = `dashboard-sfu-${Date.now()}`;
-  const pages: Page[] = [];
-  try {
-    for (const name of ['Ada', 'Bo', 'Cy', 'Di', 'Ed']) pages.push(await joinRoom(browser, room, name, 'video=320x240&fps=10'));
-    await expectPath(pages, 'sfu', 4);
-    await expectMediaFlowing(pages, 4);
-    const ada = pages[0]!;
-    await openStats(ada);
-    await expect(ada.getByTestId('stats-sfu')).toBeVisible({ timeout: 10_000 });
-    // Every video consumer reports the spatial layer it receives now.
-    await expect
-      .poll(async () => (await ada.getByTestId('stats-consumer-row').evaluateAll((rows) => rows.filter((r) => /^\d$/.test((r as HTMLElement).dataset.spatialLayer ?? '')).length)), { timeout: 15_000 })
-      .toBeGreaterThanOrEqual(20);
-    await screenshot(ada, testInfo, 'dashboard-sfu');
+test.describe('on a server that moves rooms to the SFU at 3', () => {
+  test.use({ baseURL: servers.sfuAt3() });
 
-    const metrics = await (await request.get('/metrics', { headers: { authorization: `Bearer ${OPERATOR_TOKEN()}` } })).text();
-    expect(metrics).toContain(`confer_room_participants{room="${room}",topology="sfu"} 5`);
-    expect(metrics).toMatch(new RegExp(`confer_sfu_bitrate_bps\\{room="${room}",direction="send"\\} [1-9]`));
+  test('3 people on the SFU: SFU stats with consumer layers on the dashboard, the room in /metrics, and the operator page', async ({ browser, request }, testInfo) => {
+    test.setTimeout(150_000);
+    const room = `dashboard-sfu-${Date.now()}`;
+    const pages: Page[] = [];
+    try {
+      pages.push(...(await joinAll(browser, room, ['Ada', 'Bo', 'Cy'], { server: servers.sfuAt3() })));
+      await expectPath(pages, 'sfu', 2);
+      await expectMediaFlowing(pages, 2);
+      const ada = pages[0]!;
+      await openStats(ada);
+      await expect(ada.getByTestId('stats-sfu')).toBeVisible({ timeout: 10_000 });
+      // Every video consumer (3 participants × 2 others) reports the spatial layer it receives now.
+      await expect
+        .poll(async () => (await ada.getByTestId('stats-consumer-row').evaluateAll((rows) => rows.filter((r) => /^\d$/.test((r as HTMLElement).dataset.spatialLayer ?? '')).length)), { timeout: 15_000 })
+        .toBeGreaterThanOrEqual(6);
+      await screenshot(ada, testInfo, 'dashboard-sfu');
 
-    // An operator, not in the call, watches the room from the dashboard page with the token.
-    const context = await browser.newContext({ baseURL: process.env.CONFER_E2E_URL });
-    const operator = await context.newPage();
-    await operator.goto('/dashboard');
-    await operator.getByLabel('Operator token').fill('not-the-token');
-    await operator.getByRole('button', { name: 'Show rooms' }).click();
-    await expect(operator.getByRole('alert')).toBeVisible();
-    await operator.getByLabel('Operator token').fill(OPERATOR_TOKEN());
-    await operator.getByRole('button', { name: 'Show rooms' }).click();
-    await operator.getByRole('button', { name: new RegExp(room) }).click();
-    await expect(operator.getByTestId('stats-participant')).toHaveCount(5, { timeout: 5_000 });
-    await expect(operator.getByTestId('stats-sfu')).toBeVisible();
-    await context.close();
-  } finally {
-    await closeAll(pages);
-  }
+      const metrics = await (await request.get('/metrics', { headers: { authorization: `Bearer ${OPERATOR_TOKEN()}` } })).text();
+      expect(metrics).toContain(`confer_room_participants{room="${room}",topology="sfu"} 3`);
+      expect(metrics).toMatch(new RegExp(`confer_sfu_bitrate_bps\\{room="${room}",direction="send"\\} [1-9]`));
+
+      // An operator, not in the call, watches the room from the dashboard page with the token.
+      const context = await browser.newContext({ baseURL: servers.sfuAt3() });
+      const operator = await context.newPage();
+      await operator.goto('/dashboard');
+      await operator.getByLabel('Operator token').fill('not-the-token');
+      await operator.getByRole('button', { name: 'Show rooms' }).click();
+      await expect(operator.getByRole('alert')).toBeVisible();
+      await operator.getByLabel('Operator token').fill(OPERATOR_TOKEN());
+      await operator.getByRole('button', { name: 'Show rooms' }).click();
+      await operator.getByRole('button', { name: new RegExp(room) }).click();
+      await expect(operator.getByTestId('stats-participant')).toHaveCount(3, { timeout: 5_000 });
+      await expect(operator.getByTestId('stats-sfu')).toBeVisible();
+      await context.close();
+    } finally {
+      await closeAll(pages);
+    }
+  });
 });

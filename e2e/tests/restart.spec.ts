@@ -1,5 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-import { closeAll, expectMediaFlowing, expectPath, joinRoom, stats } from '../support/participants.js';
+import { expect, test as base, type Page } from '@playwright/test';
+import { closeAll, expectMediaFlowing, expectPath, joinAll, stats } from '../support/participants.js';
 import { restartDuringCall } from '../support/restart.js';
 import { ServerProcess } from '../support/serverProcess.js';
 import { chatLines, expectChat, openChat, peerIdOf, sendChat } from '../support/shareChat.js';
@@ -9,21 +9,22 @@ import { chatLines, expectChat, openChat, peerIdOf, sendChat } from '../support/
  * address: every page gets its seat back under the same peer id and its media flows again. It runs as a
  * process of its own here, not the shared e2e server, so it can be killed.
  */
-let server: ServerProcess;
-test.beforeEach(async () => {
-  server = await ServerProcess.start();
-});
-test.afterEach(async ({ browserName: _ }, info) => {
-  if (info.status !== info.expectedStatus) console.log(`server output:\n${server.output}`);
-  await server.stop('SIGKILL');
+const test = base.extend<{ serverEnv: Record<string, string>; server: ServerProcess }>({
+  serverEnv: [{}, { option: true }],
+  server: async ({ serverEnv }, use, info) => {
+    const server = await ServerProcess.start(serverEnv);
+    await use(server);
+    if (info.status !== info.expectedStatus) console.log(`server output:\n${server.output}`);
+    await server.stop('SIGKILL');
+  },
 });
 
-test('3-person mesh: a graceful restart (SIGTERM) keeps media flowing, chat sent meanwhile arrives, seats come back', async ({ browser }) => {
+test('3-person mesh: a graceful restart (SIGTERM) keeps media flowing, chat sent meanwhile arrives, seats come back', async ({ browser, server }) => {
   test.setTimeout(150_000);
   const room = `restart-mesh-${Date.now()}`;
   const pages: Page[] = [];
   try {
-    for (const name of ['Ada', 'Bo', 'Cy']) pages.push(await joinRoom(browser, room, name, undefined, true, server.url));
+    pages.push(...(await joinAll(browser, room, ['Ada', 'Bo', 'Cy'], { server: server.url })));
     await expectMediaFlowing(pages, 2);
     for (const page of pages) await openChat(page);
     const ada = await peerIdOf(pages[0]!);
@@ -46,26 +47,30 @@ test('3-person mesh: a graceful restart (SIGTERM) keeps media flowing, chat sent
   }
 });
 
-test('5-person SFU: killed (SIGKILL) and restarted, the room comes back on the SFU with media, and chat from the outage arrives', async ({ browser }) => {
-  test.setTimeout(240_000);
-  const room = `restart-sfu-${Date.now()}`;
-  const pages: Page[] = [];
-  try {
-    for (const name of ['Ada', 'Bo', 'Cy', 'Di', 'Ed']) pages.push(await joinRoom(browser, room, name, 'video=320x240&fps=10', true, server.url));
-    await expectPath(pages, 'sfu', 4);
-    await expectMediaFlowing(pages, 4);
-    for (const page of pages) await openChat(page);
-    const ada = await peerIdOf(pages[0]!);
-    const times = await restartDuringCall(server, pages, 'sfu', 'SIGKILL', async () => {
-      // The SFU died with the process: chat has no path now, and is held until one opens.
-      await sendChat(pages[0]!, 'typed during the outage');
-    });
-    console.log(`SFU restart: down ${times.downMs} ms, seats back ${times.seatedMs} ms, media ${times.mediaMs} ms after the server was up`);
-    await expectPath(pages, 'sfu', 4);
-    for (const page of pages) await expectChat(page, [[ada, 'typed during the outage']]);
-    expect((await chatLines(pages[4]!)).length).toBe(1);
-    expect(Object.keys(await stats(pages[0]!))).toHaveLength(4);
-  } finally {
-    await closeAll(pages);
-  }
+test.describe('on the SFU (rooms move there at 3)', () => {
+  test.use({ serverEnv: { TOPOLOGY_SFU_FROM: '3' } });
+
+  test('3-person SFU: killed (SIGKILL) and restarted, the room comes back on the SFU with media, and chat from the outage arrives', async ({ browser, server }) => {
+    test.setTimeout(180_000);
+    const room = `restart-sfu-${Date.now()}`;
+    const pages: Page[] = [];
+    try {
+      pages.push(...(await joinAll(browser, room, ['Ada', 'Bo', 'Cy'], { server: server.url })));
+      await expectPath(pages, 'sfu', 2);
+      await expectMediaFlowing(pages, 2);
+      for (const page of pages) await openChat(page);
+      const ada = await peerIdOf(pages[0]!);
+      const times = await restartDuringCall(server, pages, 'sfu', 'SIGKILL', async () => {
+        // The SFU died with the process: chat has no path now, and is held until one opens.
+        await sendChat(pages[0]!, 'typed during the outage');
+      });
+      console.log(`SFU restart: down ${times.downMs} ms, seats back ${times.seatedMs} ms, media ${times.mediaMs} ms after the server was up`);
+      await expectPath(pages, 'sfu', 2);
+      for (const page of pages) await expectChat(page, [[ada, 'typed during the outage']]);
+      expect((await chatLines(pages[2]!)).length).toBe(1);
+      expect(Object.keys(await stats(pages[0]!))).toHaveLength(2);
+    } finally {
+      await closeAll(pages);
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { expectMediaFlowing, LIGHT_VIDEO } from '../support/participants.js';
+import { callContext, expectMediaFlowing, LIGHT_VIDEO, servers } from '../support/participants.js';
 
 const OPERATOR_TOKEN = () => process.env.CONFER_E2E_OPERATOR_TOKEN ?? '';
 
@@ -11,7 +11,7 @@ const OPERATOR_TOKEN = () => process.env.CONFER_E2E_OPERATOR_TOKEN ?? '';
  */
 async function watchedContext(browser: Browser): Promise<{ context: BrowserContext; violations: string[] }> {
   const violations: string[] = [];
-  const context = await browser.newContext({ permissions: ['camera', 'microphone'], baseURL: process.env.CONFER_E2E_URL });
+  const context = await callContext(browser, servers.default());
   await context.exposeBinding('__cspViolation', (_source, text: string) => void violations.push(text));
   await context.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) => {

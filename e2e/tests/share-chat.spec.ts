@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { MAX_CHAT_CHARS } from '@confer/shared';
-import { closeAll, expectMediaFlowing, joinRoom } from '../support/participants.js';
+import { closeAll, expectMediaFlowing, expectPath, joinAll, joinRoom, servers, stats } from '../support/participants.js';
 import { chatLines, expectChat, expectShareShown, openChat, peerIdOf, sendChat } from '../support/shareChat.js';
 import { expectSeamless, startTileMonitor, stopTileMonitor } from '../support/switching.js';
 
@@ -9,7 +9,7 @@ test('mesh: screen shares and chat between 3 people, history for a late joiner',
   const room = `share-chat-${Date.now()}`;
   const pages: Page[] = [];
   try {
-    for (const name of ['Ada', 'Bo', 'Cy']) pages.push(await joinRoom(browser, room, name));
+    pages.push(...(await joinAll(browser, room, ['Ada', 'Bo', 'Cy'])));
     const [ada, bo, cy] = pages as [Page, Page, Page];
     await expectMediaFlowing(pages, 2);
     const [adaId, boId] = [await peerIdOf(ada), await peerIdOf(bo)];
@@ -71,63 +71,77 @@ test('mesh: screen shares and chat between 3 people, history for a late joiner',
   }
 });
 
-test('4 → 5: a screen share and chat carry over to the SFU; 20 messages sent during the switch arrive once everywhere', async ({ browser, request }) => {
-  test.setTimeout(240_000);
-  const VIDEO = 'video=320x240&fps=10';
-  const room = `share-chat-sfu-${Date.now()}`;
-  const pages: Page[] = [];
-  try {
-    for (const name of ['Ada', 'Bo', 'Cy', 'Di']) pages.push(await joinRoom(browser, room, name, VIDEO));
-    await expectMediaFlowing(pages, 3);
-    const ids = await Promise.all(pages.map(peerIdOf));
-    const [ada] = pages as [Page];
-    const adaId = ids[0]!;
-    await ada.getByRole('button', { name: 'Share screen' }).click();
-    await expectShareShown(pages.slice(1), adaId);
-    for (const page of pages) await openChat(page);
+test.describe('on a server that moves rooms to the SFU at 3', () => {
+  test.use({ baseURL: servers.sfuAt3() });
 
-    // The 5th joins; while the room switches, each of the four sends 5 messages.
-    await Promise.all(pages.map(startTileMonitor));
-    pages.push(await joinRoom(browser, room, 'Ed', VIDEO));
-    const expected: [string, string][] = [];
-    for (let round = 0; round < 5; round++) {
-      await Promise.all(pages.slice(0, 4).map((page, i) => sendChat(page, `switch message ${round} from ${i}`)));
-      for (let i = 0; i < 4; i++) expected.push([ids[i]!, `switch message ${round} from ${i}`]);
-      await ada.waitForTimeout(400);
-    }
-    for (const page of pages) await expect(page.getByTestId('topology')).toHaveAttribute('data-topology', 'sfu', { timeout: 20_000 });
-    await expectMediaFlowing(pages, 4);
-    // Nobody lost the share (or any tile's picture) during the switch; the newcomer sees it too, via the SFU.
-    expectSeamless(await Promise.all(pages.slice(0, 4).map(stopTileMonitor)));
-    await expectShareShown(pages.slice(1), adaId);
-    const sfu = async () =>
-      (await (await request.get(`/api/rooms/${room}/sfu`)).json()) as {
-        producers: { producerId: string; source: string; layers: number }[];
-        consumers: { producerId: string; spatialLayer: number | null }[];
-        dataProducers: number;
-        dataConsumers: number;
+  test('2 → 3: a screen share and chat carry over to the SFU; messages sent at every stage of the switch arrive once everywhere', async ({ browser, request }) => {
+    test.setTimeout(180_000);
+    const server = servers.sfuAt3();
+    const room = `share-chat-sfu-${Date.now()}`;
+    const pages: Page[] = [];
+    try {
+      pages.push(...(await joinAll(browser, room, ['Ada', 'Bo'], { server })));
+      await expectMediaFlowing(pages, 1);
+      const ids = await Promise.all(pages.map(peerIdOf));
+      const [ada] = pages as [Page];
+      const adaId = ids[0]!;
+      await ada.getByRole('button', { name: 'Share screen' }).click();
+      await expectShareShown(pages.slice(1), adaId);
+      for (const page of pages) await openChat(page);
+
+      // The 3rd joins. At each stage of the switch the two who were there send two messages each.
+      await Promise.all(pages.map(startTileMonitor));
+      const expected: [string, string][] = [];
+      const old = pages.slice(0, 2);
+      const send = async (stage: string) => {
+        for (let round = 0; round < 2; round++) {
+          await Promise.all(old.map((page, i) => sendChat(page, `${stage} ${round} from ${i}`)));
+          for (let i = 0; i < 2; i++) expected.push([ids[i]!, `${stage} ${round} from ${i}`]);
+        }
       };
-    await expect.poll(async () => {
-      const s = await sfu();
-      const screen = s.producers.find((p) => p.source === 'screen');
-      return [screen?.layers, s.consumers.filter((c) => c.producerId === screen?.producerId).length];
-    }, { timeout: 20_000, message: 'one screen producer, a single stream of its own, consumed by the 4 others' }).toEqual([1, 4]);
-    await expect.poll(async () => { const s = await sfu(); return [s.dataProducers, s.dataConsumers]; }, { timeout: 20_000 }).toEqual([5, 20]);
+      const paths = async () => (await Promise.all(old.map(async (p) => Object.values(await stats(p))))).flat().map((s) => s.path);
+      await send('before');
+      pages.push(await joinRoom(browser, room, 'Cy', { server }));
+      await send('joined');
+      for (const page of old) await expect(page.getByTestId('topology')).toHaveAttribute('data-topology', 'sfu', { timeout: 20_000 });
+      await send('announced');
+      await expect.poll(paths, { timeout: 30_000, message: 'a tile on the old pages shows media via the SFU' }).toContain('sfu');
+      await send('moving');
+      await expectPath(pages, 'sfu', 2);
+      await send('moved');
+      await expectMediaFlowing(pages, 2);
+      // Nobody lost the share (or any tile's picture) during the switch; the newcomer sees it too, via the SFU.
+      expectSeamless(await Promise.all(old.map(stopTileMonitor)));
+      await expectShareShown(pages.slice(1), adaId);
+      const sfu = async () =>
+        (await (await request.get(`/api/rooms/${room}/sfu`)).json()) as {
+          producers: { producerId: string; source: string; layers: number }[];
+          consumers: { producerId: string; spatialLayer: number | null }[];
+          dataProducers: number;
+          dataConsumers: number;
+        };
+      await expect.poll(async () => {
+        const s = await sfu();
+        const screen = s.producers.find((p) => p.source === 'screen');
+        return [screen?.layers, s.consumers.filter((c) => c.producerId === screen?.producerId).length];
+      }, { timeout: 20_000, message: 'one screen producer, a single stream of its own, consumed by the 2 others' }).toEqual([1, 2]);
+      await expect.poll(async () => { const s = await sfu(); return [s.dataProducers, s.dataConsumers]; }, { timeout: 20_000 }).toEqual([3, 6]);
 
-    // Every page (the newcomer through history) shows the 20 messages once, in order per sender.
-    await openChat(pages[4]!);
-    for (const page of pages) await expectChat(page, expected);
-    // Chat now runs through the SFU: a message from the newcomer reaches everyone.
-    await sendChat(pages[4]!, 'hello via the SFU');
-    expected.push([ids[4] ?? (await peerIdOf(pages[4]!)), 'hello via the SFU']);
-    for (const page of pages) await expectChat(page, expected);
+      // Every page (the newcomer through history) shows the 20 messages once, in order per sender.
+      await openChat(pages[2]!);
+      for (const page of pages) await expectChat(page, expected);
+      // Chat now runs through the SFU: a message from the newcomer reaches everyone.
+      await sendChat(pages[2]!, 'hello via the SFU');
+      expected.push([await peerIdOf(pages[2]!), 'hello via the SFU']);
+      for (const page of pages) await expectChat(page, expected);
 
-    // Stopping the share closes its producer: the tile goes everywhere.
-    await ada.getByRole('button', { name: 'Stop sharing' }).click();
-    for (const page of pages.slice(1)) await expect(page.getByTestId('share-tile')).toHaveCount(0, { timeout: 10_000 });
-    await expect.poll(async () => (await sfu()).producers.filter((p) => p.source === 'screen').length, { timeout: 10_000 }).toBe(0);
-    expect(await chatLines(pages[4]!)).toHaveLength(expected.length);
-  } finally {
-    await closeAll(pages);
-  }
+      // Stopping the share closes its producer: the tile goes everywhere.
+      await ada.getByRole('button', { name: 'Stop sharing' }).click();
+      for (const page of pages.slice(1)) await expect(page.getByTestId('share-tile')).toHaveCount(0, { timeout: 10_000 });
+      await expect.poll(async () => (await sfu()).producers.filter((p) => p.source === 'screen').length, { timeout: 10_000 }).toBe(0);
+      expect(await chatLines(pages[2]!)).toHaveLength(expected.length);
+    } finally {
+      await closeAll(pages);
+    }
+  });
 });

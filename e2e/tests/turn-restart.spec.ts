@@ -40,6 +40,6 @@ test('a relayed call survives a coturn crash: the server restarts coturn, the ca
         .toBe(true);
       for (const page of [ada, bo]) expect(Object.values(await stats(page))[0]?.localCandidateType).toBe('relay');
     },
-    `${LIGHT_VIDEO}&relay=1`,
+    { query: `${LIGHT_VIDEO}&relay=1` },
   );
 });

@@ -12,7 +12,7 @@ import { Room } from './Room';
 /** Owns the room's media and room client for as long as the page shows this room. */
 export function RoomPage({ roomId, signaling, options }: { roomId: string; signaling: SignalingClient; options: CallOptions }) {
   const { media, room } = useMemo(() => {
-    const media = new MediaController(options.video);
+    const media = new MediaController(options);
     return { media, room: new RoomClient(signaling, media, roomId, options) };
   }, [roomId, signaling, options]);
   const { phase, error } = useRoomStore();

@@ -98,12 +98,12 @@ describe('MediaController screen sharing', () => {
   afterEach(() => vi.unstubAllGlobals());
 
   const fakeTrack = () => Object.assign(new EventTarget(), { contentHint: '', stop: vi.fn() }) as unknown as MediaStreamTrack;
-  const withDisplayMedia = (getDisplayMedia: () => Promise<unknown>) => vi.stubGlobal('navigator', { mediaDevices: { getDisplayMedia } });
+  const withDisplayMedia = (getDisplayMedia: (options: DisplayMediaStreamOptions) => Promise<unknown>) => vi.stubGlobal('navigator', { mediaDevices: { getDisplayMedia } });
 
   it("shares a screen for text, and the browser's own stop ends the share", async () => {
     const track = fakeTrack();
     withDisplayMedia(async () => ({ getVideoTracks: () => [track] }));
-    const media = new MediaController({ width: 640, height: 360, frameRate: 15 });
+    const media = new MediaController({ video: { width: 640, height: 360, frameRate: 15 }, screen: null });
     const changes: [string, MediaStreamTrack | null][] = [];
     media.onTrackChange((kind, t) => changes.push([kind, t]));
     expect(await media.startShare()).toBe(true);
@@ -117,11 +117,22 @@ describe('MediaController screen sharing', () => {
     ]);
   });
 
+  it('caps the captured size when the call options ask for it', async () => {
+    const getDisplayMedia = vi.fn(async (_: DisplayMediaStreamOptions) => ({ getVideoTracks: () => [fakeTrack()] }));
+    withDisplayMedia(getDisplayMedia);
+    await new MediaController({ video: { width: 640, height: 360, frameRate: 15 }, screen: { width: 400, height: 300 } }).startShare();
+    await new MediaController({ video: { width: 640, height: 360, frameRate: 15 }, screen: null }).startShare();
+    expect(getDisplayMedia.mock.calls.map(([options]) => options.video)).toEqual([
+      { width: { max: 400 }, height: { max: 300 }, frameRate: { max: 15 } },
+      { frameRate: { max: 15 } },
+    ]);
+  });
+
   it('explains a refused or unsupported picker and changes nothing else', async () => {
     withDisplayMedia(async () => {
       throw Object.assign(new Error('denied'), { name: 'NotAllowedError' });
     });
-    const media = new MediaController({ width: 640, height: 360, frameRate: 15 });
+    const media = new MediaController({ video: { width: 640, height: 360, frameRate: 15 }, screen: null });
     const listener = vi.fn();
     media.onTrackChange(listener);
     expect(await media.startShare()).toBe(false);

@@ -27,11 +27,12 @@ export async function openDevice(kind: DeviceKind, deviceId: string | null, vide
   }
 }
 
-/** Asks the browser's picker for a screen, window or tab to share (video only). */
-export async function openScreen(): Promise<TrackResult> {
+/** Asks the browser's picker for a screen, window or tab to share (video only), scaled down to `maxSize` if given. */
+export async function openScreen(maxSize: CallOptions['screen']): Promise<TrackResult> {
   if (!navigator.mediaDevices?.getDisplayMedia) return { track: null, error: 'This browser cannot share a screen.' };
+  const size = maxSize ? { width: { max: maxSize.width }, height: { max: maxSize.height } } : {};
   try {
-    const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { max: 15 } }, audio: false });
+    const stream = await navigator.mediaDevices.getDisplayMedia({ video: { ...size, frameRate: { max: 15 } }, audio: false });
     const track = stream.getVideoTracks()[0];
     if (!track) return { track: null, error: describeShareError(new Error('no track')) };
     // Text stays sharp: the encoder keeps resolution and drops frame rate under pressure.

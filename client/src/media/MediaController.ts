@@ -16,7 +16,8 @@ export class MediaController {
 
   private readonly onDeviceChange = () => void this.refreshDevices();
 
-  constructor(private readonly video: CallOptions['video']) {}
+  /** `capture`: the camera's size and rate, and the largest size a screen share is captured at. */
+  constructor(private readonly capture: Pick<CallOptions, 'video' | 'screen'>) {}
 
   onTrackChange(listener: TrackListener): void {
     this.listener = listener;
@@ -33,7 +34,7 @@ export class MediaController {
 
   private async open(kind: MediaKind): Promise<void> {
     const s = this.store.getState();
-    const result = await openDevice(kind === 'audio' ? 'microphone' : 'camera', kind === 'audio' ? s.microphoneId : s.cameraId, this.video);
+    const result = await openDevice(kind === 'audio' ? 'microphone' : 'camera', kind === 'audio' ? s.microphoneId : s.cameraId, this.capture.video);
     if (this.stopped) {
       // The page left the room while the device was opening.
       result.track?.stop();
@@ -88,7 +89,7 @@ export class MediaController {
   /** Presents a screen picked in the browser's dialog; true once it is shared. */
   async startShare(): Promise<boolean> {
     this.store.getState().set({ shareError: null });
-    const result = await openScreen();
+    const result = await openScreen(this.capture.screen);
     if (!result.track) {
       this.store.getState().set({ shareError: result.error });
       return false;
