@@ -12,7 +12,7 @@ export interface LinkStatsView {
 
 /**
  * Cheap media keeps several pages within this machine's two cores (see ../shared/notes/browser-testing.md):
- * LIGHT_VIDEO wherever a test only needs frames to flow, SIMULCAST_VIDEO where three simulcast layers are the
+ * LIGHT_VIDEO (160x120 at 10 fps) wherever a test only needs frames to flow, SIMULCAST_VIDEO where three simulcast layers are the
  * subject (with the field trial in e2e/chromium.ts a 320x240 source sends 80x60, 160x120 and 320x240).
  * A screen share is captured at 400x300 at most (the fake screen is 800x600): still larger than the camera.
  */

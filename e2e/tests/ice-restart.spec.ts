@@ -114,7 +114,7 @@ test('mesh: an outage longer than the ICE restarts replaces the connection, whic
     await expectMediaFlowing(pages, 1);
     // Enough frames first that a counter starting again on a new connection is told apart from one carrying on.
     const fewest = async () => Math.min(...(await Promise.all(pages.map(frameCounts))).flatMap((c) => Object.values(c)));
-    await expect.poll(fewest, { timeout: 30_000 }).toBeGreaterThan(80);
+    await expect.poll(fewest, { timeout: 30_000, message: 'frames decoded on every page before the cut' }).toBeGreaterThan(80);
     // Cut until the link is replaced: 'disconnected' at ~5 s, 3 ICE restarts (4 s + 3 × 8 s) given up at ~33 s, then a relink.
     const before = await cutUntil(pages, servers.default(), 'the ICE restarts gave up and a relink was sent', noneTook('relink'), 60_000);
     await waitForFramesAgain(pages, before, 10, 40_000);
