@@ -12,14 +12,14 @@ const compose = (env: Record<string, string>, ...args: string[]) =>
 
 describe('docker-compose.yml', () => {
   it('validates with docker-compose config -q', () => {
-    const r = compose({ TURN_SECRET: 'x'.repeat(32), SESSION_SECRET: 'y'.repeat(32), PUBLIC_IP: '203.0.113.10' }, '-q');
+    const r = compose({ TURN_SECRET: 'x'.repeat(32), SESSION_SECRET: 'y'.repeat(32), OPERATOR_TOKEN: 'z'.repeat(24), PUBLIC_IP: '203.0.113.10' }, '-q');
     expect(r.error).toBeUndefined();
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
   });
 
   it('runs coturn from the official image with the config from turn/ and the app in external TURN mode', () => {
-    const r = compose({ TURN_SECRET: 'x'.repeat(32), SESSION_SECRET: 'y'.repeat(32), PUBLIC_IP: '203.0.113.10' });
+    const r = compose({ TURN_SECRET: 'x'.repeat(32), SESSION_SECRET: 'y'.repeat(32), OPERATOR_TOKEN: 'z'.repeat(24), PUBLIC_IP: '203.0.113.10' });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/image: coturn\/coturn:/);
     expect(r.stdout).toContain('/etc/coturn/turnserver.conf');
@@ -28,12 +28,13 @@ describe('docker-compose.yml', () => {
     expect(readFileSync(`${root}/turn/turnserver.conf`, 'utf8')).toContain('use-auth-secret');
   });
 
-  it('refuses to start without a TURN secret or a session secret', () => {
-    const r = compose({ PUBLIC_IP: '203.0.113.10', SESSION_SECRET: 'y'.repeat(32) }, '-q');
-    expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain('set TURN_SECRET');
-    const s = compose({ PUBLIC_IP: '203.0.113.10', TURN_SECRET: 'x'.repeat(32) }, '-q');
-    expect(s.status).not.toBe(0);
-    expect(s.stderr).toContain('set SESSION_SECRET');
+  it('refuses to start without a TURN secret, a session secret or an operator token', () => {
+    const all = { PUBLIC_IP: '203.0.113.10', TURN_SECRET: 'x'.repeat(32), SESSION_SECRET: 'y'.repeat(32), OPERATOR_TOKEN: 'z'.repeat(24) };
+    for (const missing of ['TURN_SECRET', 'SESSION_SECRET', 'OPERATOR_TOKEN'] as const) {
+      const { [missing]: _, ...rest } = all;
+      const r = compose(rest, '-q');
+      expect(r.status, missing).not.toBe(0);
+      expect(r.stderr).toContain(`set ${missing}`);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { test, type Page } from '@playwright/test';
 import type { HealthReport } from '@confer/shared';
-import { expectMediaFlowing, joinRoom, stats } from '../support/participants.js';
+import { asOperator, expectMediaFlowing, joinRoom, stats } from '../support/participants.js';
 import { longestGap, startTileMonitor, stopTileMonitor } from '../support/switching.js';
 
 /**
@@ -50,7 +50,7 @@ test('mesh ⇄ SFU switch', async ({ browser, request }) => {
   const cpu0 = cpuSeconds(worker.pid);
   await pages[0]!.waitForTimeout(5000);
   const cpuPct = ((cpuSeconds(worker.pid) - cpu0) / 5) * 100;
-  const sfu = (await (await request.get(`/api/rooms/${room}/sfu`)).json()) as { recvBitrate: number; sendBitrate: number };
+  const sfu = (await (await request.get(`/api/rooms/${room}/sfu`, asOperator())).json()) as { recvBitrate: number; sendBitrate: number };
 
   await Promise.all(pages.map(startTileMonitor));
   const t1 = Date.now();
@@ -59,7 +59,7 @@ test('mesh ⇄ SFU switch', async ({ browser, request }) => {
   const toMeshMs = Date.now() - t1;
   await pages[0]!.waitForTimeout(1000);
   const freezeDown = longestGap(await Promise.all(pages.map(stopTileMonitor)));
-  const switches = ((await (await request.get(`/api/rooms/${room}/topology`)).json()) as { switches: { to: string; durationMs: number | null; unfinished: number }[] }).switches;
+  const switches = ((await (await request.get(`/api/rooms/${room}/topology`, asOperator())).json()) as { switches: { to: string; durationMs: number | null; unfinished: number }[] }).switches;
   await Promise.all(pages.map((p) => p.context().close()));
 
   console.log(`\nsteady 4-person mesh: longest remote-tile freeze in 5 s ${freezeSteady.toFixed(0)} ms`);

@@ -1,15 +1,15 @@
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import type { HealthReport } from '@confer/shared';
-import { closeAll, expectMediaFlowing, expectPath, joinAll, joinRoom, servers, SIMULCAST_VIDEO, type JoinOptions } from '../support/participants.js';
+import { asOperator, closeAll, expectMediaFlowing, expectPath, joinAll, joinRoom, servers, SIMULCAST_VIDEO, type JoinOptions } from '../support/participants.js';
 import { expectMakeBeforeBreak, expectSeamless, startTileMonitor, stopTileMonitor } from '../support/switching.js';
 
 interface SfuReport {
   producers: { kind: string; layers: number; activeLayers: number }[];
   consumers: { peerId: string; kind: string; spatialLayer: number | null; preferredSpatialLayer: number | null; paused: boolean }[];
 }
-const sfuOf = async (request: APIRequestContext, room: string) => (await (await request.get(`/api/rooms/${room}/sfu`)).json()) as SfuReport;
+const sfuOf = async (request: APIRequestContext, room: string) => (await (await request.get(`/api/rooms/${room}/sfu`, asOperator())).json()) as SfuReport;
 const switchesOf = async (request: APIRequestContext, room: string) =>
-  ((await (await request.get(`/api/rooms/${room}/topology`)).json()) as { switches: { to: string; unfinished: number }[] }).switches.map((s) => [s.to, s.unfinished]);
+  ((await (await request.get(`/api/rooms/${room}/topology`, asOperator())).json()) as { switches: { to: string; unfinished: number }[] }).switches.map((s) => [s.to, s.unfinished]);
 
 test.describe('on the SFU (a server that moves rooms there at 3)', () => {
   test.use({ baseURL: servers.sfuAt3() });

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { MAX_CHAT_CHARS } from '@confer/shared';
-import { closeAll, expectMediaFlowing, expectPath, joinAll, joinRoom, servers, stats } from '../support/participants.js';
+import { asOperator, closeAll, expectMediaFlowing, expectPath, joinAll, joinRoom, servers, stats } from '../support/participants.js';
 import { chatLines, expectChat, expectShareShown, openChat, peerIdOf, sendChat } from '../support/shareChat.js';
 import { expectSeamless, startTileMonitor, stopTileMonitor } from '../support/switching.js';
 
@@ -114,7 +114,7 @@ test.describe('on a server that moves rooms to the SFU at 3', () => {
       expectSeamless(await Promise.all(old.map(stopTileMonitor)));
       await expectShareShown(pages.slice(1), adaId);
       const sfu = async () =>
-        (await (await request.get(`/api/rooms/${room}/sfu`)).json()) as {
+        (await (await request.get(`/api/rooms/${room}/sfu`, asOperator())).json()) as {
           producers: { producerId: string; source: string; layers: number }[];
           consumers: { producerId: string; spatialLayer: number | null }[];
           dataProducers: number;

@@ -13,7 +13,7 @@ export class Metrics {
   private readonly switches: Histogram<'to'>;
   private readonly quality: Histogram;
 
-  private readonly rooms: Record<'total' | 'participants' | 'roomParticipants' | 'transports' | 'clientBitrate' | 'sfuBitrate' | 'workerCpu', Gauge<string>>;
+  private readonly rooms: Record<'total' | 'participants' | 'transports' | 'clientBitrate' | 'sfuBitrate' | 'workerCpu', Gauge<string>>;
 
   constructor(private readonly source: () => Promise<RoomMetrics[]>) {
     const registers = [this.registry];
@@ -28,15 +28,15 @@ export class Metrics {
     });
     this.quality = new Histogram({ name: 'confer_quality_score', help: 'Participant quality scores (1..5) of every stats sample', buckets: [1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5], registers });
 
+    // Totals by topology, never per room: a room's name is what lets someone in, so it is no label.
     const gauge = <L extends string>(name: string, help: string, labelNames: L[]) => new Gauge<L>({ name, help, labelNames, registers });
     this.rooms = {
       total: gauge('confer_rooms', 'Rooms with someone in them, by topology', ['topology']),
-      participants: gauge('confer_participants', 'Participants in all rooms', []),
-      roomParticipants: gauge('confer_room_participants', 'Participants per room', ['room', 'topology']),
-      transports: gauge('confer_sfu_transports', 'SFU transports per room', ['room']),
-      clientBitrate: gauge('confer_client_bitrate_bps', 'What the participants report sending and receiving, per room', ['room', 'direction']),
-      sfuBitrate: gauge('confer_sfu_bitrate_bps', 'What the SFU receives from and sends to a room', ['room', 'direction']),
-      workerCpu: gauge('confer_sfu_worker_cpu_percent', 'CPU of the mediasoup worker hosting a room, % of one core', ['room']),
+      participants: gauge('confer_participants', 'Participants in all rooms, by topology', ['topology']),
+      transports: gauge('confer_sfu_transports', 'SFU transports of all rooms', []),
+      clientBitrate: gauge('confer_client_bitrate_bps', 'What the participants of all rooms report sending and receiving', ['direction']),
+      sfuBitrate: gauge('confer_sfu_bitrate_bps', 'What the SFU receives from and sends to all rooms', ['direction']),
+      workerCpu: gauge('confer_sfu_worker_cpu_max_percent', 'CPU of the busiest mediasoup worker hosting a room, % of one core', []),
     };
   }
 
@@ -44,20 +44,18 @@ export class Metrics {
   private async fillRooms(): Promise<void> {
     const all = await this.source();
     const g = this.rooms;
-    for (const gauge of Object.values(g)) gauge.reset();
-    g.total.set({ topology: 'mesh' }, all.filter((r) => r.topology === 'mesh').length);
-    g.total.set({ topology: 'sfu' }, all.filter((r) => r.topology === 'sfu').length);
-    g.participants.set(all.reduce((n, r) => n + r.participants, 0));
-    for (const r of all) {
-      g.roomParticipants.set({ room: r.roomId, topology: r.topology }, r.participants);
-      g.clientBitrate.set({ room: r.roomId, direction: 'send' }, r.clientSendBitrate);
-      g.clientBitrate.set({ room: r.roomId, direction: 'recv' }, r.clientRecvBitrate);
-      if (!r.sfu) continue;
-      g.transports.set({ room: r.roomId }, r.sfu.transports);
-      g.sfuBitrate.set({ room: r.roomId, direction: 'recv' }, r.sfu.recvBitrate);
-      g.sfuBitrate.set({ room: r.roomId, direction: 'send' }, r.sfu.sendBitrate);
-      if (r.sfu.workerCpuPct !== null) g.workerCpu.set({ room: r.roomId }, r.sfu.workerCpuPct);
+    const sum = (f: (r: RoomMetrics) => number, rooms = all) => rooms.reduce((n, r) => n + f(r), 0);
+    for (const topology of ['mesh', 'sfu'] as const) {
+      const rooms = all.filter((r) => r.topology === topology);
+      g.total.set({ topology }, rooms.length);
+      g.participants.set({ topology }, sum((r) => r.participants, rooms));
     }
+    g.clientBitrate.set({ direction: 'send' }, sum((r) => r.clientSendBitrate));
+    g.clientBitrate.set({ direction: 'recv' }, sum((r) => r.clientRecvBitrate));
+    g.transports.set(sum((r) => r.sfu?.transports ?? 0));
+    g.sfuBitrate.set({ direction: 'recv' }, sum((r) => r.sfu?.recvBitrate ?? 0));
+    g.sfuBitrate.set({ direction: 'send' }, sum((r) => r.sfu?.sendBitrate ?? 0));
+    g.workerCpu.set(Math.max(0, ...all.map((r) => r.sfu?.workerCpuPct ?? 0)));
   }
 
   signalingError(event: string, code: string): void {

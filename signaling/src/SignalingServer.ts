@@ -1,4 +1,4 @@
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
@@ -42,7 +42,9 @@ import {
 import { z as zod } from 'zod';
 import type { Sfu } from '@confer/sfu';
 import type { SignalingConfig } from './config.js';
+import { routeHttp, sendJson, type Route } from './httpRoutes.js';
 import { originAllowed, securityHeaders } from './httpSecurity.js';
+import { tokenMatches } from './operatorToken.js';
 import { Metrics } from './Metrics.js';
 import { ConnectionBudget } from './ConnectionBudget.js';
 import { RoomAccess, type ResumeClaims, type RoomLock } from './RoomAccess.js';
@@ -94,7 +96,6 @@ export interface SignalingServerDeps {
   log: Logger;
 }
 
-const safeEqual = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 const notInRoom = { ok: false, error: { code: 'NOT_IN_ROOM', message: 'not in a room: join one first' } } as const;
 const shuttingDown = { ok: false, error: { code: 'UNAVAILABLE', message: 'the server is restarting; your client retries in a moment' } } as const;
 /** A peer that left for good cannot come back with its resume token for this long (its token's lifetime). */
@@ -133,8 +134,8 @@ export class SignalingServer {
 
   constructor(private readonly deps: SignalingServerDeps) {
     this.access = new RoomAccess(deps.config.access);
-    const serveClient = existsSync(deps.config.publicDir) ? sirv(deps.config.publicDir, { single: true, etag: true }) : null;
-    this.http = createServer((req, res) => void this.handleHttp(req, res, serveClient));
+    const handleHttp = routeHttp(this.routes(), this.clientFiles(), deps.config.operatorToken, deps.log);
+    this.http = createServer((req, res) => void handleHttp(req, res));
     this.io = new Server(this.http, {
       maxHttpBufferSize: MAX_MESSAGE_BYTES,
       serveClient: false,
@@ -190,51 +191,45 @@ export class SignalingServer {
     });
   }
 
-  private async handleHttp(req: IncomingMessage, res: ServerResponse, serveClient: ReturnType<typeof sirv> | null) {
-    if (req.url === '/healthz' || req.url?.startsWith('/healthz?')) {
-      const report = await this.health();
-      res.writeHead(report.status === 'down' ? 503 : 200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(JSON.stringify(report));
-      return;
-    }
-    const topology = /^\/api\/rooms\/([A-Za-z0-9_-]{1,64})\/topology$/.exec(req.url ?? '');
-    if (topology?.[1]) {
-      const history = this.topology.history(topology[1]);
-      res.writeHead(history ? 200 : 404, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(JSON.stringify(history ?? { error: 'no such room' }));
-      return;
-    }
-    if (req.url === '/metrics' || req.url?.startsWith('/metrics?')) return this.serveMetrics(req, res);
-    const sfuStats = /^\/api\/rooms\/([A-Za-z0-9_-]{1,64})\/sfu$/.exec(req.url ?? '');
-    if (sfuStats?.[1]) {
-      const stats = await this.deps.sfu.roomStats(sfuStats[1]);
-      res.writeHead(stats ? 200 : 404, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(JSON.stringify(stats ?? { error: 'no SFU media in this room' }));
-      return;
-    }
-    if (serveClient) return serveClient(req, res, () => {
-        res.writeHead(404).end();
-      });
-    res.writeHead(503, { 'content-type': 'text/plain' });
-    res.end(`Client not built (${this.deps.config.publicDir} missing): run 'npm run build'.\n`);
+  /** Every HTTP endpoint and who may call it (httpRoutes.ts); anything else is the built client. */
+  private routes(): Route[] {
+    const room = '([A-Za-z0-9_-]{1,64})';
+    return [
+      { path: /^\/healthz$/, access: 'public', handle: async (_, _req, res) => {
+        const report = await this.health();
+        sendJson(res, report.status === 'down' ? 503 : 200, report);
+      } },
+      { path: /^\/metrics$/, access: 'operator', handle: async (_, _req, res) => {
+        const { contentType, body } = await this.metrics.render();
+        res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+        res.end(body);
+      } },
+      { path: new RegExp(`^/api/rooms/${room}/topology$`), access: 'operator', handle: ([roomId], _req, res) => {
+        const history = this.topology.history(roomId!);
+        sendJson(res, history ? 200 : 404, history ?? { error: 'no such room' });
+      } },
+      { path: new RegExp(`^/api/rooms/${room}/sfu$`), access: 'operator', handle: async ([roomId], _req, res) => {
+        const stats = await this.deps.sfu.roomStats(roomId!);
+        sendJson(res, stats ? 200 : 404, stats ?? { error: 'no SFU media in this room' });
+      } },
+      // Anything else under /api/ is no page of the client either.
+      { path: /^\/api\//, access: 'operator', handle: (_, _req, res) => sendJson(res, 404, { error: 'no such endpoint' }) },
+    ];
   }
 
-  /** Prometheus scrape; with OPERATOR_TOKEN set, only with `Authorization: Bearer <token>`. */
-  private async serveMetrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const token = this.deps.config.operatorToken;
-    if (token && !safeEqual(req.headers.authorization ?? '', `Bearer ${token}`)) {
-      res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' });
-      res.end('metrics need the operator token: Authorization: Bearer <OPERATOR_TOKEN>\n');
-      return;
-    }
-    const { contentType, body } = await this.metrics.render();
-    res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
-    res.end(body);
+  /** The built client (public), or a page saying how to build it. */
+  private clientFiles(): Route['handle'] {
+    const { publicDir } = this.deps.config;
+    const serve = existsSync(publicDir) ? sirv(publicDir, { single: true, etag: true }) : null;
+    return (_, req, res) => {
+      if (serve) return serve(req, res, () => void res.writeHead(404).end());
+      res.writeHead(503, { 'content-type': 'text/plain' });
+      res.end(`Client not built (${publicDir} missing): run 'npm run build'.\n`);
+    };
   }
 
   private isOperator(token: string | undefined): boolean {
-    const expected = this.deps.config.operatorToken;
-    return Boolean(expected && token && safeEqual(token, expected));
+    return tokenMatches(token, this.deps.config.operatorToken);
   }
 
   async health(): Promise<HealthReport> {

@@ -12,6 +12,7 @@ export interface RunningApp {
   server: SignalingServer;
   turn: TurnService;
   sfu: MediasoupSfu;
+  log: Logger;
   close(): Promise<void>;
   /** SIGTERM: tell clients, refuse joins, let requests finish, then close (seats survive for the next start). */
   shutdown(): Promise<void>;
@@ -40,5 +41,5 @@ export async function startApp(env: Record<string, string | undefined> = process
     await closeServer;
     await Promise.all([turn.close(), sfu.close()]);
   };
-  return { url, config, server, turn, sfu, close: () => stop(server.close()), shutdown: () => stop(server.shutdown()) };
+  return { url, config, server, turn, sfu, log, close: () => stop(server.close()), shutdown: () => stop(server.shutdown()) };
 }

@@ -3,6 +3,8 @@ import { startApp } from './app.js';
 /** `npm start`: start everything, print the URL, shut down gracefully on SIGINT/SIGTERM (a second signal exits at once). */
 try {
   const app = await startApp();
+  // A promise nobody awaited must not take every room down with the process: log it and carry on.
+  process.on('unhandledRejection', (reason) => app.log.error({ err: reason instanceof Error ? reason.message : String(reason) }, 'unhandled rejection'));
   process.stdout.write(`\nConfer is running at ${app.url}\n\n`);
   let stopping = false;
   const stop = () => {

@@ -131,8 +131,8 @@ describe('GET /metrics', () => {
     const res = await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } });
     expect(res.status).toBe(200);
     const text = await res.text();
-    expect(text).toContain('confer_room_participants{room="metrics-room",topology="mesh"} 2');
-    expect(text).toMatch(/confer_client_bitrate_bps\{room="metrics-room",direction="send"\} 650000/);
+    expect(text).toContain('confer_participants{topology="mesh"} 2');
+    expect(text).toMatch(/confer_client_bitrate_bps\{direction="send"\} 650000/);
     expect(text).toMatch(/confer_signaling_errors_total\{event="stats:report",code="BAD_REQUEST"\} [1-9]/);
     expect(text).toMatch(/confer_quality_score_count [1-9]/);
     expect(text).toContain('confer_process_resident_memory_bytes');

@@ -6,6 +6,9 @@ import { join as joinRoom, socketClients, type Client } from './clients.test-sup
 
 type Joined = Extract<Ack<JoinResponse>, { ok: true }>;
 
+const OPERATOR_TOKEN = 'operator-token-for-topology-tests';
+/** The room endpoints are the operator's (httpRoutes.ts). */
+const operator = { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } };
 let app: RunningApp;
 const clients = socketClients(() => app.url);
 const client = () => clients.connect();
@@ -13,7 +16,7 @@ const join = (s: Client, roomId: string, name: string) => joinRoom(s, roomId, na
 const nextTopology = (s: Client) => new Promise<string>((resolve) => s.once('room:topology', ({ topology }) => resolve(topology)));
 
 beforeAll(async () => {
-  app = await startApp({ PORT: '0', TURN_MODE: 'off', SFU_WORKERS: '1', SFU_WEBRTC_PORT: '0', TOPOLOGY_SFU_FROM: '3', TOPOLOGY_MESH_HOLD_MS: '500' }, silentLogger);
+  app = await startApp({ PORT: '0', TURN_MODE: 'off', SFU_WORKERS: '1', SFU_WEBRTC_PORT: '0', TOPOLOGY_SFU_FROM: '3', TOPOLOGY_MESH_HOLD_MS: '500', OPERATOR_TOKEN }, silentLogger);
 });
 afterEach(() => clients.closeAll());
 afterAll(async () => {
@@ -35,12 +38,12 @@ describe('room topology', () => {
     // The switch ends when the two who had to move (not the newcomer) report it done.
     const { switchId } = await announced;
     await a.timeout(5000).emitWithAck('topology:switched', { switchId });
-    expect((await (await fetch(`${app.url}/api/rooms/topo/topology`)).json()) as object).toMatchObject({ topology: 'sfu', switching: true });
+    expect((await (await fetch(`${app.url}/api/rooms/topo/topology`, operator)).json()) as object).toMatchObject({ topology: 'sfu', switching: true });
     await b.timeout(5000).emitWithAck('topology:switched', { switchId });
     const record = await completed;
     expect(record).toMatchObject({ switchId, from: 'mesh', to: 'sfu', unfinished: 0 });
     expect(record.durationMs).toBeGreaterThanOrEqual(0);
-    expect((await (await fetch(`${app.url}/api/rooms/topo/topology`)).json()) as object).toMatchObject({ switching: false, switches: [record] });
+    expect((await (await fetch(`${app.url}/api/rooms/topo/topology`, operator)).json()) as object).toMatchObject({ switching: false, switches: [record] });
 
     const started = Date.now();
     const toMesh = nextTopology(a);
@@ -88,11 +91,11 @@ describe('room topology', () => {
     const noData = await a.timeout(5000).emitWithAck('sfu:produce-data', { transportId: answer.data.sendTransport.id, sctpStreamParameters: { streamId: 0, ordered: true } });
     expect(noData).toMatchObject({ ok: false, error: { code: 'MEDIA_ERROR', message: expect.stringContaining('sctpCapabilities') } });
 
-    const stats = await (await fetch(`${app.url}/api/rooms/media/sfu`)).json();
+    const stats = await (await fetch(`${app.url}/api/rooms/media/sfu`, operator)).json();
     expect(stats).toMatchObject({ transports: 2, producers: [], consumers: [], recvBitrate: expect.any(Number), sendBitrate: expect.any(Number) });
     // Leaving the room frees the peer's SFU transports.
     a.close();
-    await expect.poll(async () => ((await (await fetch(`${app.url}/api/rooms/media/sfu`)).json()) as { transports: number }).transports).toBe(0);
+    await expect.poll(async () => ((await (await fetch(`${app.url}/api/rooms/media/sfu`, operator)).json()) as { transports: number }).transports).toBe(0);
     expect(app.server.io.engine.clientsCount).toBeGreaterThan(0);
   });
 
@@ -111,7 +114,7 @@ describe('room topology', () => {
     expect(consumed).toMatchObject({ ok: true, data: { dataProducerId: produced.data.dataProducerId, label: 'chat', sctpStreamParameters: { ordered: true } } });
     expect(await a.timeout(5000).emitWithAck('sfu:consume-data', { dataProducerId: produced.data.dataProducerId })).toMatchObject({ ok: false, error: { code: 'MEDIA_ERROR' } });
     expect(joinB.data.dataProducers).toEqual([]);
-    const sfu = async () => (await (await fetch(`${app.url}/api/rooms/chat-sfu/sfu`)).json()) as { dataProducers: number; dataConsumers: number };
+    const sfu = async () => (await (await fetch(`${app.url}/api/rooms/chat-sfu/sfu`, operator)).json()) as { dataProducers: number; dataConsumers: number };
     expect(await sfu()).toMatchObject({ dataProducers: 1, dataConsumers: 1 });
     // The producer's owner leaves: its data consumers close too.
     a.close();
