@@ -60,6 +60,8 @@ const MAX_MESSAGE_BYTES = 64 * 1024;
 interface SocketData {
   peerId: string;
   roomId?: string;
+  /** A join is under way: a second one waits for nothing and is refused, so one socket never holds two seats. */
+  joining?: boolean;
 }
 type PeerSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
@@ -123,8 +125,11 @@ export class SignalingServer {
   private readonly access: RoomAccess;
   /** Set on shutdown: joins are refused and dropped connections keep their seats for the next server. */
   private draining = false;
-  /** Requests being handled now; shutdown waits for them. */
   private inFlight = 0;
+  /** Requests being handled now (shutdown waits for them; tests wait on them to time a disconnect into one). */
+  get requestsInFlight(): number {
+    return this.inFlight;
+  }
   /** Each room's topology (mesh or SFU) and its switches. */
   private readonly topology: RoomTopology;
   readonly stats: StatsHub;
@@ -260,9 +265,18 @@ export class SignalingServer {
     this.budgets.set(socket, new ConnectionBudget());
     this.handle(socket, log, 'room:join', joinRequestSchema, async (req): Promise<Ack<JoinResponse>> => {
       if (this.draining) return shuttingDown;
-      if (socket.data.roomId) {
-        return { ok: false, error: { code: 'ALREADY_IN_ROOM', message: `already in room ${socket.data.roomId}; leave it first` } };
+      if (socket.data.roomId || socket.data.joining) {
+        const where = socket.data.roomId ? `already in room ${socket.data.roomId}; leave it first` : 'a join of this connection is under way';
+        return { ok: false, error: { code: 'ALREADY_IN_ROOM', message: where } };
       }
+      socket.data.joining = true;
+      try {
+        return await join(req);
+      } finally {
+        socket.data.joining = false;
+      }
+    });
+    const join = async (req: JoinRequest): Promise<Ack<JoinResponse>> => {
       const claims = req.resume ? this.access.verifyResume(req.resume, req.roomId) : null;
       const resumed = claims && (await this.reseat(socket, claims, req, (l) => (log = l)));
       if (resumed) return resumed;
@@ -279,7 +293,7 @@ export class SignalingServer {
       }
       const newLock = isNew && req.password !== undefined ? await this.access.lock(req.password) : lock;
       return this.seat(socket, this.peerInfo(socket.data.peerId, req, admitted.displayName), req.roomId, newLock, false, log);
-    });
+    };
 
     this.handle(socket, log, 'room:leave', leaveRequestSchema, async (): Promise<Ack<Record<string, never>>> => {
       if (!socket.data.roomId) return notInRoom;
@@ -443,6 +457,13 @@ export class SignalingServer {
       return { ok: false, error: { code: 'ROOM_FULL', message: `room ${roomId} is full (${capacity} participants)` } };
     }
     const { peerId } = peer;
+    // The connection closed while the join awaited (a password's scrypt, the store): its disconnect found no
+    // seat to free, so the seat just taken would be a ghost. Give it back.
+    if (socket.disconnected) {
+      await this.deps.rooms.removePeer(roomId, peerId);
+      log.info({ roomId }, 'join abandoned: the connection closed');
+      return { ok: false, error: { code: 'UNAVAILABLE', message: 'the connection closed during the join' } };
+    }
     socket.data.peerId = peerId;
     socket.data.roomId = roomId;
     this.sockets.set(peerId, socket);
