@@ -90,9 +90,12 @@ export const statsSampleSchema = z.strictObject({
   /** Unix ms on the sender's clock. */
   at: z.number().int().min(0).max(8.64e15),
   topology: z.enum(['mesh', 'sfu']),
-  /** Bounds that a full SFU room (15 others, each with mic, camera and screen) stays well inside. */
-  connections: z.array(connectionStatsSchema).max(32),
-  streams: z.array(streamStatsSchema).max(96),
+  /**
+   * Bounds a real client stays inside: at most 3 mesh links and 2 SFU transports at once (during a switch);
+   * a full SFU room of 16 has 45 incoming streams (15 others' mic, camera, screen) and 5 outgoing.
+   */
+  connections: z.array(connectionStatsSchema).max(8),
+  streams: z.array(streamStatsSchema).max(64),
 });
 export type StatsSample = z.infer<typeof statsSampleSchema>;
 

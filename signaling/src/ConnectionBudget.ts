@@ -7,6 +7,8 @@ export const REQUEST_LIMITS = {
   /** Offers, answers and trickled candidates to up to 3 mesh peers, with ICE restarts. */
   'signal:send': 300,
   'peer:update': 50,
+  /** A dashboard subscribes when it opens (and after a reconnect); each answer carries a snapshot of up to 2.5 MB. */
+  'stats:subscribe': 10,
   /** Everything together, including the SFU requests of a full room's consumers. */
   total: 600,
 } as const satisfies Partial<Record<keyof ClientToServerEvents | 'total', number>>;

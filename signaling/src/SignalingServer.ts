@@ -50,6 +50,7 @@ import { ConnectionBudget } from './ConnectionBudget.js';
 import { RoomAccess, type ResumeClaims, type RoomLock } from './RoomAccess.js';
 import type { RoomStore } from './RoomStore.js';
 import { RoomTopology } from './RoomTopology.js';
+import { SlowClientGuard } from './slowClients.js';
 import { StatsHub } from './StatsHub.js';
 import type { TurnService } from './TurnService.js';
 
@@ -62,6 +63,8 @@ interface SocketData {
   roomId?: string;
   /** A join is under way: a second one waits for nothing and is refused, so one socket never holds two seats. */
   joining?: boolean;
+  /** The one room whose stats this socket watches. */
+  watching?: string;
 }
 type PeerSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
@@ -134,6 +137,7 @@ export class SignalingServer {
   private readonly topology: RoomTopology;
   readonly stats: StatsHub;
   readonly metrics: Metrics;
+  private readonly slowClients: SlowClientGuard;
   /** The request names this server answers; anything else is refused (and counted as 'unknown'). */
   private readonly known = new Set<string>();
 
@@ -181,6 +185,7 @@ export class SignalingServer {
       log: deps.log,
     });
     this.metrics = new Metrics(() => this.stats.metrics());
+    this.slowClients = new SlowClientGuard(() => this.io.of('/').sockets.values(), deps.log);
     this.io.on('connection', (socket) => this.onConnection(socket));
     deps.sfu.onEvent((event) => {
       if (event.type === 'producer-closed') {
@@ -399,11 +404,18 @@ export class SignalingServer {
         log.warn({ roomId }, 'stats subscription refused');
         return forbidden;
       }
+      // One subscription per socket: watching another room ends the previous one.
+      if (socket.data.watching && socket.data.watching !== roomId) await socket.leave(statsRoom(socket.data.watching));
+      socket.data.watching = roomId;
       await socket.join(statsRoom(roomId));
-      return { ok: true, data: await this.stats.snapshot(roomId) };
+      const snapshot = await this.stats.snapshot(roomId);
+      // A snapshot is the largest thing we send: not to a client that has stopped reading.
+      if (!this.slowClients.check(socket)) return { ok: false, error: { code: 'UNAVAILABLE', message: 'disconnected: this connection stopped reading' } };
+      return { ok: true, data: snapshot };
     });
     this.handle(socket, log, 'stats:unsubscribe', statsUnsubscribeSchema, async ({ roomId }): Promise<Ack<Record<string, never>>> => {
       await socket.leave(statsRoom(roomId));
+      if (socket.data.watching === roomId) socket.data.watching = undefined;
       return { ok: true, data: {} };
     });
     this.handle(socket, log, 'stats:rooms', statsRoomsSchema, async ({ operatorToken }) => {
@@ -622,6 +634,7 @@ export class SignalingServer {
     this.heldSeats.clear();
     this.topology.close();
     this.stats.close();
+    this.slowClients.close();
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
   }
 }

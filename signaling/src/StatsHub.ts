@@ -1,5 +1,4 @@
 import {
-  pushBounded,
   scoreSample,
   STATS_HISTORY_SAMPLES,
   STATS_INTERVAL_MS,
@@ -14,9 +13,43 @@ import type { Sfu } from '@confer/sfu';
 import type { RoomStore } from './RoomStore.js';
 import type { RoomTopology } from './RoomTopology.js';
 
+/** A stored sample and its size as JSON, so history and snapshots are bounded in bytes, not only in count. */
+interface Entry<T> {
+  value: T;
+  bytes: number;
+}
 interface RoomHistory {
-  samples: Map<string, ScoredSample[]>;
-  sfu: SfuStatsSample[];
+  samples: Map<string, Entry<ScoredSample>[]>;
+  sfu: Entry<SfuStatsSample>[];
+}
+
+/**
+ * Byte bounds: what one participant's history may hold (~4 min of a real 4-person call's samples), and what
+ * a snapshot carries of each participant and of the SFU. A full room's snapshot stays under 2.5 MB however
+ * large its samples are, so a viewer (or a flood of subscriptions) cannot make the server hold more.
+ */
+export const HISTORY_BYTES_PER_PEER = 512 * 1024;
+export const SNAPSHOT_BYTES_PER_PEER = 128 * 1024;
+export const SNAPSHOT_BYTES_SFU = 512 * 1024;
+
+const entry = <T>(value: T): Entry<T> => ({ value, bytes: JSON.stringify(value).length });
+
+/** Appends, then drops the oldest entries beyond `maxCount` or `maxBytes`. */
+function pushWithin<T>(entries: Entry<T>[], item: Entry<T>, maxCount: number, maxBytes: number): void {
+  entries.push(item);
+  let bytes = entries.reduce((n, e) => n + e.bytes, 0);
+  let drop = Math.max(0, entries.length - maxCount);
+  for (let i = 0; i < drop; i++) bytes -= entries[i]!.bytes;
+  while (drop < entries.length - 1 && bytes > maxBytes) bytes -= entries[drop++]!.bytes;
+  entries.splice(0, drop);
+}
+
+/** The newest entries whose sizes add up to at most `maxBytes`, oldest first. */
+function newestWithin<T>(entries: Entry<T>[], maxBytes: number): T[] {
+  let bytes = 0;
+  let from = entries.length;
+  while (from > 0 && bytes + entries[from - 1]!.bytes <= maxBytes) bytes += entries[--from]!.bytes;
+  return entries.slice(from).map((e) => e.value);
 }
 
 export interface StatsHubDeps {
@@ -71,7 +104,7 @@ export class StatsHub {
     const receivedAt = Date.now();
     for (const sample of samples) {
       const scored: ScoredSample = { ...sample, receivedAt, ...scoreSample(sample) };
-      pushBounded(history, scored, STATS_HISTORY_SAMPLES);
+      pushWithin(history, entry(scored), STATS_HISTORY_SAMPLES, HISTORY_BYTES_PER_PEER);
       this.deps.onSample(scored);
       this.deps.publish(roomId, { type: 'sample', roomId, peerId, sample: scored });
     }
@@ -85,8 +118,8 @@ export class StatsHub {
       topology: topology?.topology ?? 'mesh',
       switches: topology?.switches ?? [],
       participants: await this.participants(roomId),
-      samples: Object.fromEntries(room?.samples ?? []),
-      sfu: room?.sfu ?? [],
+      samples: Object.fromEntries([...(room?.samples ?? [])].map(([peerId, entries]) => [peerId, newestWithin(entries, SNAPSHOT_BYTES_PER_PEER)])),
+      sfu: newestWithin(room?.sfu ?? [], SNAPSHOT_BYTES_SFU),
     };
   }
 
@@ -104,7 +137,7 @@ export class StatsHub {
     const result: RoomMetrics[] = [];
     for (const roomId of await this.deps.rooms.roomIds()) {
       const room = this.history.get(roomId);
-      const latest = [...(room?.samples.values() ?? [])].map((h) => h.at(-1)).filter((s) => s !== undefined);
+      const latest = [...(room?.samples.values() ?? [])].map((h) => h.at(-1)?.value).filter((s) => s !== undefined);
       const sum = (pick: (c: StatsSample['connections'][number]) => number) => latest.reduce((total, s) => total + s.connections.reduce((t, c) => t + pick(c), 0), 0);
       result.push({
         roomId,
@@ -112,7 +145,7 @@ export class StatsHub {
         topology: this.deps.topology.topology(roomId),
         clientSendBitrate: sum((c) => c.sendBitrate),
         clientRecvBitrate: sum((c) => c.recvBitrate),
-        sfu: this.deps.topology.topology(roomId) === 'sfu' ? (room?.sfu.at(-1) ?? null) : null,
+        sfu: this.deps.topology.topology(roomId) === 'sfu' ? (room?.sfu.at(-1)?.value ?? null) : null,
       });
     }
     return result;
@@ -135,7 +168,8 @@ export class StatsHub {
         });
         if (!stats) continue;
         const sample: SfuStatsSample = { ...stats, at: Date.now() };
-        pushBounded(this.room(roomId).sfu, sample, STATS_HISTORY_SAMPLES);
+        // Our own SFU's figures: their size follows the room's (bounded by its capacity and per-peer SFU limits).
+        pushWithin(this.room(roomId).sfu, entry(sample), STATS_HISTORY_SAMPLES, Infinity);
         this.deps.publish(roomId, { type: 'sfu', roomId, sample });
       }
     } finally {
