@@ -2,38 +2,15 @@ import type { types } from 'mediasoup';
 import type { Logger, MediaSource, RtpJson, SfuConsumerOptions, SfuDataConsumerOptions, SfuDataProducerInfo, SfuJoinResponse, SfuProducerInfo, SfuTransportOptions } from '@confer/shared';
 import type { SfuConfig } from './config.js';
 import { mediaCodecs } from './mediaCodecs.js';
+import { KeyedQueue } from './KeyedQueue.js';
+import { collectRoomStats } from './roomStats.js';
+import type { PeerMedia, Room, WorkerSlot } from './sfuRooms.js';
+import { consumerOptions, dataConsumerOptions, producerInfo } from './wireShapes.js';
 import { SfuRequestError, type Sfu, type SfuEvent, type SfuHealth, type SfuRoomStats } from './Sfu.js';
 import { loadMediasoup, resolveWorkerBinary } from './workerBinary.js';
 
 export class SfuStartError extends Error {
   override name = 'SfuStartError';
-}
-
-interface WorkerSlot {
-  worker: types.Worker;
-  webRtcServer: types.WebRtcServer;
-  alive: boolean;
-  restarts: number;
-  routers: number;
-  peers: number;
-  /** Last CPU-time reading of the worker process, to turn the next one into a percentage. */
-  cpu: { at: number; usedMs: number; pct: number | null };
-}
-
-interface PeerMedia {
-  transports: Map<string, types.WebRtcTransport>;
-  producers: Map<string, types.Producer>;
-  consumers: Map<string, types.Consumer>;
-  dataProducers: Map<string, types.DataProducer>;
-  dataConsumers: Map<string, types.DataConsumer>;
-}
-
-interface Room {
-  router: types.Router;
-  speakers: types.ActiveSpeakerObserver;
-  levels: types.AudioLevelObserver;
-  slot: WorkerSlot;
-  peers: Map<string, PeerMedia>;
 }
 
 /** Delay before replacing a worker that died, so a crash loop does not spin a core. */
@@ -44,6 +21,8 @@ export class MediasoupSfu implements Sfu {
   private readonly slots: WorkerSlot[] = [];
   private readonly rooms = new Map<string, Promise<Room>>();
   private readonly listeners: ((event: SfuEvent) => void)[] = [];
+  /** One peer's requests run one at a time: concurrent joins or produces must not interleave their awaits. */
+  private readonly queue = new KeyedQueue();
   private closed = false;
 
   private constructor(
@@ -174,7 +153,25 @@ export class MediasoupSfu implements Sfu {
     return { room, peer };
   }
 
-  async joinPeer(roomId: string, peerId: string, sctpCapabilities?: RtpJson): Promise<SfuJoinResponse> {
+  private serial<T>(roomId: string, peerId: string, task: () => Promise<T>): Promise<T> {
+    return this.queue.run(`${roomId}/${peerId}`, task);
+  }
+
+  /**
+   * After an await that created `made`: if the peer left (or joined afresh) meanwhile, nothing tracks it any
+   * more, so it is closed here and the request fails.
+   */
+  private keep<T extends { close(): void }>(room: Room, peerId: string, peer: PeerMedia, made: T): T {
+    if (room.peers.get(peerId) === peer && !room.router.closed) return made;
+    made.close();
+    throw new SfuRequestError(`peer ${peerId} left the SFU meanwhile`);
+  }
+
+  joinPeer(roomId: string, peerId: string, sctpCapabilities?: RtpJson): Promise<SfuJoinResponse> {
+    return this.serial(roomId, peerId, () => this.join(roomId, peerId, sctpCapabilities));
+  }
+
+  private async join(roomId: string, peerId: string, sctpCapabilities?: RtpJson): Promise<SfuJoinResponse> {
     const room = await this.room(roomId);
     this.leavePeer(roomId, peerId, room);
     if (room.slot.peers >= this.config.maxPeersPerWorker) throw new SfuRequestError('the SFU is at capacity (SFU_MAX_PEERS_PER_WORKER)');
@@ -182,14 +179,14 @@ export class MediasoupSfu implements Sfu {
     const peer: PeerMedia = { transports: new Map(), producers: new Map(), consumers: new Map(), dataProducers: new Map(), dataConsumers: new Map() };
     room.peers.set(peerId, peer);
     const create = async (direction: 'send' | 'recv'): Promise<SfuTransportOptions> => {
-      const transport = await room.router.createWebRtcTransport({
+      const transport = this.keep(room, peerId, peer, await room.router.createWebRtcTransport({
         webRtcServer: room.slot.webRtcServer,
         enableUdp: true,
         enableTcp: true,
         preferUdp: true,
         ...(sctpCapabilities ? { enableSctp: true, numSctpStreams: (sctpCapabilities as unknown as types.SctpCapabilities).numStreams } : {}),
         appData: { peerId, direction },
-      });
+      }));
       peer.transports.set(transport.id, transport);
       return {
         id: transport.id,
@@ -210,18 +207,22 @@ export class MediasoupSfu implements Sfu {
     return { routerRtpCapabilities: room.router.rtpCapabilities as unknown as RtpJson, sendTransport, recvTransport, producers, dataProducers };
   }
 
-  async connectTransport(roomId: string, peerId: string, transportId: string, dtlsParameters: RtpJson): Promise<void> {
-    const { peer } = await this.peer(roomId, peerId);
-    const transport = peer.transports.get(transportId);
-    if (!transport) throw new SfuRequestError(`no transport ${transportId}`);
-    await transport.connect({ dtlsParameters: dtlsParameters as unknown as types.DtlsParameters });
+  connectTransport(roomId: string, peerId: string, transportId: string, dtlsParameters: RtpJson): Promise<void> {
+    return this.serial(roomId, peerId, async () => {
+      const { peer } = await this.peer(roomId, peerId);
+      const transport = peer.transports.get(transportId);
+      if (!transport) throw new SfuRequestError(`no transport ${transportId}`);
+      await transport.connect({ dtlsParameters: dtlsParameters as unknown as types.DtlsParameters });
+    });
   }
 
-  async restartIce(roomId: string, peerId: string, transportId: string): Promise<RtpJson> {
-    const { peer } = await this.peer(roomId, peerId);
-    const transport = peer.transports.get(transportId);
-    if (!transport) throw new SfuRequestError(`no transport ${transportId}`);
-    return (await transport.restartIce()) as unknown as RtpJson;
+  restartIce(roomId: string, peerId: string, transportId: string): Promise<RtpJson> {
+    return this.serial(roomId, peerId, async () => {
+      const { peer } = await this.peer(roomId, peerId);
+      const transport = peer.transports.get(transportId);
+      if (!transport) throw new SfuRequestError(`no transport ${transportId}`);
+      return (await transport.restartIce()) as unknown as RtpJson;
+    });
   }
 
   private async sendTransport(roomId: string, peerId: string, transportId: string) {
@@ -231,9 +232,20 @@ export class MediasoupSfu implements Sfu {
     return { room, peer, transport };
   }
 
-  async produce(roomId: string, peerId: string, transportId: string, kind: 'audio' | 'video', source: MediaSource, rtpParameters: RtpJson): Promise<SfuProducerInfo> {
+  produce(roomId: string, peerId: string, transportId: string, kind: 'audio' | 'video', source: MediaSource, rtpParameters: RtpJson): Promise<SfuProducerInfo> {
+    return this.serial(roomId, peerId, () => this.newProducer(roomId, peerId, transportId, kind, source, rtpParameters));
+  }
+
+  /** A peer has one producer per source: a new one replaces the last (whose consumers are told it closed). */
+  private async newProducer(roomId: string, peerId: string, transportId: string, kind: 'audio' | 'video', source: MediaSource, rtpParameters: RtpJson): Promise<SfuProducerInfo> {
     const { room, peer, transport } = await this.sendTransport(roomId, peerId, transportId);
-    const producer = await transport.produce({ kind, rtpParameters: rtpParameters as unknown as types.RtpParameters, appData: { peerId, source } });
+    const made = await transport.produce({ kind, rtpParameters: rtpParameters as unknown as types.RtpParameters, appData: { peerId, source } });
+    const producer = this.keep(room, peerId, peer, made);
+    for (const old of peer.producers.values()) {
+      if (old.appData.source !== source) continue;
+      old.close();
+      peer.producers.delete(old.id);
+    }
     peer.producers.set(producer.id, producer);
     producer.on('transportclose', () => peer.producers.delete(producer.id));
     if (source === 'mic') {
@@ -243,30 +255,47 @@ export class MediasoupSfu implements Sfu {
     return producerInfo(producer, peerId);
   }
 
-  async closeProducer(roomId: string, peerId: string, producerId: string): Promise<void> {
-    const { peer } = await this.peer(roomId, peerId);
-    const producer = peer.producers.get(producerId);
-    if (!producer) throw new SfuRequestError(`no producer ${producerId} of this peer`);
-    producer.close();
-    peer.producers.delete(producerId);
+  closeProducer(roomId: string, peerId: string, producerId: string): Promise<void> {
+    return this.serial(roomId, peerId, async () => {
+      const { peer } = await this.peer(roomId, peerId);
+      const producer = peer.producers.get(producerId);
+      if (!producer) throw new SfuRequestError(`no producer ${producerId} of this peer`);
+      producer.close();
+      peer.producers.delete(producerId);
+    });
   }
 
-  async produceData(roomId: string, peerId: string, transportId: string, sctpStreamParameters: RtpJson, label: string, protocol: string): Promise<SfuDataProducerInfo> {
-    const { peer, transport } = await this.sendTransport(roomId, peerId, transportId);
+  produceData(roomId: string, peerId: string, transportId: string, sctpStreamParameters: RtpJson, label: string, protocol: string): Promise<SfuDataProducerInfo> {
+    return this.serial(roomId, peerId, () => this.newDataProducer(roomId, peerId, transportId, sctpStreamParameters, label, protocol));
+  }
+
+  /** A peer has one data producer (its chat channel): a new one replaces the last. */
+  private async newDataProducer(roomId: string, peerId: string, transportId: string, sctpStreamParameters: RtpJson, label: string, protocol: string): Promise<SfuDataProducerInfo> {
+    const { room, peer, transport } = await this.sendTransport(roomId, peerId, transportId);
     if (!transport.sctpParameters) throw new SfuRequestError('the transport has no data channels (join the SFU with sctpCapabilities)');
-    const dataProducer = await transport.produceData({ sctpStreamParameters: sctpStreamParameters as unknown as types.SctpStreamParameters, label, protocol, appData: { peerId } });
+    const made = await transport.produceData({ sctpStreamParameters: sctpStreamParameters as unknown as types.SctpStreamParameters, label, protocol, appData: { peerId } });
+    const dataProducer = this.keep(room, peerId, peer, made);
+    for (const old of peer.dataProducers.values()) old.close();
+    peer.dataProducers.clear();
     peer.dataProducers.set(dataProducer.id, dataProducer);
     dataProducer.on('transportclose', () => peer.dataProducers.delete(dataProducer.id));
     return { dataProducerId: dataProducer.id, peerId };
   }
 
-  async consumeData(roomId: string, peerId: string, dataProducerId: string): Promise<SfuDataConsumerOptions> {
+  consumeData(roomId: string, peerId: string, dataProducerId: string): Promise<SfuDataConsumerOptions> {
+    return this.serial(roomId, peerId, () => this.newDataConsumer(roomId, peerId, dataProducerId));
+  }
+
+  /** One data consumer per (peer, data producer): asking again returns the one there is. */
+  private async newDataConsumer(roomId: string, peerId: string, dataProducerId: string): Promise<SfuDataConsumerOptions> {
     const { room, peer } = await this.peer(roomId, peerId);
     const transport = [...peer.transports.values()].find((t) => t.appData.direction === 'recv');
     if (!transport?.sctpParameters) throw new SfuRequestError('no receive transport with data channels');
     const owner = [...room.peers].find(([, p]) => p.dataProducers.has(dataProducerId))?.[0];
     if (!owner || owner === peerId) throw new SfuRequestError(`no data producer ${dataProducerId} of another peer`);
-    const dataConsumer = await transport.consumeData({ dataProducerId, appData: { peerId: owner } });
+    const existing = [...peer.dataConsumers.values()].find((c) => c.dataProducerId === dataProducerId);
+    if (existing) return dataConsumerOptions(existing, owner);
+    const dataConsumer = this.keep(room, peerId, peer, await transport.consumeData({ dataProducerId, appData: { peerId: owner } }));
     peer.dataConsumers.set(dataConsumer.id, dataConsumer);
     const forget = () => peer.dataConsumers.delete(dataConsumer.id);
     dataConsumer.on('transportclose', forget);
@@ -274,24 +303,25 @@ export class MediasoupSfu implements Sfu {
       forget();
       this.emit({ type: 'producer-closed', roomId, peerId, producerId: dataProducerId });
     });
-    return {
-      id: dataConsumer.id,
-      dataProducerId,
-      peerId: owner,
-      sctpStreamParameters: dataConsumer.sctpStreamParameters as unknown as RtpJson,
-      label: dataConsumer.label,
-      protocol: dataConsumer.protocol,
-    };
+    return dataConsumerOptions(dataConsumer, owner);
   }
 
-  async consume(roomId: string, peerId: string, producerId: string, rtpCapabilities: RtpJson): Promise<SfuConsumerOptions> {
+  consume(roomId: string, peerId: string, producerId: string, rtpCapabilities: RtpJson): Promise<SfuConsumerOptions> {
+    return this.serial(roomId, peerId, () => this.newConsumer(roomId, peerId, producerId, rtpCapabilities));
+  }
+
+  /** One consumer per (peer, producer): asking again returns the one there is (a client retrying a timed-out request). */
+  private async newConsumer(roomId: string, peerId: string, producerId: string, rtpCapabilities: RtpJson): Promise<SfuConsumerOptions> {
     const { room, peer } = await this.peer(roomId, peerId);
     const caps = rtpCapabilities as unknown as types.RtpCapabilities;
     if (!room.router.canConsume({ producerId, rtpCapabilities: caps })) throw new SfuRequestError(`cannot consume producer ${producerId}`);
     const transport = [...peer.transports.values()].find((t) => t.appData.direction === 'recv');
     if (!transport) throw new SfuRequestError('no receive transport');
     const [owner, producer] = [...room.peers].flatMap(([id, p]) => (p.producers.has(producerId) ? [[id, p.producers.get(producerId)] as const] : []))[0] ?? ['', undefined];
-    const consumer = await transport.consume({ producerId, rtpCapabilities: caps, paused: true, appData: { peerId: owner, source: producer?.appData.source } });
+    const existing = [...peer.consumers.values()].find((c) => c.producerId === producerId);
+    if (existing) return consumerOptions(existing, owner);
+    const made = await transport.consume({ producerId, rtpCapabilities: caps, paused: true, appData: { peerId: owner, source: producer?.appData.source } });
+    const consumer = this.keep(room, peerId, peer, made);
     peer.consumers.set(consumer.id, consumer);
     const forget = () => peer.consumers.delete(consumer.id);
     consumer.on('transportclose', forget);
@@ -299,7 +329,7 @@ export class MediasoupSfu implements Sfu {
       forget();
       this.emit({ type: 'producer-closed', roomId, peerId, producerId });
     });
-    return { ...producerInfo(consumer, owner), id: consumer.id, rtpParameters: consumer.rtpParameters as unknown as RtpJson };
+    return consumerOptions(consumer, owner);
   }
 
   private async consumer(roomId: string, peerId: string, consumerId: string): Promise<types.Consumer> {
@@ -309,20 +339,24 @@ export class MediasoupSfu implements Sfu {
     return consumer;
   }
 
-  async resumeConsumer(roomId: string, peerId: string, consumerId: string): Promise<void> {
-    const consumer = await this.consumer(roomId, peerId, consumerId);
-    await consumer.resume();
-    // A fresh consumer needs a key frame before it can show anything.
-    if (consumer.kind === 'video') await consumer.requestKeyFrame();
+  resumeConsumer(roomId: string, peerId: string, consumerId: string): Promise<void> {
+    return this.serial(roomId, peerId, async () => {
+      const consumer = await this.consumer(roomId, peerId, consumerId);
+      await consumer.resume();
+      // A fresh consumer needs a key frame before it can show anything.
+      if (consumer.kind === 'video') await consumer.requestKeyFrame();
+    });
   }
 
-  async pauseConsumer(roomId: string, peerId: string, consumerId: string): Promise<void> {
-    await (await this.consumer(roomId, peerId, consumerId)).pause();
+  pauseConsumer(roomId: string, peerId: string, consumerId: string): Promise<void> {
+    return this.serial(roomId, peerId, async () => (await this.consumer(roomId, peerId, consumerId)).pause());
   }
 
-  async setPreferredLayers(roomId: string, peerId: string, consumerId: string, spatialLayer: number): Promise<void> {
-    const consumer = await this.consumer(roomId, peerId, consumerId);
-    if (consumer.type === 'simulcast') await consumer.setPreferredLayers({ spatialLayer });
+  setPreferredLayers(roomId: string, peerId: string, consumerId: string, spatialLayer: number): Promise<void> {
+    return this.serial(roomId, peerId, async () => {
+      const consumer = await this.consumer(roomId, peerId, consumerId);
+      if (consumer.type === 'simulcast') await consumer.setPreferredLayers({ spatialLayer });
+    });
   }
 
   /** The dominant speaker's video goes first when a receiver's bandwidth runs short. */
@@ -363,80 +397,7 @@ export class MediasoupSfu implements Sfu {
 
   async roomStats(roomId: string): Promise<SfuRoomStats | null> {
     const room = await this.rooms.get(roomId)?.catch(() => null);
-    if (!room) return null;
-    const stats: SfuRoomStats = {
-      producers: [],
-      consumers: [],
-      transports: 0,
-      recvBitrate: 0,
-      sendBitrate: 0,
-      bytesReceived: 0,
-      bytesSent: 0,
-      dataProducers: 0,
-      dataConsumers: 0,
-      workerCpuPct: await this.workerCpu(room.slot),
-    };
-    // Objects can close while we await their stats (a peer leaving); they simply drop out of this sample.
-    const statsOf = <T>(p: Promise<T[]>) => p.catch((): T[] => []);
-    for (const [peerId, peer] of room.peers) {
-      stats.transports += peer.transports.size;
-      stats.dataProducers += peer.dataProducers.size;
-      stats.dataConsumers += peer.dataConsumers.size;
-      for (const transport of peer.transports.values()) {
-        for (const s of await statsOf(transport.getStats())) {
-          stats.recvBitrate += s.recvBitrate;
-          stats.sendBitrate += s.sendBitrate;
-          stats.bytesReceived += s.bytesReceived;
-          stats.bytesSent += s.bytesSent;
-        }
-      }
-      for (const producer of peer.producers.values()) {
-        const streams = await statsOf(producer.getStats());
-        stats.producers.push({
-          producerId: producer.id,
-          peerId,
-          kind: producer.kind,
-          source: producer.appData.source as MediaSource,
-          layers: streams.filter((s) => s.packetCount > 0).length,
-          activeLayers: streams.filter((s) => s.bitrate > 0).length,
-          scores: producer.score.map((s) => s.score),
-          bitrate: streams.reduce((sum, s) => sum + s.bitrate, 0),
-        });
-      }
-      for (const consumer of peer.consumers.values()) {
-        const outbound = (await statsOf(consumer.getStats())).filter((s) => s.type === 'outbound-rtp');
-        stats.consumers.push({
-          consumerId: consumer.id,
-          peerId,
-          producerId: consumer.producerId,
-          kind: consumer.kind,
-          paused: consumer.paused,
-          preferredSpatialLayer: consumer.preferredLayers?.spatialLayer ?? null,
-          spatialLayer: consumer.currentLayers?.spatialLayer ?? null,
-          temporalLayer: consumer.currentLayers?.temporalLayer ?? null,
-          score: consumer.score.score,
-          producerScore: consumer.score.producerScore,
-          bitrate: outbound.reduce((sum, s) => sum + s.bitrate, 0),
-        });
-      }
-    }
-    return stats;
-  }
-
-  /**
-   * CPU of a worker process as % of one core since the previous reading (null on the first). Readings
-   * closer together than a second reuse the last figure, so several callers do not make it noisy.
-   */
-  private async workerCpu(slot: WorkerSlot): Promise<number | null> {
-    const now = Date.now();
-    if (now - slot.cpu.at < 1000) return slot.cpu.pct;
-    const usage = await slot.worker.getResourceUsage().catch(() => null);
-    if (!usage) return slot.cpu.pct;
-    const usedMs = usage.ru_utime + usage.ru_stime;
-    const first = slot.cpu.usedMs === 0 && slot.cpu.pct === null;
-    const pct = first ? null : Math.max(0, Math.round(((usedMs - slot.cpu.usedMs) / (now - slot.cpu.at)) * 1000) / 10);
-    slot.cpu = { at: now, usedMs, pct };
-    return pct;
+    return room ? collectRoomStats(room) : null;
   }
 
   async close(): Promise<void> {
@@ -444,10 +405,4 @@ export class MediasoupSfu implements Sfu {
     for (const slot of this.slots) slot.worker.close();
     this.rooms.clear();
   }
-}
-
-/** What clients are told about a producer (or a consumer of it): `peerId` owns the media. */
-function producerInfo(p: types.Producer | types.Consumer, peerId: string): SfuProducerInfo {
-  const producerId = 'producerId' in p ? p.producerId : p.id;
-  return { producerId, peerId, kind: p.kind, source: p.appData.source as MediaSource };
 }

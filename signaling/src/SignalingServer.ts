@@ -339,7 +339,13 @@ export class SignalingServer {
       }
     };
     const done = {} as Record<string, never>;
-    this.handle(socket, log, 'sfu:join', sfuJoinSchema, (r) => media((roomId, peerId) => this.deps.sfu.joinPeer(roomId, peerId, r.sctpCapabilities)));
+    this.handle(socket, log, 'sfu:join', sfuJoinSchema, (r) =>
+      media((roomId, peerId) => {
+        // SFU media is for rooms on the SFU: a mesh room's peer has no business holding transports there.
+        if (this.topology.topology(roomId) !== 'sfu') throw new Error(`room ${roomId} is on the mesh: it moves to the SFU at ${this.deps.config.topology.sfuFrom} participants`);
+        return this.deps.sfu.joinPeer(roomId, peerId, r.sctpCapabilities);
+      }),
+    );
     this.handle(socket, log, 'sfu:connect', sfuConnectSchema, (r) =>
       media(async (roomId, peerId) => (await this.deps.sfu.connectTransport(roomId, peerId, r.transportId, r.dtlsParameters), done)),
     );

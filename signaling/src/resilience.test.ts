@@ -77,10 +77,11 @@ describe('a signaling server restart', () => {
   });
 
   it('drains on shutdown: a request under way is answered, a join meanwhile is refused as UNAVAILABLE', async () => {
-    const app = await server();
-    const ada = await connect(app);
-    const late = await connect(app);
+    // Two make an SFU room here: only a room on the SFU takes SFU requests.
+    const app = await server({ TOPOLOGY_SFU_FROM: '2' });
+    const [ada, bo, late] = [await connect(app), await connect(app), await connect(app)];
     await request(ada, { roomId: 'drain', displayName: 'Ada' });
+    await request(bo, { roomId: 'drain', displayName: 'Bo' });
     // A slow SFU request (a busy worker): the shutdown must wait for its answer.
     const joinPeer = app.sfu.joinPeer.bind(app.sfu);
     app.sfu.joinPeer = async (...args) => {

@@ -100,8 +100,9 @@ describe('room topology', () => {
   });
 
   it('carries chat data channels through the SFU: data producers are announced and consumed, never by their owner', async () => {
-    const [a, b] = [await client(), await client()];
-    for (const [s, n] of [[a, 'A'], [b, 'B']] as const) await join(s, 'chat-sfu', n);
+    // Three move the room to the SFU here.
+    const [a, b, c] = [await client(), await client(), await client()];
+    for (const [s, n] of [[a, 'A'], [b, 'B'], [c, 'C']] as const) await join(s, 'chat-sfu', n);
     const sctpCapabilities = { numStreams: { OS: 1024, MIS: 1024 } };
     const joinA = (await a.timeout(5000).emitWithAck('sfu:join', { sctpCapabilities })) as Extract<Ack<SfuJoinResponse>, { ok: true }>;
     expect(joinA.data.sendTransport.sctpParameters).toMatchObject({ port: 5000 });
