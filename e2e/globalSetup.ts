@@ -1,6 +1,7 @@
 import { startApp, type RunningApp } from '@confer/signaling';
 import { freeUdpPort } from '@confer/turn';
 import { assertChromium } from './chromium.js';
+import { E2E_ADDRESS_LIMITS } from './support/serverProcess.js';
 
 /** What both e2e servers share: loopback only, free ports, settings that make the tests' subjects reachable. */
 const common = {
@@ -13,6 +14,7 @@ const common = {
   // Chromium's fake microphone is quiet (short beeps): count it as audible from -80 dBov.
   SFU_AUDIO_LEVEL_THRESHOLD: '-80',
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  ...E2E_ADDRESS_LIMITS,
   OPERATOR_TOKEN: process.env.OPERATOR_TOKEN ?? 'e2e-operator-token-0123456789',
 };
 

@@ -17,6 +17,12 @@ function freeTcpPort(): Promise<number> {
 }
 
 /**
+ * Every page, socket and request of the suite comes from 127.0.0.1, so the per-address budgets (tested on their
+ * own in signaling/src/admissionAttacks.test.ts) are opened up for the e2e servers.
+ */
+export const E2E_ADDRESS_LIMITS = { MAX_CONNECTIONS_PER_ADDRESS: '100000', ADDRESS_CONNECTIONS_PER_10S: '100000', ADDRESS_JOINS_PER_10S: '100000' };
+
+/**
  * The app as `npm start` runs it, in a process of its own, so a test can kill it (SIGKILL: a crash) or
  * stop it (SIGTERM: a deploy) and start it again on the same address. TURN is off: a killed process
  * would leave its coturn child holding the port; these tests are about signaling and the SFU.
@@ -41,6 +47,7 @@ export class ServerProcess {
       SFU_WEBRTC_PORT: '0',
       SFU_WORKERS: '1',
       SFU_AUDIO_LEVEL_THRESHOLD: '-80',
+      ...E2E_ADDRESS_LIMITS,
       // The same secret across restarts is what lets the next process restore everyone's seat.
       SESSION_SECRET: 'e2e-session-secret-that-survives-restarts-0123',
       LOG_LEVEL: 'warn',

@@ -14,11 +14,16 @@ export class RateWindow {
 
   /** Spends `n` units if they fit in the window; otherwise spends nothing and returns false. */
   take(n = 1): boolean {
-    const now = this.now();
-    while (this.hits.length > 0 && this.hits[0]!.at <= now - this.windowMs) this.used -= this.hits.shift()!.n;
-    if (this.used + n > this.limit) return false;
-    this.hits.push({ at: now, n });
+    if (this.available() < n) return false;
+    this.hits.push({ at: this.now(), n });
     this.used += n;
     return true;
+  }
+
+  /** Units that could be spent now. */
+  available(): number {
+    const now = this.now();
+    while (this.hits.length > 0 && this.hits[0]!.at <= now - this.windowMs) this.used -= this.hits.shift()!.n;
+    return this.limit - this.used;
   }
 }

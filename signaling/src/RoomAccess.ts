@@ -3,6 +3,8 @@ import { promisify } from 'node:util';
 import { z } from 'zod';
 import { displayNameSchema, peerIdSchema, roomIdSchema, type ProtocolError } from '@confer/shared';
 import type { AccessConfig } from './config.js';
+import { KeyedLimits } from './KeyedLimits.js';
+import { Semaphore } from './Semaphore.js';
 import { signToken, verifyToken } from './signedToken.js';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
@@ -35,15 +37,29 @@ const RESUME_TOKEN_TTL_S = 24 * 3600;
 const refuse = (code: ProtocolError['code'], message: string) => ({ ok: false as const, error: { code, message } });
 
 /**
+ * Password guessing, bounded from every side: tries per client address, tries per room from all addresses
+ * together (counted before hashing, so concurrent guesses cannot slip past; a room under attack refuses tries
+ * for the rest of the minute, its members' included), and scrypt runs at once (the thread pool is shared
+ * with everything else; more waiting than this are refused).
+ */
+export const PASSWORD_LIMITS = { triesPerAddressPerMinute: 10, triesPerRoomPerMinute: 30, concurrentHashes: 2, waitingHashes: 64 } as const;
+
+/**
  * Who may enter a room: room passwords, signed join tokens from an embedding site, and our own resume
  * tokens. Pure apart from crypto, so the rules are unit-tested without a server.
  */
 export class RoomAccess {
+  private readonly hashing = new Semaphore(PASSWORD_LIMITS.concurrentHashes, PASSWORD_LIMITS.waitingHashes);
+  private readonly triesByAddress = new KeyedLimits(PASSWORD_LIMITS.triesPerAddressPerMinute, 60_000);
+  private readonly triesByRoom = new KeyedLimits(PASSWORD_LIMITS.triesPerRoomPerMinute, 60_000);
+
   constructor(private readonly config: AccessConfig) {}
 
-  async lock(password: string): Promise<RoomLock> {
+  /** The room's lock for `password`; null when the server is too busy hashing passwords to take one more. */
+  async lock(password: string): Promise<RoomLock | null> {
     const salt = randomBytes(16);
-    return { salt: salt.toString('base64url'), hash: (await scryptAsync(password, salt, 32)).toString('base64url') };
+    const hash = await this.hashing.run(() => scryptAsync(password, salt, 32));
+    return hash && { salt: salt.toString('base64url'), hash: hash.toString('base64url') };
   }
 
   /**
@@ -53,6 +69,8 @@ export class RoomAccess {
   async admit(
     request: { roomId: string; displayName: string; password?: string; joinToken?: string },
     lock: RoomLock | null,
+    /** Where the request comes from (clientAddress.ts), for the per-address password budget. */
+    address: string,
   ): Promise<{ ok: true; displayName: string } | { ok: false; error: ProtocolError }> {
     const { joinTokenSecret, joinTokensRequired } = this.config;
     if (request.joinToken !== undefined || joinTokensRequired) {
@@ -65,7 +83,12 @@ export class RoomAccess {
     }
     if (lock) {
       if (request.password === undefined) return refuse('PASSWORD_REQUIRED', `room ${request.roomId} is protected: enter its password`);
-      const given = await scryptAsync(request.password, Buffer.from(lock.salt, 'base64url'), 32);
+      if (!this.triesByAddress.has(address)) return refuse('RATE_LIMITED', `at most ${PASSWORD_LIMITS.triesPerAddressPerMinute} password tries per minute from one address`);
+      if (!this.triesByRoom.take(request.roomId)) return refuse('RATE_LIMITED', `too many password tries for room ${request.roomId}: try again in a minute`);
+      this.triesByAddress.take(address);
+      const { password } = request;
+      const given = await this.hashing.run(() => scryptAsync(password, Buffer.from(lock.salt, 'base64url'), 32));
+      if (!given) return refuse('UNAVAILABLE', 'the server is busy checking passwords: try again in a moment');
       if (!timingSafeEqual(given, Buffer.from(lock.hash, 'base64url'))) return refuse('WRONG_PASSWORD', `wrong password for room ${request.roomId}`);
     }
     return { ok: true, displayName: request.displayName };

@@ -33,6 +33,10 @@ beforeAll(async () => {
       TURN_TTL_SECONDS: '600',
       ROOM_CAPACITY: '3',
       RECONNECT_GRACE_MS: '1500',
+      // Every client of these tests is 127.0.0.1; per-address budgets have tests of their own (admissionAttacks).
+      ADDRESS_CONNECTIONS_PER_10S: '10000',
+      ADDRESS_JOINS_PER_10S: '10000',
+      MAX_CONNECTIONS_PER_ADDRESS: '10000',
     },
     silentLogger,
   );

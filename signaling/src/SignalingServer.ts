@@ -46,7 +46,9 @@ import { routeHttp, sendJson, type Route } from './httpRoutes.js';
 import { originAllowed, securityHeaders } from './httpSecurity.js';
 import { tokenMatches } from './operatorToken.js';
 import { Metrics } from './Metrics.js';
+import { clientAddress } from './clientAddress.js';
 import { ConnectionBudget } from './ConnectionBudget.js';
+import { KeyedLimits, OpenCounts } from './KeyedLimits.js';
 import { RoomAccess, type ResumeClaims, type RoomLock } from './RoomAccess.js';
 import type { RoomStore } from './RoomStore.js';
 import { RoomTopology } from './RoomTopology.js';
@@ -60,6 +62,8 @@ const MAX_MESSAGE_BYTES = 64 * 1024;
 
 interface SocketData {
   peerId: string;
+  /** The client's address (behind trusted proxies, from X-Forwarded-For), for per-address budgets. */
+  address: string;
   roomId?: string;
   /** A join is under way: a second one waits for nothing and is refused, so one socket never holds two seats. */
   joining?: boolean;
@@ -93,7 +97,7 @@ export function assertPortFree(host: string, port: number): Promise<void> {
 export interface SignalingServerDeps {
   config: Pick<
     SignalingConfig,
-    'host' | 'port' | 'publicDir' | 'roomCapacity' | 'reconnectGraceMs' | 'topology' | 'operatorToken' | 'access' | 'maxRooms' | 'shutdownDrainMs' | 'allowedOrigins' | 'frameAncestors'
+    'host' | 'port' | 'publicDir' | 'roomCapacity' | 'reconnectGraceMs' | 'topology' | 'operatorToken' | 'access' | 'maxRooms' | 'shutdownDrainMs' | 'allowedOrigins' | 'frameAncestors' | 'trustedProxies' | 'addressLimits'
   >;
   sfu: Sfu;
   turn: TurnService;
@@ -125,6 +129,10 @@ export class SignalingServer {
   /** The socket of each peer seated through this server. */
   private readonly sockets = new Map<string, PeerSocket>();
   private readonly budgets = new WeakMap<PeerSocket, ConnectionBudget>();
+  /** Budgets of each client address across all its connections. */
+  private readonly openByAddress: OpenCounts;
+  private readonly connectsByAddress: KeyedLimits;
+  private readonly joinsByAddress: KeyedLimits;
   private readonly access: RoomAccess;
   /** Set on shutdown: joins are refused and dropped connections keep their seats for the next server. */
   private draining = false;
@@ -143,6 +151,10 @@ export class SignalingServer {
 
   constructor(private readonly deps: SignalingServerDeps) {
     this.access = new RoomAccess(deps.config.access);
+    const limits = deps.config.addressLimits;
+    this.openByAddress = new OpenCounts(limits.openConnections);
+    this.connectsByAddress = new KeyedLimits(limits.connectionsPer10s, 10_000);
+    this.joinsByAddress = new KeyedLimits(limits.joinsPer10s, 10_000);
     const handleHttp = routeHttp(this.routes(), this.clientFiles(), deps.config.operatorToken, deps.log);
     this.http = createServer((req, res) => void handleHttp(req, res));
     this.io = new Server(this.http, {
@@ -262,10 +274,30 @@ export class SignalingServer {
     };
   }
 
+  /** Admits a connection within its address's budgets; refused, it is told why and closed. */
+  private admitConnection(socket: PeerSocket, log: Logger): boolean {
+    const address = clientAddress(socket.handshake.address, socket.handshake.headers['x-forwarded-for'], this.deps.config.trustedProxies);
+    socket.data.address = address;
+    const why = !this.connectsByAddress.take(address)
+      ? `at most ${this.connectsByAddress.limit} new connections per 10 s from one address`
+      : !this.openByAddress.open1(address)
+        ? `at most ${this.openByAddress.limit} connections at once from one address`
+        : null;
+    if (!why) {
+      socket.once('disconnect', () => this.openByAddress.close1(address));
+      return true;
+    }
+    log.warn({ address }, `connection refused: ${why}`);
+    socket.emit('server:error', { event: 'connect', code: 'RATE_LIMITED', message: why });
+    socket.disconnect(true);
+    return false;
+  }
+
   private onConnection(socket: PeerSocket): void {
     socket.data.peerId = randomUUID();
     let log = this.deps.log.child({ peerId: socket.data.peerId });
     log.debug({}, 'socket connected');
+    if (!this.admitConnection(socket, log)) return;
 
     this.budgets.set(socket, new ConnectionBudget());
     this.handle(socket, log, 'room:join', joinRequestSchema, async (req): Promise<Ack<JoinResponse>> => {
@@ -273,6 +305,9 @@ export class SignalingServer {
       if (socket.data.roomId || socket.data.joining) {
         const where = socket.data.roomId ? `already in room ${socket.data.roomId}; leave it first` : 'a join of this connection is under way';
         return { ok: false, error: { code: 'ALREADY_IN_ROOM', message: where } };
+      }
+      if (!this.joinsByAddress.take(socket.data.address)) {
+        return { ok: false, error: { code: 'RATE_LIMITED', message: `at most ${this.joinsByAddress.limit} joins per 10 s from one address; slow down` } };
       }
       socket.data.joining = true;
       try {
@@ -286,7 +321,7 @@ export class SignalingServer {
       const resumed = claims && (await this.reseat(socket, claims, req, (l) => (log = l)));
       if (resumed) return resumed;
       const lock = await this.deps.rooms.roomLock(req.roomId);
-      const admitted = await this.access.admit(req, lock);
+      const admitted = await this.access.admit(req, lock, socket.data.address);
       if (!admitted.ok) {
         log.info({ roomId: req.roomId, code: admitted.error.code }, 'join refused');
         return admitted;
@@ -297,6 +332,7 @@ export class SignalingServer {
         return { ok: false, error: { code: 'UNAVAILABLE', message: `this server holds its maximum of ${this.deps.config.maxRooms} rooms; try again later` } };
       }
       const newLock = isNew && req.password !== undefined ? await this.access.lock(req.password) : lock;
+      if (isNew && req.password !== undefined && !newLock) return { ok: false, error: { code: 'UNAVAILABLE', message: 'the server is busy checking passwords: try again in a moment' } };
       return this.seat(socket, this.peerInfo(socket.data.peerId, req, admitted.displayName), req.roomId, newLock, false, log);
     };
 

@@ -37,30 +37,30 @@ describe('RoomAccess', () => {
   const join = { roomId: 'blue', displayName: 'Ada' };
 
   it('admits anyone to an open room, and to a locked one only with its password', async () => {
-    expect(await access.admit(join, null)).toEqual({ ok: true, displayName: 'Ada' });
+    expect(await access.admit(join, null, '198.51.100.1')).toEqual({ ok: true, displayName: 'Ada' });
     const lock = await access.lock('s3cret');
     expect(JSON.stringify(lock)).not.toContain('s3cret');
-    expect(await access.admit(join, lock)).toMatchObject({ ok: false, error: { code: 'PASSWORD_REQUIRED' } });
-    expect(await access.admit({ ...join, password: 'guess' }, lock)).toMatchObject({ ok: false, error: { code: 'WRONG_PASSWORD' } });
-    expect(await access.admit({ ...join, password: 's3cret' }, lock)).toEqual({ ok: true, displayName: 'Ada' });
+    expect(await access.admit(join, lock, '198.51.100.1')).toMatchObject({ ok: false, error: { code: 'PASSWORD_REQUIRED' } });
+    expect(await access.admit({ ...join, password: 'guess' }, lock, '198.51.100.1')).toMatchObject({ ok: false, error: { code: 'WRONG_PASSWORD' } });
+    expect(await access.admit({ ...join, password: 's3cret' }, lock, '198.51.100.1')).toEqual({ ok: true, displayName: 'Ada' });
   });
 
   it('admits with a join token for the room (named by it), past a password', async () => {
     const lock = await access.lock('s3cret');
     const token = signToken(JOIN_SECRET, { room: 'blue', name: 'Embedded Ada', exp: Date.now() / 1000 + 60 });
-    expect(await access.admit({ ...join, joinToken: token }, lock)).toEqual({ ok: true, displayName: 'Embedded Ada' });
+    expect(await access.admit({ ...join, joinToken: token }, lock, '198.51.100.1')).toEqual({ ok: true, displayName: 'Embedded Ada' });
     const other = signToken(JOIN_SECRET, { room: 'red', name: 'Ada', exp: Date.now() / 1000 + 60 });
-    expect(await access.admit({ ...join, joinToken: other }, null)).toMatchObject({ ok: false, error: { code: 'INVALID_TOKEN', message: 'join token is for room red, not blue' } });
+    expect(await access.admit({ ...join, joinToken: other }, null, '198.51.100.1')).toMatchObject({ ok: false, error: { code: 'INVALID_TOKEN', message: 'join token is for room red, not blue' } });
     const expired = signToken(JOIN_SECRET, { room: 'blue', name: 'Ada', exp: Date.now() / 1000 - 1 });
-    expect(await access.admit({ ...join, joinToken: expired }, null)).toMatchObject({ ok: false, error: { code: 'INVALID_TOKEN', message: 'join token refused: expired' } });
+    expect(await access.admit({ ...join, joinToken: expired }, null, '198.51.100.1')).toMatchObject({ ok: false, error: { code: 'INVALID_TOKEN', message: 'join token refused: expired' } });
     expect(verifyToken(JOIN_SECRET, token, joinTokenClaimsSchema)).toMatchObject({ ok: true });
   });
 
   it('requires a token when configured to, and refuses tokens when it has no secret', async () => {
     const strict = new RoomAccess({ sessionSecret: SECRET, joinTokenSecret: JOIN_SECRET, joinTokensRequired: true });
-    expect(await strict.admit(join, null)).toMatchObject({ ok: false, error: { code: 'INVALID_TOKEN' } });
+    expect(await strict.admit(join, null, '198.51.100.1')).toMatchObject({ ok: false, error: { code: 'INVALID_TOKEN' } });
     const none = new RoomAccess({ sessionSecret: SECRET, joinTokenSecret: null, joinTokensRequired: false });
-    expect(await none.admit({ ...join, joinToken: 'x'.repeat(40) }, null)).toMatchObject({ ok: false, error: { code: 'INVALID_TOKEN' } });
+    expect(await none.admit({ ...join, joinToken: 'x'.repeat(40) }, null, '198.51.100.1')).toMatchObject({ ok: false, error: { code: 'INVALID_TOKEN' } });
   });
 
   it('resume tokens name one peer in one room and carry the lock', async () => {

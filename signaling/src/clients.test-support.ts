@@ -1,4 +1,4 @@
-import { io, type Socket } from 'socket.io-client';
+import { io, type Socket, type SocketOptions, type ManagerOptions } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '@confer/shared';
 
 /** A typed Socket.IO client of the signaling server, as the browser app uses it. */
@@ -8,8 +8,10 @@ export type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 export function socketClients(url: () => string) {
   const open: Client[] = [];
   return {
-    async connect(): Promise<Client> {
-      const socket: Client = io(url(), { transports: ['websocket'], reconnection: false });
+    /** A connected client; `from` sends it as X-Forwarded-For (a server with TRUSTED_PROXIES=127.0.0.1 sees that address). */
+    async connect(from?: string): Promise<Client> {
+      const options: Partial<ManagerOptions & SocketOptions> = { transports: ['websocket'], reconnection: false, ...(from ? { extraHeaders: { 'x-forwarded-for': from } } : {}) };
+      const socket: Client = io(url(), options);
       open.push(socket);
       await new Promise<void>((resolve, reject) => {
         socket.once('connect', () => resolve());

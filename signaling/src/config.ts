@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -54,6 +55,12 @@ const schema = z.object({
   JOIN_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Admit only joins that carry a valid join token. */
   JOIN_TOKENS_REQUIRED: envBool(false),
+  /** Reverse proxies in front of this server (their IP addresses): behind them, a client's address is taken from X-Forwarded-For. */
+  TRUSTED_PROXIES: envList.refine((l) => l.every((ip) => isIP(ip) !== 0), 'must be IP addresses (comma-separated)'),
+  /** Per client address (all its connections together): connections open at once, new connections and joins per 10 s. */
+  MAX_CONNECTIONS_PER_ADDRESS: envInt(20, 1, 100_000),
+  ADDRESS_CONNECTIONS_PER_10S: envInt(30, 1, 100_000),
+  ADDRESS_JOINS_PER_10S: envInt(30, 1, 100_000),
   /** Most rooms this server holds at once; joins that would open another are refused (UNAVAILABLE). */
   MAX_ROOMS: envInt(1000, 1, 1_000_000),
   /** On SIGTERM: how long requests under way may take to finish before the process exits, in ms. */
@@ -110,6 +117,9 @@ export interface SignalingConfig {
   access: AccessConfig;
   maxRooms: number;
   shutdownDrainMs: number;
+  trustedProxies: string[];
+  /** Budgets of one client address over all its connections (password tries are RoomAccess's). */
+  addressLimits: { openConnections: number; connectionsPer10s: number; joinsPer10s: number };
   turn: TurnConfig;
   sfu: SfuConfig;
 }
@@ -139,6 +149,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     maxRooms: c.MAX_ROOMS,
     shutdownDrainMs: c.SHUTDOWN_DRAIN_MS,
+    trustedProxies: c.TRUSTED_PROXIES,
+    addressLimits: { openConnections: c.MAX_CONNECTIONS_PER_ADDRESS, connectionsPer10s: c.ADDRESS_CONNECTIONS_PER_10S, joinsPer10s: c.ADDRESS_JOINS_PER_10S },
     turn: {
       mode: c.TURN_MODE,
       bin: c.TURNSERVER_BIN,

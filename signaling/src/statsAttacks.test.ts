@@ -10,7 +10,11 @@ let app: RunningApp;
 const clients = socketClients(() => app.url);
 
 beforeAll(async () => {
-  app = await startApp({ PORT: '0', HOST: '127.0.0.1', TURN_MODE: 'off', SFU_WORKERS: '1', SFU_WEBRTC_PORT: '0', PUBLIC_DIR: '/nonexistent', OPERATOR_TOKEN }, silentLogger);
+  // Clients here say where they come from (X-Forwarded-For): the flood comes from many addresses, as a botnet's would.
+  app = await startApp(
+    { PORT: '0', HOST: '127.0.0.1', TURN_MODE: 'off', SFU_WORKERS: '1', SFU_WEBRTC_PORT: '0', PUBLIC_DIR: '/nonexistent', OPERATOR_TOKEN, TRUSTED_PROXIES: '127.0.0.1' },
+    silentLogger,
+  );
 });
 afterEach(() => clients.closeAll());
 afterAll(async () => {
@@ -84,7 +88,7 @@ describe('stats under attack', () => {
     const room = await fullRoom('flooded', 8);
     for (const socket of room.sockets) for (let r = 0; r < 4; r++) await report(socket, Array.from({ length: 5 }, (_, i) => bigSample(room.ids[0]!, r * 5 + i)));
     // Many attacking connections, each asking for the snapshot as often as its budget allows, none reading.
-    const attackers = await Promise.all(Array.from({ length: 20 }, () => clients.connect()));
+    const attackers = await Promise.all(Array.from({ length: 20 }, (_, i) => clients.connect(`198.51.100.${i + 1}`)));
     const before = process.memoryUsage().rss;
     for (const attacker of attackers) {
       (attacker.io.engine.transport as unknown as { ws: { _socket: { pause(): void } } }).ws._socket.pause();
