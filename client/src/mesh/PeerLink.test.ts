@@ -58,10 +58,10 @@ describe('PeerLink recovery', () => {
     vi.unstubAllGlobals();
   });
 
-  const link = () =>
+  const link = (polite = false) =>
     new PeerLink({
       remoteId: 'b',
-      polite: true,
+      polite,
       initiator: true,
       rtcConfig: {},
       tracks: { audio: null, video: null, screen: null },
@@ -102,6 +102,17 @@ describe('PeerLink recovery', () => {
     const pc = FakePeerConnection.last;
     for (let i = 0; i < 4; i++) pc.set('failed');
     expect(pc.restartIce).toHaveBeenCalledTimes(3);
+    expect(states.at(-1)).toBe('failed');
+  });
+
+  it('on the polite side, follows the restart of the other side instead of making one (no restart offers crossing), and still gives up', () => {
+    link(true);
+    const pc = FakePeerConnection.last;
+    pc.set('connected');
+    pc.set('failed');
+    expect(states.at(-1)).toBe('reconnecting');
+    for (let i = 0; i < 3; i++) pc.set('failed');
+    expect(pc.restartIce).not.toHaveBeenCalled();
     expect(states.at(-1)).toBe('failed');
   });
 });

@@ -74,12 +74,15 @@ export class PeerLink {
   constructor(private readonly o: PeerLinkOptions) {
     this.tracks = { ...o.tracks };
     const pc = (this.pc = new RTCPeerConnection(o.rtcConfig));
-    // The ICE restart's new offer goes through the same perfect-negotiation path as any other.
+    // The ICE restart's new offer goes through the same perfect-negotiation path as any other. Only the
+    // impolite side restarts: both sides see an outage at once, and the polite side rolling back its own
+    // restart offer for the other's left Chromium's camera sender encoding nothing, now and then. The
+    // polite side follows the other's restart offer, and still gives up on its own deadlines.
     this.recovery = new IceRecovery({
       maxRestarts: MAX_ICE_RESTARTS,
       disconnectedWaitMs: DISCONNECTED_RESTART_MS,
       restartTimeoutMs: RESTART_TIMEOUT_MS,
-      restart: () => pc.restartIce(),
+      restart: () => (o.polite ? undefined : pc.restartIce()),
       onRestart: () => this.setState('reconnecting'),
       onGiveUp: () => this.setState('failed'),
     });
