@@ -18,7 +18,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
 WORKDIR /app
 COPY --from=build /app /app
 COPY --from=build /opt/mediasoup /opt/mediasoup
-ENV MEDIASOUP_WORKER_CACHE=/opt/mediasoup NODE_ENV=production HOST=0.0.0.0 PORT=3000
+# What must outlive a restart (rooms' locks and epochs, who left): a volume at /var/lib/confer (docker-compose.yml).
+RUN mkdir -p /var/lib/confer && chown node:node /var/lib/confer
+ENV MEDIASOUP_WORKER_CACHE=/opt/mediasoup NODE_ENV=production HOST=0.0.0.0 PORT=3000 STATE_FILE=/var/lib/confer/signaling-state.jsonl
 EXPOSE 3000/tcp 44444-44460/udp 44444-44460/tcp
 USER node
 CMD ["node", "signaling/dist/main.js"]

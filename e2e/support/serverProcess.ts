@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const main = resolve(dirname(fileURLToPath(import.meta.url)), '../../signaling/dist/main.js');
@@ -39,6 +41,9 @@ export class ServerProcess {
 
   static async start(env: Record<string, string> = {}): Promise<ServerProcess> {
     const port = await freeTcpPort();
+    // A new server starts with no state; its restarts (run() again) read back what it wrote.
+    const stateFile = join(tmpdir(), `confer-e2e-state-${port}.jsonl`);
+    rmSync(stateFile, { force: true });
     const server = new ServerProcess(`http://127.0.0.1:${port}`, {
       HOST: '127.0.0.1',
       PORT: String(port),
@@ -50,6 +55,8 @@ export class ServerProcess {
       ...E2E_ADDRESS_LIMITS,
       // The same secret across restarts is what lets the next process restore everyone's seat.
       SESSION_SECRET: 'e2e-session-secret-that-survives-restarts-0123',
+      // ...and so does what it keeps of its rooms (their locks and epochs) and of who left.
+      STATE_FILE: stateFile,
       LOG_LEVEL: 'warn',
       ...env,
     });

@@ -16,6 +16,17 @@ export interface RoomLock {
 }
 const roomLockSchema = z.strictObject({ salt: z.string().max(64), hash: z.string().max(128) });
 
+/**
+ * One life of a room: a random epoch made when its first peer creates it, and its password lock. A room
+ * emptied and created again (perhaps with another password) has a new epoch, so old resume tokens no
+ * longer fit it.
+ */
+export interface RoomSeal {
+  epoch: string;
+  lock: RoomLock | null;
+}
+export const roomSealSchema = z.strictObject({ epoch: z.string().min(16).max(32), lock: roomLockSchema.nullable() });
+
 /** What an embedding site signs (HS256 with JOIN_TOKEN_SECRET). */
 export const joinTokenClaimsSchema = z.object({
   room: roomIdSchema,
@@ -25,10 +36,17 @@ export const joinTokenClaimsSchema = z.object({
 });
 
 /**
- * What a resume token proves: this peer held a seat in this room. It also carries the room's lock, so a
- * restarted server that lost the room re-creates it protected as it was.
+ * What a resume token proves: this peer held a seat in this life (epoch) of this room. Nothing secret:
+ * the token is readable by its holder, so the room's lock stays on the server.
  */
-const resumeClaimsSchema = z.object({ sub: peerIdSchema, room: roomIdSchema, lock: roomLockSchema.nullable(), exp: z.number() });
+const resumeClaimsSchema = z.object({
+  sub: peerIdSchema,
+  room: roomIdSchema,
+  epoch: roomSealSchema.shape.epoch,
+  /** The name a join token gave, which stays fixed through resumes. */
+  name: displayNameSchema.optional(),
+  exp: z.number(),
+});
 export type ResumeClaims = z.infer<typeof resumeClaimsSchema>;
 
 /** A resume token outlives any call's reconnects; it is re-issued on every join and resume. */
@@ -55,11 +73,13 @@ export class RoomAccess {
 
   constructor(private readonly config: AccessConfig) {}
 
-  /** The room's lock for `password`; null when the server is too busy hashing passwords to take one more. */
-  async lock(password: string): Promise<RoomLock | null> {
+  /** The seal of a room created now, locked with `password` if given; null when the server is too busy hashing passwords to take one more. */
+  async seal(password?: string): Promise<RoomSeal | null> {
+    const epoch = randomBytes(12).toString('base64url');
+    if (password === undefined) return { epoch, lock: null };
     const salt = randomBytes(16);
     const hash = await this.hashing.run(() => scryptAsync(password, salt, 32));
-    return hash && { salt: salt.toString('base64url'), hash: hash.toString('base64url') };
+    return hash && { epoch, lock: { salt: salt.toString('base64url'), hash: hash.toString('base64url') } };
   }
 
   /**
@@ -71,7 +91,7 @@ export class RoomAccess {
     lock: RoomLock | null,
     /** Where the request comes from (clientAddress.ts), for the per-address password budget. */
     address: string,
-  ): Promise<{ ok: true; displayName: string } | { ok: false; error: ProtocolError }> {
+  ): Promise<{ ok: true; displayName: string; fixedName?: string } | { ok: false; error: ProtocolError }> {
     const { joinTokenSecret, joinTokensRequired } = this.config;
     if (request.joinToken !== undefined || joinTokensRequired) {
       if (!joinTokenSecret) return refuse('INVALID_TOKEN', 'this server does not accept join tokens (JOIN_TOKEN_SECRET is not set)');
@@ -79,7 +99,7 @@ export class RoomAccess {
       const token = verifyToken(joinTokenSecret, request.joinToken, joinTokenClaimsSchema);
       if (!token.ok) return refuse('INVALID_TOKEN', `join token refused: ${token.reason}`);
       if (token.claims.room !== request.roomId) return refuse('INVALID_TOKEN', `join token is for room ${token.claims.room}, not ${request.roomId}`);
-      return { ok: true, displayName: token.claims.name };
+      return { ok: true, displayName: token.claims.name, fixedName: token.claims.name };
     }
     if (lock) {
       if (request.password === undefined) return refuse('PASSWORD_REQUIRED', `room ${request.roomId} is protected: enter its password`);
@@ -94,8 +114,9 @@ export class RoomAccess {
     return { ok: true, displayName: request.displayName };
   }
 
-  resumeToken(peerId: string, roomId: string, lock: RoomLock | null, nowMs = Date.now()): string {
-    return signToken(this.config.sessionSecret, { sub: peerId, room: roomId, lock, exp: Math.floor(nowMs / 1000) + RESUME_TOKEN_TTL_S });
+  resumeToken(peerId: string, roomId: string, seal: RoomSeal, fixedName?: string, nowMs = Date.now()): string {
+    const exp = Math.floor(nowMs / 1000) + RESUME_TOKEN_TTL_S;
+    return signToken(this.config.sessionSecret, { sub: peerId, room: roomId, epoch: seal.epoch, ...(fixedName === undefined ? {} : { name: fixedName }), exp });
   }
 
   /** The claims of a valid resume token for this peer and room; null for anything else. */

@@ -1,5 +1,6 @@
 import type { PeerInfo } from '@confer/shared';
-import type { RoomLock } from './RoomAccess.js';
+import type { RoomSeal } from './RoomAccess.js';
+import { StateJournal } from './StateJournal.js';
 
 /**
  * Room membership. In memory by default; a Redis implementation lets several signaling servers
@@ -8,12 +9,12 @@ import type { RoomLock } from './RoomAccess.js';
  */
 export interface RoomStore {
   /**
-   * Adds the peer unless the room already holds `capacity` peers; returns everyone else, or null when full.
-   * A room is created by its first peer, with `lock` (its password) if given; later locks are ignored.
+   * Adds the peer unless the room already holds `capacity` peers; returns everyone else and the room's
+   * seal, or null when full. A room without a seal is created with `seal`; an existing one keeps its own.
    */
-  addPeer(roomId: string, peer: PeerInfo, capacity: number, lock?: RoomLock | null): Promise<PeerInfo[] | null>;
-  /** The room's password lock; null for an open or unknown room. */
-  roomLock(roomId: string): Promise<RoomLock | null>;
+  addPeer(roomId: string, peer: PeerInfo, capacity: number, seal: RoomSeal): Promise<{ others: PeerInfo[]; seal: RoomSeal } | null>;
+  /** The room's seal (epoch and lock); null for a room that does not exist. */
+  roomSeal(roomId: string): Promise<RoomSeal | null>;
   /** Remembers that a peer left for good until `untilMs`, so its resume token cannot bring it back. */
   retirePeer(peerId: string, untilMs: number): Promise<void>;
   isRetired(peerId: string): Promise<boolean>;
@@ -31,22 +32,43 @@ export interface RoomStore {
 /** Retired peer ids kept at most (oldest dropped first); a dropped one could only resume a seat that is gone. */
 const MAX_RETIRED = 100_000;
 
+/**
+ * One server's rooms, in memory. Seals and retired peers also go to the journal (when it has a file), so
+ * after a restart a room comes back with its password and epoch for its peers' resume tokens, and a peer
+ * that left stays out. Seals read back but never claimed again are dropped after `restoreWindowMs`.
+ */
 export class InMemoryRoomStore implements RoomStore {
   private readonly rooms = new Map<string, Map<string, PeerInfo>>();
-  private readonly locks = new Map<string, RoomLock>();
+  private readonly seals: Map<string, RoomSeal>;
   /** Insertion-ordered, so the oldest entries are pruned first. */
-  private readonly retired = new Map<string, number>();
+  private readonly retired: Map<string, number>;
 
-  async addPeer(roomId: string, peer: PeerInfo, capacity: number, lock?: RoomLock | null): Promise<PeerInfo[] | null> {
+  constructor(
+    private readonly journal = StateJournal.open(null),
+    restoreWindowMs = 5 * 60_000,
+  ) {
+    ({ seals: this.seals, retired: this.retired } = journal.state);
+    if (this.seals.size === 0) return;
+    const restored = [...this.seals.keys()];
+    setTimeout(() => {
+      for (const roomId of restored) if (!this.rooms.has(roomId) && this.seals.has(roomId)) this.unseal(roomId);
+    }, restoreWindowMs).unref();
+  }
+
+  async addPeer(roomId: string, peer: PeerInfo, capacity: number, seal: RoomSeal): Promise<{ others: PeerInfo[]; seal: RoomSeal } | null> {
     let room = this.rooms.get(roomId);
-    if (!room) {
-      this.rooms.set(roomId, (room = new Map()));
-      if (lock) this.locks.set(roomId, lock);
-    }
+    if (!room) this.rooms.set(roomId, (room = new Map()));
     if (room.size >= capacity) return null;
+    let kept = this.seals.get(roomId);
+    if (!kept) this.journal.sealed(roomId, (kept = seal));
     const others = [...room.values()];
     room.set(peer.peerId, peer);
-    return others;
+    return { others, seal: kept };
+  }
+
+  private unseal(roomId: string): void {
+    this.seals.delete(roomId);
+    this.journal.sealed(roomId, null);
   }
 
   async removePeer(roomId: string, peerId: string): Promise<number> {
@@ -55,13 +77,13 @@ export class InMemoryRoomStore implements RoomStore {
     room.delete(peerId);
     if (room.size === 0) {
       this.rooms.delete(roomId);
-      this.locks.delete(roomId);
+      this.unseal(roomId);
     }
     return room.size;
   }
 
-  async roomLock(roomId: string): Promise<RoomLock | null> {
-    return this.locks.get(roomId) ?? null;
+  async roomSeal(roomId: string): Promise<RoomSeal | null> {
+    return this.seals.get(roomId) ?? null;
   }
 
   async retirePeer(peerId: string, untilMs: number): Promise<void> {
@@ -70,7 +92,7 @@ export class InMemoryRoomStore implements RoomStore {
       if (until > now && this.retired.size < MAX_RETIRED) break;
       this.retired.delete(id);
     }
-    this.retired.set(peerId, untilMs);
+    this.journal.retired(peerId, untilMs);
   }
 
   async isRetired(peerId: string): Promise<boolean> {

@@ -49,7 +49,7 @@ import { Metrics } from './Metrics.js';
 import { clientAddress } from './clientAddress.js';
 import { ConnectionBudget } from './ConnectionBudget.js';
 import { KeyedLimits, OpenCounts } from './KeyedLimits.js';
-import { RoomAccess, type ResumeClaims, type RoomLock } from './RoomAccess.js';
+import { RoomAccess, type ResumeClaims, type RoomSeal } from './RoomAccess.js';
 import type { RoomStore } from './RoomStore.js';
 import { RoomTopology } from './RoomTopology.js';
 import { SlowClientGuard } from './slowClients.js';
@@ -69,6 +69,8 @@ interface SocketData {
   joining?: boolean;
   /** The one room whose stats this socket watches. */
   watching?: string;
+  /** The display name a join token gave: the peer may not change it (and its resume token carries it). */
+  fixedName?: string;
 }
 type PeerSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
@@ -320,20 +322,19 @@ export class SignalingServer {
       const claims = req.resume ? this.access.verifyResume(req.resume, req.roomId) : null;
       const resumed = claims && (await this.reseat(socket, claims, req, (l) => (log = l)));
       if (resumed) return resumed;
-      const lock = await this.deps.rooms.roomLock(req.roomId);
-      const admitted = await this.access.admit(req, lock, socket.data.address);
+      const existing = await this.deps.rooms.roomSeal(req.roomId);
+      const admitted = await this.access.admit(req, existing?.lock ?? null, socket.data.address);
       if (!admitted.ok) {
         log.info({ roomId: req.roomId, code: admitted.error.code }, 'join refused');
         return admitted;
       }
-      const isNew = (await this.deps.rooms.peers(req.roomId)).length === 0;
-      if (isNew && (await this.deps.rooms.roomCount()) >= this.deps.config.maxRooms) {
+      if (!existing && (await this.deps.rooms.roomCount()) >= this.deps.config.maxRooms) {
         log.warn({ roomId: req.roomId, maxRooms: this.deps.config.maxRooms }, 'join refused: room limit reached');
         return { ok: false, error: { code: 'UNAVAILABLE', message: `this server holds its maximum of ${this.deps.config.maxRooms} rooms; try again later` } };
       }
-      const newLock = isNew && req.password !== undefined ? await this.access.lock(req.password) : lock;
-      if (isNew && req.password !== undefined && !newLock) return { ok: false, error: { code: 'UNAVAILABLE', message: 'the server is busy checking passwords: try again in a moment' } };
-      return this.seat(socket, this.peerInfo(socket.data.peerId, req, admitted.displayName), req.roomId, newLock, false, log);
+      const seal = existing ?? (await this.access.seal(req.password));
+      if (!seal) return { ok: false, error: { code: 'UNAVAILABLE', message: 'the server is busy checking passwords: try again in a moment' } };
+      return this.seat(socket, this.peerInfo(socket.data.peerId, req, admitted.displayName), req.roomId, seal, false, admitted.fixedName, log);
     };
 
     this.handle(socket, log, 'room:leave', leaveRequestSchema, async (): Promise<Ack<Record<string, never>>> => {
@@ -345,6 +346,9 @@ export class SignalingServer {
 
     this.handle(socket, log, 'peer:update', peerUpdateSchema, async (update): Promise<Ack<PeerInfo>> => {
       const roomId = socket.data.roomId;
+      if (update.displayName !== undefined && socket.data.fixedName !== undefined) {
+        return { ok: false, error: { code: 'FORBIDDEN', message: 'your name comes from your invitation and cannot be changed' } };
+      }
       const peer = roomId ? await this.deps.rooms.updatePeer(roomId, socket.data.peerId, update) : null;
       if (!roomId || !peer) return notInRoom;
       socket.to(roomId).emit('room:peer-updated', peer);
@@ -503,10 +507,18 @@ export class SignalingServer {
   }
 
   /** Seats a peer that is new to the room (a fresh join, or a seat restored after a restart). */
-  private async seat(socket: PeerSocket, peer: PeerInfo, roomId: string, lock: RoomLock | null, resumed: false | 'restored', log: Logger): Promise<Ack<JoinResponse>> {
+  private async seat(
+    socket: PeerSocket,
+    peer: PeerInfo,
+    roomId: string,
+    seal: RoomSeal,
+    resumed: false | 'restored',
+    fixedName: string | undefined,
+    log: Logger,
+  ): Promise<Ack<JoinResponse>> {
     const { capacity } = this;
-    const peers = await this.deps.rooms.addPeer(roomId, peer, capacity, lock);
-    if (!peers) {
+    const added = await this.deps.rooms.addPeer(roomId, peer, capacity, seal);
+    if (!added) {
       log.info({ roomId, capacity }, 'join refused: room full');
       return { ok: false, error: { code: 'ROOM_FULL', message: `room ${roomId} is full (${capacity} participants)` } };
     }
@@ -520,13 +532,14 @@ export class SignalingServer {
     }
     socket.data.peerId = peerId;
     socket.data.roomId = roomId;
+    socket.data.fixedName = fixedName;
     this.sockets.set(peerId, socket);
     await socket.join([roomId, peerRoom(peerId)]);
     socket.to(roomId).emit('room:peer-joined', peer);
     await this.topology.evaluate(roomId, peerId);
     void this.stats.roomChanged(roomId);
-    log.info({ roomId, peers: peers.length + 1, resumed }, resumed ? 'peer restored its seat' : 'peer joined');
-    return { ok: true, data: this.joinResponse(peerId, roomId, peers, lock, resumed) };
+    log.info({ roomId, peers: added.others.length + 1, resumed }, resumed ? 'peer restored its seat' : 'peer joined');
+    return { ok: true, data: this.joinResponse(socket, roomId, added.others, added.seal, resumed) };
   }
 
   /**
@@ -537,6 +550,9 @@ export class SignalingServer {
   private async reseat(socket: PeerSocket, claims: ResumeClaims, req: JoinRequest, setLog: (log: Logger) => void): Promise<Ack<JoinResponse> | null> {
     const { sub: peerId, room: roomId } = claims;
     const log = this.deps.log.child({ peerId });
+    // Only into the life of the room the token was issued in: not into one emptied and created again.
+    const seal = await this.deps.rooms.roomSeal(roomId);
+    if (seal?.epoch !== claims.epoch) return null;
     const held = this.heldSeats.get(peerId);
     const stale = this.sockets.get(peerId);
     if (held?.roomId === roomId || stale?.data.roomId === roomId) {
@@ -551,18 +567,19 @@ export class SignalingServer {
       setLog(log);
       socket.data.peerId = peerId;
       socket.data.roomId = roomId;
+      socket.data.fixedName = claims.name;
       this.sockets.set(peerId, socket);
       await socket.join([roomId, peerRoom(peerId)]);
       const peers = (await this.deps.rooms.peers(roomId)).filter((p) => p.peerId !== peerId);
       log.info({ roomId }, 'peer resumed its seat');
-      return { ok: true, data: this.joinResponse(peerId, roomId, peers, await this.deps.rooms.roomLock(roomId), 'held') };
+      return { ok: true, data: this.joinResponse(socket, roomId, peers, seal, 'held') };
     }
     if ((await this.deps.rooms.getPeer(roomId, peerId)) || (await this.deps.rooms.isRetired(peerId))) return null;
-    // A restarted server: re-create the seat (and the room, protected and on the topology it had).
+    // A restarted server (the room's seal came back from its journal): re-create the seat, on the topology the room had.
     setLog(log);
-    const peer = this.peerInfo(peerId, req, req.displayName);
+    const peer = this.peerInfo(peerId, req, claims.name ?? req.displayName);
     if (req.resume?.topology && (await this.deps.rooms.peers(roomId)).length === 0) this.topology.seed(roomId, req.resume.topology);
-    return this.seat(socket, peer, roomId, (await this.deps.rooms.roomLock(roomId)) ?? claims.lock, 'restored', log);
+    return this.seat(socket, peer, roomId, seal, 'restored', claims.name, log);
   }
 
   /**
@@ -582,10 +599,11 @@ export class SignalingServer {
     await this.close();
   }
 
-  private joinResponse(peerId: string, roomId: string, peers: PeerInfo[], lock: RoomLock | null, resumed: JoinResponse['resumed']): JoinResponse {
+  private joinResponse(socket: PeerSocket, roomId: string, peers: PeerInfo[], seal: RoomSeal, resumed: JoinResponse['resumed']): JoinResponse {
+    const { peerId } = socket.data;
     const { iceServers, expiresAt } = this.deps.turn.iceServersFor(peerId);
     const topology = this.topology.topology(roomId);
-    const resumeToken = this.access.resumeToken(peerId, roomId, lock);
+    const resumeToken = this.access.resumeToken(peerId, roomId, seal, socket.data.fixedName);
     return { peerId, roomId, peers, topology, capacity: this.capacity, iceServers, iceCredentialsExpireAt: expiresAt, resumeToken, resumed };
   }
 

@@ -38,7 +38,7 @@ describe('RoomAccess', () => {
 
   it('admits anyone to an open room, and to a locked one only with its password', async () => {
     expect(await access.admit(join, null, '198.51.100.1')).toEqual({ ok: true, displayName: 'Ada' });
-    const lock = await access.lock('s3cret');
+    const { lock } = (await access.seal('s3cret'))!;
     expect(JSON.stringify(lock)).not.toContain('s3cret');
     expect(await access.admit(join, lock, '198.51.100.1')).toMatchObject({ ok: false, error: { code: 'PASSWORD_REQUIRED' } });
     expect(await access.admit({ ...join, password: 'guess' }, lock, '198.51.100.1')).toMatchObject({ ok: false, error: { code: 'WRONG_PASSWORD' } });
@@ -46,9 +46,9 @@ describe('RoomAccess', () => {
   });
 
   it('admits with a join token for the room (named by it), past a password', async () => {
-    const lock = await access.lock('s3cret');
+    const { lock } = (await access.seal('s3cret'))!;
     const token = signToken(JOIN_SECRET, { room: 'blue', name: 'Embedded Ada', exp: Date.now() / 1000 + 60 });
-    expect(await access.admit({ ...join, joinToken: token }, lock, '198.51.100.1')).toEqual({ ok: true, displayName: 'Embedded Ada' });
+    expect(await access.admit({ ...join, joinToken: token }, lock, '198.51.100.1')).toEqual({ ok: true, displayName: 'Embedded Ada', fixedName: 'Embedded Ada' });
     const other = signToken(JOIN_SECRET, { room: 'red', name: 'Ada', exp: Date.now() / 1000 + 60 });
     expect(await access.admit({ ...join, joinToken: other }, null, '198.51.100.1')).toMatchObject({ ok: false, error: { code: 'INVALID_TOKEN', message: 'join token is for room red, not blue' } });
     const expired = signToken(JOIN_SECRET, { room: 'blue', name: 'Ada', exp: Date.now() / 1000 - 1 });
@@ -63,11 +63,18 @@ describe('RoomAccess', () => {
     expect(await none.admit({ ...join, joinToken: 'x'.repeat(40) }, null, '198.51.100.1')).toMatchObject({ ok: false, error: { code: 'INVALID_TOKEN' } });
   });
 
-  it('resume tokens name one peer in one room and carry the lock', async () => {
-    const lock = await access.lock('pw');
+  it('resume tokens name one peer in one life (epoch) of one room, and carry nothing secret', async () => {
+    const seal = (await access.seal('pw'))!;
     const peerId = crypto.randomUUID();
-    const token = access.resumeToken(peerId, 'blue', lock);
-    expect(access.verifyResume({ peerId, token }, 'blue')).toMatchObject({ sub: peerId, room: 'blue', lock });
+    const token = access.resumeToken(peerId, 'blue', seal);
+    expect(access.verifyResume({ peerId, token }, 'blue')).toMatchObject({ sub: peerId, room: 'blue', epoch: seal.epoch });
+    // Its holder can read it: neither the salt nor the hash of the room's password is in it.
+    const readable = Buffer.from(token.split('.')[1]!, 'base64url').toString();
+    expect(JSON.parse(readable)).toEqual({ sub: peerId, room: 'blue', epoch: seal.epoch, exp: expect.any(Number) });
+    for (const secret of [seal.lock!.salt, seal.lock!.hash]) expect(readable).not.toContain(secret);
+    expect((await access.seal())!.epoch).not.toBe(seal.epoch);
+    // A name a join token gave travels with it, so it stays fixed through resumes.
+    expect(access.verifyResume({ peerId, token: access.resumeToken(peerId, 'blue', seal, 'Embedded Ada') }, 'blue')).toMatchObject({ name: 'Embedded Ada' });
     expect(access.verifyResume({ peerId, token }, 'red')).toBeNull();
     expect(access.verifyResume({ peerId: crypto.randomUUID(), token }, 'blue')).toBeNull();
     const elsewhere = new RoomAccess({ sessionSecret: 'some-other-server-secret-0123456789', joinTokenSecret: null, joinTokensRequired: false });

@@ -3,6 +3,7 @@ import type { Logger } from '@confer/shared';
 import { MediasoupSfu } from '@confer/sfu';
 import { loadConfig, type SignalingConfig } from './config.js';
 import { InMemoryRoomStore } from './RoomStore.js';
+import { StateJournal } from './StateJournal.js';
 import { assertPortFree, SignalingServer } from './SignalingServer.js';
 import { TurnService } from './TurnService.js';
 
@@ -24,11 +25,12 @@ export interface RunningApp {
  */
 export async function startApp(env: Record<string, string | undefined> = process.env, logger?: Logger): Promise<RunningApp> {
   const config = loadConfig(env);
+  const journal = StateJournal.open(config.stateFile);
   await assertPortFree(config.host, config.port);
   const log: Logger = logger ?? pino({ level: config.logLevel, base: { service: 'signaling' } });
   const sfu = await MediasoupSfu.start(config.sfu, log.child({ component: 'sfu' }));
   const turn = await TurnService.start(config.turn, log.child({ component: 'turn' }));
-  const server = new SignalingServer({ config, sfu, turn, rooms: new InMemoryRoomStore(), log });
+  const server = new SignalingServer({ config, sfu, turn, rooms: new InMemoryRoomStore(journal), log });
   let url: string;
   try {
     url = await server.listen();

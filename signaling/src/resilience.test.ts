@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Ack, type JoinRequest, type JoinResponse, type Logger } from '@confer/shared';
 import { startApp, type RunningApp } from './app.js';
@@ -47,7 +50,8 @@ const refusal = (answer: Ack<JoinResponse>) => (answer.ok ? null : answer.error.
 
 describe('a signaling server restart', () => {
   it('tells clients on shutdown, keeps their seats, and the next server restores them (same ids, password, topology)', async () => {
-    const first = await server();
+    const STATE_FILE = joinPath(mkdtempSync(joinPath(tmpdir(), 'confer-restart-')), 'state.jsonl');
+    const first = await server({ STATE_FILE });
     const ada = await connect(first);
     const bo = await connect(first);
     const a = (await request(ada, { roomId: 'restart', displayName: 'Ada', password: 'open sesame' })) as Joined;
@@ -58,7 +62,7 @@ describe('a signaling server restart', () => {
     expect(goingAway).toEqual([{ reason: 'server restarting' }]);
     expect(left).toEqual([]);
 
-    const second = await server();
+    const second = await server({ STATE_FILE });
     const ada2 = await connect(second);
     const joined = events(ada2, 'room:peer-joined');
     const a2 = (await request(ada2, { roomId: 'restart', displayName: 'Ada', resume: resumeOf(a, 'sfu') })) as Joined;
@@ -67,7 +71,7 @@ describe('a signaling server restart', () => {
     const b2 = (await request(bo2, { roomId: 'restart', displayName: 'Bo', resume: resumeOf(b, 'sfu') })) as Joined;
     expect(b2.data).toMatchObject({ peerId: b.data.peerId, resumed: 'restored', peers: [{ peerId: a.data.peerId }] });
     await expect.poll(() => joined).toEqual([expect.objectContaining({ peerId: b.data.peerId, displayName: 'Bo' })]);
-    // The room came back protected: the lock travelled in the signed resume tokens.
+    // The room came back protected: its lock outlived the process in STATE_FILE.
     const eve = await connect(second);
     expect(refusal(await request(eve, { roomId: 'restart', displayName: 'Eve' }))).toBe('PASSWORD_REQUIRED');
     expect(await request(eve, { roomId: 'restart', displayName: 'Cy', password: 'open sesame' })).toMatchObject({ ok: true });
