@@ -14,6 +14,10 @@ const HISTORY_RETRY_MS = [2000, 6000];
  * last one sent while a new path was still opening) arrives within this time. A request is a few bytes.
  */
 const SYNC_INTERVAL_MS = 10_000;
+/** A message stamped further ahead of our clock than this is refused (it would sort after every real one for good). */
+const MAX_CLOCK_AHEAD_MS = 60_000;
+/** History packets one peer may send us per 10 s (a real answer to all our asks is a handful). */
+const HISTORY_PACKETS_PER_10S = 30;
 
 export type SendResult = { ok: true } | { ok: false; error: string };
 
@@ -30,12 +34,14 @@ export class ChatService {
   private seq = 0;
   private syncTimer: ReturnType<typeof setInterval> | undefined;
   private lastAt = 0;
-  /** Live messages by sender (history replies are bounded by their batch size instead). */
-  private readonly budgets = new Map<string, RateWindow>();
+  /** Per channel peer: live messages, and history packets. */
+  private readonly budgets = new Map<string, { live: RateWindow; history: RateWindow }>();
   private readonly ownBudget = new RateWindow(MAX_CHAT_PER_10S, 10_000);
   constructor(
     private readonly self: () => { peerId: string; displayName: string } | null,
     private readonly store: ChatStore = useChatStore,
+    /** The display name of a peer in the room now, or null (it left, or was never here). */
+    private readonly nameInRoom: (peerId: string) => string | null = () => null,
   ) {}
 
   /** A channel opened (`key` names the path: a mesh peer, or the SFU). */
@@ -68,8 +74,12 @@ export class ChatService {
     return { ok: true };
   }
 
-  /** A packet from a peer (untrusted: validated like any inbound message); `reply` reaches the sender. */
-  receive(data: string, reply: ChatChannel): void {
+  /**
+   * A packet from a peer (untrusted: validated like any inbound message). `sender` is the peer the channel
+   * belongs to (the mesh link's peer, the SFU data producer's peer), not what the packet claims; `reply`
+   * reaches it.
+   */
+  receive(data: string, reply: ChatChannel, sender: string): void {
     let json: unknown;
     try {
       json = JSON.parse(data);
@@ -79,16 +89,20 @@ export class ChatService {
     const packet = chatPacketSchema.safeParse(json);
     if (!packet.success) return console.warn(`chat packet refused: ${packet.error.issues[0]?.message ?? 'invalid'}`);
     const p = packet.data;
+    const budget = this.budgetOf(sender);
     if (p.type === 'message') {
-      let budget = this.budgets.get(p.message.from);
-      if (!budget) this.budgets.set(p.message.from, (budget = new RateWindow(MAX_CHAT_PER_10S, 10_000)));
+      if (p.message.from !== sender) return console.warn(`chat from ${sender} refused: it claims to be from ${p.message.from}`);
       // The same message arrives once per open path (twice during a switch): only new ones count.
       if (this.log.has(p.message.id)) return;
-      if (!budget.take()) return console.warn(`chat from ${p.message.from} dropped: more than ${MAX_CHAT_PER_10S} messages in 10 s`);
-      return this.accept([p.message]);
+      if (!budget.live.take()) return console.warn(`chat from ${sender} dropped: more than ${MAX_CHAT_PER_10S} messages in 10 s`);
+      return this.accept(this.vouched([p.message], sender));
     }
-    if (p.type === 'history' && p.to === this.self()?.peerId) return this.accept(p.messages);
+    if (p.type === 'history' && p.to === this.self()?.peerId) {
+      if (!budget.history.take()) return console.warn(`chat history from ${sender} dropped: more than ${HISTORY_PACKETS_PER_10S} packets in 10 s`);
+      return this.accept(this.vouched(p.messages, sender));
+    }
     if (p.type === 'history-request') {
+      if (p.from !== sender) return console.warn(`chat history request from ${sender} refused: it claims to be from ${p.from}`);
       const missing = this.log.missing(p.have, Date.now());
       for (let i = 0; i < missing.length; i += CHAT_HISTORY_BATCH) {
         sendPacket(reply, { type: 'history', to: p.from, messages: missing.slice(i, i + CHAT_HISTORY_BATCH) });
@@ -136,6 +150,27 @@ export class ChatService {
 
   private broadcast(packet: ChatPacket): void {
     for (const channel of this.channels.values()) sendPacket(channel, packet);
+  }
+
+  private budgetOf(sender: string): { live: RateWindow; history: RateWindow } {
+    let budget = this.budgets.get(sender);
+    if (!budget) this.budgets.set(sender, (budget = { live: new RateWindow(MAX_CHAT_PER_10S, 10_000), history: new RateWindow(HISTORY_PACKETS_PER_10S, 10_000) }));
+    return budget;
+  }
+
+  /**
+   * What we believe of messages `sender` hands us. Its own, yes; relayed ones only for a peer no longer in
+   * the room (one still here answers our asks itself, so a relayer cannot put words in its mouth), never
+   * as us, never stamped far in the future. A present peer's name is the room's, not the packet's.
+   */
+  private vouched(messages: readonly ChatMessage[], sender: string): ChatMessage[] {
+    const me = this.self()?.peerId;
+    const latest = Date.now() + MAX_CLOCK_AHEAD_MS;
+    return messages.flatMap((m) => {
+      const name = this.nameInRoom(m.from);
+      if (m.from === me || m.at > latest || (m.from !== sender && name !== null)) return [];
+      return [name === null || name === m.name ? m : { ...m, name }];
+    });
   }
 
   private accept(messages: readonly ChatMessage[]): void {

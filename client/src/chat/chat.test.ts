@@ -71,8 +71,8 @@ describe('ChatService', () => {
     const stores = { ada: createChatStore(), bo: createChatStore() };
     const ada = new ChatService(() => ({ peerId: A, displayName: 'Ada' }), stores.ada);
     const bo = new ChatService(() => ({ peerId: B, displayName: 'Bo' }), stores.bo);
-    const toBo: ChatChannel & { send: Mock } = { send: vi.fn((data: string) => bo.receive(data, toAda)) };
-    const toAda: ChatChannel & { send: Mock } = { send: vi.fn((data: string) => ada.receive(data, toBo)) };
+    const toBo: ChatChannel & { send: Mock } = { send: vi.fn((data: string) => bo.receive(data, toAda, A)) };
+    const toAda: ChatChannel & { send: Mock } = { send: vi.fn((data: string) => ada.receive(data, toBo, B)) };
     return { ada, bo, toBo, toAda, stores };
   };
   const texts = (store: ChatStore) => store.getState().messages.map((m) => m.text);
@@ -125,7 +125,7 @@ describe('ChatService', () => {
     bo.attach('sfu', deaf);
     expect(texts(stores.bo)).toEqual(['one', 'three']);
     // Bo's retries go out on the new path; once it reaches Ada, the answer holds only what Bo lacks.
-    deaf.send.mockImplementation((data: string) => ada.receive(data, toBo));
+    deaf.send.mockImplementation((data: string) => ada.receive(data, toBo, B));
     toBo.send.mockClear();
     vi.advanceTimersByTime(2000);
     expect(texts(stores.bo)).toEqual(['one', 'lost', 'three']);
@@ -147,7 +147,7 @@ describe('ChatService', () => {
     bo.detach('sfu', silent);
     ada.attach('sfu', toBo);
     bo.attach('sfu', { send: vi.fn() }); // Bo's own requests still go nowhere
-    bo.receive(JSON.stringify({ type: 'history-request', from: A, have: {} }), toAda);
+    bo.receive(JSON.stringify({ type: 'history-request', from: A, have: {} }), toAda, A);
     expect(texts(stores.ada).sort()).toEqual(['from ada', 'from bo']);
     expect(texts(stores.bo).sort()).toEqual(['from ada', 'from bo']);
   });
@@ -184,7 +184,7 @@ describe('ChatService', () => {
     // A modified client ignoring its own limit: Bo shows only the first MAX_CHAT_PER_10S of a burst.
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     const flood = Array.from({ length: MAX_CHAT_PER_10S + 5 }, (_, i) => msg(C, Date.now(), i));
-    for (const message of flood) bo.receive(JSON.stringify({ type: 'message', message }), toBo);
+    for (const message of flood) bo.receive(JSON.stringify({ type: 'message', message }), toBo, C);
     expect(stores.bo.getState().messages.filter((m) => m.from === C)).toHaveLength(MAX_CHAT_PER_10S);
     expect(warn).toHaveBeenCalledTimes(5);
     warn.mockRestore();
@@ -193,9 +193,9 @@ describe('ChatService', () => {
   it('drops malformed packets from peers', () => {
     const { ada, stores } = pair();
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
-    ada.receive('not json', { send: vi.fn() });
-    ada.receive(JSON.stringify({ type: 'message', message: { id: 'x', text: '<b>' } }), { send: vi.fn() });
-    ada.receive(JSON.stringify({ type: 'history', to: A, messages: Array.from({ length: CHAT_HISTORY_BATCH + 1 }, (_, i) => msg(B, 1, i)) }), { send: vi.fn() });
+    ada.receive('not json', { send: vi.fn() }, B);
+    ada.receive(JSON.stringify({ type: 'message', message: { id: 'x', text: '<b>' } }), { send: vi.fn() }, B);
+    ada.receive(JSON.stringify({ type: 'history', to: A, messages: Array.from({ length: CHAT_HISTORY_BATCH + 1 }, (_, i) => msg(B, 1, i)) }), { send: vi.fn() }, B);
     expect(stores.ada.getState().messages).toHaveLength(0);
     expect(warn).toHaveBeenCalledTimes(3);
     warn.mockRestore();

@@ -82,7 +82,11 @@ export class RoomClient {
   private readonly screens = new Map<string, Partial<Record<'mesh' | 'sfu', MediaStream>>>();
   /** Our chat channel into the SFU, which also carries replies to history requests arriving there. */
   private sfuChat: ChatChannel | null = null;
-  readonly chat = new ChatService(() => (this.session ? { peerId: this.session.peerId, displayName: this.displayName } : null));
+  readonly chat = new ChatService(
+    () => (this.session ? { peerId: this.session.peerId, displayName: this.displayName } : null),
+    undefined,
+    (peerId) => this.store.getState().peers[peerId]?.info.displayName ?? null,
+  );
   /** Recent switch steps, oldest first: what make-before-break did, for diagnosis and tests. */
   readonly pathLog: PathEvent[] = [];
   /** Remote tiles currently off screen; with a hidden page, no video is needed at all. */
@@ -316,7 +320,7 @@ export class RoomClient {
       onChatChannel: (peerId, dc) => {
         const key = `mesh:${peerId}`;
         const channel: ChatChannel = { send: (data) => dc.readyState === 'open' && dc.send(data) };
-        dc.addEventListener('message', (e: MessageEvent<unknown>) => typeof e.data === 'string' && this.chat.receive(e.data, channel));
+        dc.addEventListener('message', (e: MessageEvent<unknown>) => typeof e.data === 'string' && this.chat.receive(e.data, channel, peerId));
         dc.addEventListener('close', () => this.chat.detach(key, channel));
         this.chat.attach(key, channel);
       },
@@ -478,7 +482,7 @@ export class RoomClient {
         if (channel) this.chat.attach('sfu', channel);
         else this.chat.detach('sfu');
       },
-      onChatMessage: (data) => this.sfuChat && this.chat.receive(data, this.sfuChat),
+      onChatMessage: (data, peerId) => this.sfuChat && this.chat.receive(data, this.sfuChat, peerId),
       onChatPeerOpen: () => this.chat.resync('sfu'),
       onLinkState: (link) => this.sfu === sfu && this.setSfuTilesLink(link),
       onTransportFailed: () => this.sfu === sfu && this.resetSfu(),

@@ -49,7 +49,8 @@ export interface SfuSessionOptions {
   onPeerScreen(peerId: string, stream: MediaStream | null): void;
   /** Our chat channel into the SFU opened (null: closed), and what arrives from the others' channels. */
   onChatChannel(channel: ChatChannel | null): void;
-  onChatMessage(data: string): void;
+  /** A chat packet from `peerId`'s data producer. */
+  onChatMessage(data: string, peerId: string): void;
   /**
    * Another peer's chat channel now reaches us. What it sent before this (the SFU drops messages for a
    * receiver whose data channel is not open yet) has to be fetched as history.
@@ -152,7 +153,7 @@ export class SfuSession {
     });
     this.dataConsumers.set(info.dataProducerId, consumer);
     consumer.on('message', (data: unknown) => {
-      if (typeof data === 'string') this.o.onChatMessage(data);
+      if (typeof data === 'string') this.o.onChatMessage(data, info.peerId);
     });
     if (consumer.readyState === 'open') this.o.onChatPeerOpen();
     else consumer.on('open', () => this.o.onChatPeerOpen());
