@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { collectConfig, envBool, envInt, envIp, envList, envPort, parseEnv, type TopologyPolicy } from '@confer/shared';
 import { sfuConfigFromEnv, type SfuConfig } from '@confer/sfu';
+import type { TurnQuotas } from '@confer/turn';
 import { normalizeOrigin } from './httpSecurity.js';
 
 const defaultPublicDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../client/dist');
@@ -45,12 +46,21 @@ const schema = z.object({
   // Relay ports: every relayed peer connection holds one, so a 41-port range ran out; coturn's default top is 65535.
   TURN_MIN_PORT: envPort(49160),
   TURN_MAX_PORT: envPort(65535),
+  /** Allocations one participant's credential may hold at once, allocations in all, and bytes per second one may relay (managed coturn). */
+  TURN_USER_QUOTA: envInt(16, 1, 10_000),
+  TURN_TOTAL_QUOTA: envInt(2000, 1, 1_000_000),
+  TURN_MAX_BPS: envInt(500_000, 1000, 1_000_000_000),
   STUN_URLS: envList,
   TURNSERVER_BIN: z.string().min(1).default('turnserver'),
   /** Lets the dashboard see every room and protects /metrics (unset: no operator access; /metrics open). */
   OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Signs resume tokens, so seats survive a restart of this server (unset: random per run; a restart re-seats everyone afresh). */
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /**
+   * Where this server keeps what must outlive a restart (each room's password lock and epoch, and who left
+   * for good): one JSON-lines file. Empty: in memory only, so no seat is restored after a restart.
+   */
+  STATE_FILE: z.string().default(''),
   /** Verifies HS256 join tokens minted by an embedding site (claims: room, name, exp). */
   JOIN_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Admit only joins that carry a valid join token. */
@@ -93,6 +103,7 @@ export interface TurnConfig {
   port: number;
   minPort: number;
   maxPort: number;
+  quotas: TurnQuotas;
 }
 
 export interface AccessConfig {
@@ -117,6 +128,8 @@ export interface SignalingConfig {
   access: AccessConfig;
   maxRooms: number;
   shutdownDrainMs: number;
+  /** The journal of rooms' seals and retired peers (StateJournal); null: memory only. */
+  stateFile: string | null;
   trustedProxies: string[];
   /** Budgets of one client address over all its connections (password tries are RoomAccess's). */
   addressLimits: { openConnections: number; connectionsPer10s: number; joinsPer10s: number };
@@ -149,6 +162,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     maxRooms: c.MAX_ROOMS,
     shutdownDrainMs: c.SHUTDOWN_DRAIN_MS,
+    stateFile: c.STATE_FILE || null,
     trustedProxies: c.TRUSTED_PROXIES,
     addressLimits: { openConnections: c.MAX_CONNECTIONS_PER_ADDRESS, connectionsPer10s: c.ADDRESS_CONNECTIONS_PER_10S, joinsPer10s: c.ADDRESS_JOINS_PER_10S },
     turn: {
@@ -164,6 +178,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       port: c.TURN_PORT,
       minPort: c.TURN_MIN_PORT,
       maxPort: c.TURN_MAX_PORT,
+      quotas: { userQuota: c.TURN_USER_QUOTA, totalQuota: c.TURN_TOTAL_QUOTA, maxBytesPerSecond: c.TURN_MAX_BPS },
     },
     sfu,
   };

@@ -5,12 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTurnCredentials, freeUdpPort, productionTurnserverOptions, renderTurnserverConfig, startCoturn, type RunningCoturn } from './index.js';
+import { createTurnCredentials, freeUdpPort, productionTurnserverOptions, renderTurnserverConfig, startCoturn, turnQuotaDefaults, type RunningCoturn } from './index.js';
 import { Attr, attribute, TurnTestClient, verifyFingerprint } from './turnClient.test-support.js';
 
 const secret = 'production-test-secret-0123456789';
 const minPort = 49330;
-const maxPort = 49350;
+// Room for a whole user quota of allocations at once.
+const maxPort = 49370;
 
 /** Lines a test deployment is allowed to change: where coturn listens and relays, and its state files. */
 const placement = /^(listening-port|listening-ip|relay-ip|min-port|max-port|userdb|pidfile)=/;
@@ -46,7 +47,7 @@ describe('production coturn config (real turnserver, TURN protocol)', () => {
     for (const conf of [committed, tested]) {
       const lines = conf.split('\n');
       expect(lines).toContain('use-auth-secret');
-      expect(lines.filter((l) => /^\s*(user|lt-cred-mech|allow-loopback-peers|no-auth|static-auth-secret)\b/.test(l))).toEqual([]);
+      expect(lines.filter((l) => /^\s*(user=|lt-cred-mech|allow-loopback-peers|no-auth|static-auth-secret)/.test(l))).toEqual([]);
       expect(lines.filter((l) => l.startsWith('denied-peer-ip=')).length).toBeGreaterThanOrEqual(10);
     }
     // Each relayed peer connection holds a relay port: a few dozen ports cap a whole server at a few dozen calls.
@@ -83,6 +84,29 @@ describe('production coturn config (real turnserver, TURN protocol)', () => {
     const c = await client();
     const forged = createTurnCredentials({ secret: 'not-the-server-secret-0123456789', user: 'alice', ttlSeconds: 600 });
     expect(await c.allocate(forged.username, forged.credential)).toMatchObject({ ok: false, code: 401 });
+  });
+
+  it('refuses a TCP relay (442) and UDP only relays; states its hardening rules', async () => {
+    const c = await client();
+    const { username, credential } = valid();
+    expect(await c.allocate(username, credential, 60, 'tcp')).toMatchObject({ ok: false, code: 442 });
+    const lines = renderTurnserverConfig(options).split('\n');
+    for (const rule of ['no-tcp-relay', 'no-rfc5780', 'no-stun-backward-compatibility', `total-quota=${turnQuotaDefaults.totalQuota}`, `max-bps=${turnQuotaDefaults.maxBytesPerSecond}`]) expect(lines).toContain(rule);
+  });
+
+  it('refuses one allocation over the user quota (486) for one credential, while another credential still allocates', async () => {
+    const { username, credential } = createTurnCredentials({ secret, user: 'greedy', ttlSeconds: 600 });
+    const held: TurnTestClient[] = [];
+    for (let i = 0; i < turnQuotaDefaults.userQuota; i++) {
+      const c = await client();
+      expect((await c.allocate(username, credential)).ok, `allocation ${i + 1}`).toBe(true);
+      held.push(c);
+    }
+    expect(await (await client()).allocate(username, credential)).toMatchObject({ ok: false, code: 486 });
+    const other = valid();
+    const fair = await client();
+    expect((await fair.allocate(other.username, other.credential)).ok).toBe(true);
+    await Promise.all([...held, fair].map((c) => c.release()));
   });
 
   it('refuses permissions to loopback, private and link-local peers (403) and grants a public one', async () => {

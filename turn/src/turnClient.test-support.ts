@@ -290,9 +290,10 @@ export class TurnTestClient {
    * Long-term credential flow: an unauthenticated Allocate to learn REALM and NONCE from the 401,
    * then the Allocate signed with key MD5(username:realm:password). A 438 Stale Nonce is retried once.
    */
-  async allocate(username: string, password: string, lifetimeSeconds = 60): Promise<TurnResult<Allocation>> {
+  async allocate(username: string, password: string, lifetimeSeconds = 60, transport: 'udp' | 'tcp' = 'udp'): Promise<TurnResult<Allocation>> {
     const attrs: StunAttribute[] = [
-      { type: Attr.RequestedTransport, value: Buffer.from([17, 0, 0, 0]) }, // UDP
+      // IANA protocol numbers: UDP 17, TCP 6 (RFC 6062 TCP relays).
+      { type: Attr.RequestedTransport, value: Buffer.from([transport === 'udp' ? 17 : 6, 0, 0, 0]) },
       { type: Attr.Lifetime, value: u32(lifetimeSeconds) },
     ];
     const challenge = await this.request(StunMethod.Allocate, attrs, false);

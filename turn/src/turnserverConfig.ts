@@ -18,7 +18,21 @@ export interface TurnserverOptions {
   maxPort: number;
   /** Where coturn keeps its user db and pid file (keeps it out of /var for local runs). */
   stateDir?: string;
+  /** Bounds on what one credential and the whole server may hold (turnQuotaDefaults). */
+  quotas?: TurnQuotas;
 }
+
+export interface TurnQuotas {
+  /** Allocations one credential (one participant) may hold at once: a few per peer connection. */
+  userQuota: number;
+  /** Allocations the server holds at once. */
+  totalQuota: number;
+  /** Bytes per second one allocation may relay (coturn's max-bps counts bytes). */
+  maxBytesPerSecond: number;
+}
+
+/** 16 allocations: a 4-person mesh (3 links) and the SFU's 2 transports, over UDP and TCP, with room for restarts. 500 kB/s: a 4 Mbit/s share. */
+export const turnQuotaDefaults: TurnQuotas = { userQuota: 16, totalQuota: 2000, maxBytesPerSecond: 500_000 };
 
 /** Ranges no relayed packet may reach in production (RFC 1918, CGNAT, loopback, link-local, ULA, ...). */
 export const deniedPeerRanges = [
@@ -62,6 +76,14 @@ export function renderTurnserverConfig(o: TurnserverOptions): string {
     'no-cli',
     'no-software-attribute',
     'stale-nonce=600',
+    // Relays are UDP only (browsers never ask for TCP relays): a TCP relay would let a client open
+    // connections from this host to anywhere. No NAT-discovery or RFC 3489 answers: nothing uses them.
+    'no-tcp-relay',
+    'no-rfc5780',
+    'no-stun-backward-compatibility',
+    `user-quota=${(o.quotas ?? turnQuotaDefaults).userQuota}`,
+    `total-quota=${(o.quotas ?? turnQuotaDefaults).totalQuota}`,
+    `max-bps=${(o.quotas ?? turnQuotaDefaults).maxBytesPerSecond}`,
     // DTLS on the TURN port is not used by browsers; TLS needs certificates mounted in production.
     'no-dtls',
     'log-file=stdout',
