@@ -194,6 +194,24 @@ describe('MediasoupSfu with a real worker', () => {
   });
 });
 
+describe('MediasoupSfu worker respawn', () => {
+  it('keeps trying to replace a dead worker, with backoff, when a replacement fails to start', async () => {
+    const sfu = await MediasoupSfu.start(config, silentLogger);
+    try {
+      // The first replacement fails (a port still held, a binary being upgraded): the next try must come.
+      const internals = sfu as unknown as { spawnSlot: (index: number, restarts: number) => Promise<unknown> };
+      const spawn = internals.spawnSlot.bind(sfu);
+      let tries = 0;
+      internals.spawnSlot = (index, restarts) => (++tries === 1 ? Promise.reject(new Error('port busy')) : spawn(index, restarts));
+      process.kill(sfu.health().workers[0]!.pid, 'SIGKILL');
+      await expect.poll(() => sfu.health().workers[0], { timeout: 15_000 }).toMatchObject({ alive: true, restarts: 1 });
+      expect(tries).toBe(2);
+    } finally {
+      await sfu.close();
+    }
+  });
+});
+
 describe('MediasoupSfu ICE restart', () => {
   it('gives a transport new ICE credentials, and refuses transports the peer does not own', async () => {
     const sfu = await MediasoupSfu.start(config, silentLogger);

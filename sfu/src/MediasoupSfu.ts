@@ -1,5 +1,5 @@
 import type { types } from 'mediasoup';
-import type { Logger, MediaSource, RtpJson, SfuConsumerOptions, SfuDataConsumerOptions, SfuDataProducerInfo, SfuJoinResponse, SfuProducerInfo, SfuTransportOptions } from '@confer/shared';
+import { backoffDelay, type Backoff, type Logger, type MediaSource, type RtpJson, type SfuConsumerOptions, type SfuDataConsumerOptions, type SfuDataProducerInfo, type SfuJoinResponse, type SfuProducerInfo, type SfuTransportOptions } from '@confer/shared';
 import type { SfuConfig } from './config.js';
 import { mediaCodecs } from './mediaCodecs.js';
 import { KeyedQueue } from './KeyedQueue.js';
@@ -13,8 +13,8 @@ export class SfuStartError extends Error {
   override name = 'SfuStartError';
 }
 
-/** Delay before replacing a worker that died, so a crash loop does not spin a core. */
-const RESPAWN_DELAY_MS = 1000;
+/** Waits before replacing a worker that died, and between failed replacements (a crash loop must not spin a core; a passing failure such as a busy port must not leave the slot dead for good). */
+const RESPAWN_BACKOFF: Backoff = { initialMs: 1000, maxMs: 30_000 };
 
 /** mediasoup in this process: one worker (with a single-port WebRtcServer) per core, one router per room. */
 export class MediasoupSfu implements Sfu {
@@ -80,6 +80,12 @@ export class MediasoupSfu implements Sfu {
         () => undefined,
       );
     }
+    this.respawn(slot, 0);
+  }
+
+  /** Replaces a dead worker's slot, retrying with backoff until it works or the SFU closes. */
+  private respawn(slot: WorkerSlot, attempt: number): void {
+    const delayMs = backoffDelay(attempt, RESPAWN_BACKOFF);
     setTimeout(() => {
       if (this.closed) return;
       const index = this.slots.indexOf(slot);
@@ -87,11 +93,14 @@ export class MediasoupSfu implements Sfu {
         (fresh) => {
           if (index >= 0 && !this.closed) this.slots[index] = fresh;
           else fresh.worker.close();
-          this.log.info({ pid: fresh.worker.pid }, 'mediasoup worker replaced');
+          this.log.info({ pid: fresh.worker.pid, attempt }, 'mediasoup worker replaced');
         },
-        (err: Error) => this.log.error({ err: err.message }, 'could not replace mediasoup worker'),
+        (err: Error) => {
+          this.log.error({ err: err.message, attempt, retryInMs: backoffDelay(attempt + 1, RESPAWN_BACKOFF) }, 'could not replace mediasoup worker; retrying');
+          this.respawn(slot, attempt + 1);
+        },
       );
-    }, RESPAWN_DELAY_MS);
+    }, delayMs).unref();
   }
 
   onEvent(listener: (event: SfuEvent) => void): void {

@@ -695,6 +695,10 @@ export class SignalingServer {
     this.topology.close();
     this.stats.close();
     this.slowClients.close();
-    await new Promise<void>((resolve) => this.io.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.io.close(() => resolve()));
+    // close() waits for every open HTTP connection, and Node stops timing out half-sent requests once
+    // closing: one slow client would hold the process forever. Requests under way had the drain time.
+    this.http.closeAllConnections();
+    await closed;
   }
 }

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@confer/shared';
 import { startApp, type RunningApp } from './app.js';
@@ -73,4 +74,19 @@ describe('operator endpoints', () => {
     expect((await fetch(`${app.url}/api/rooms/any/sfu`, { headers: bearer })).status).toBe(404);
     expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
   });
+});
+
+describe('shutdown', () => {
+  it('finishes while a client holds a half-sent request open (slowloris), and drops that connection', async () => {
+    const victim = await startApp({ ...base, SHUTDOWN_DRAIN_MS: '100' }, silentLogger);
+    const { port } = new URL(victim.url);
+    const slow = connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => slow.once('connect', resolve));
+    // Headers never finished: the request is neither answered nor timed out once the server closes.
+    slow.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
+    const dropped = new Promise((resolve) => slow.once('close', resolve));
+    await victim.shutdown();
+    await dropped;
+    expect(slow.destroyed).toBe(true);
+  }, 15_000);
 });
