@@ -5,7 +5,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '@confer/shared';
-import { freeUdpPort, stunProbe } from '@confer/turn';
+import { freeUdpPort, stunProbe, turnQuotaDefaults } from '@confer/turn';
 import { TurnTestClient } from '../../turn/src/turnClient.test-support.js';
 import type { TurnConfig } from './config.js';
 import { defaultTurnSupervision, TurnService } from './TurnService.js';
@@ -55,6 +55,7 @@ async function managedConfig(): Promise<TurnConfig> {
     port,
     minPort: 49360,
     maxPort: 49380,
+    quotas: turnQuotaDefaults,
   };
 }
 
