@@ -73,6 +73,9 @@ export async function joinAll(browser: Browser, room: string, names: string[], o
 }
 
 export const stats = (page: Page): Promise<Record<string, LinkStatsView>> => page.evaluate(() => window.__confer.room.stats());
+/** Per page, the frames decoded from all its remote peers together. */
+export const frameTotals = (pages: Page[]): Promise<number[]> =>
+  Promise.all(pages.map(async (page) => Object.values(await stats(page)).reduce((n, s) => n + s.framesDecoded, 0)));
 
 /** What a page shows, for a failure report: its peer id, each remote peer's path and counters, its last switch steps. */
 async function describePage(page: Page): Promise<string> {
