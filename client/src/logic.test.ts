@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { joinTokenName, parseCallOptions } from './callOptions';
-import { backoffMs } from './room/RoomClient';
+import { backoffPolicy, defaultRetryPolicies } from './net/RetryPolicy';
 import { gridColumns } from './components/TileGrid';
 import { createSpeakingDetector, rmsLevel } from './media/audioLevel';
 import { describeMediaError } from './media/mediaErrors';
@@ -57,11 +57,22 @@ describe('parseCallOptions', () => {
   });
 });
 
-describe('backoffMs', () => {
-  it('doubles from 0.5 s up to 8 s, with ±50 % jitter', () => {
-    expect([0, 1, 2, 3, 4, 5, 9].map((n) => backoffMs(n, () => 0.5))).toEqual([500, 1000, 2000, 4000, 8000, 8000, 8000]);
-    expect(backoffMs(0, () => 0)).toBe(250);
-    expect(backoffMs(0, () => 0.999)).toBeCloseTo(749.5);
+describe('retry policies', () => {
+  it('rejoins and SFU set-ups double from 0.5 s up to 8 s, with ±50 % jitter', () => {
+    const { rejoin, sfuSetup } = defaultRetryPolicies(() => 0.5);
+    expect([0, 1, 2, 3, 4, 5, 9].map((n) => sfuSetup.nextDelayMs(n))).toEqual([500, 1000, 2000, 4000, 8000, 8000, 8000]);
+    expect(rejoin.nextDelayMs(2, 'UNAVAILABLE')).toBe(2000);
+    expect(defaultRetryPolicies(() => 0).sfuSetup.nextDelayMs(0)).toBe(250);
+    expect(defaultRetryPolicies(() => 0.999).sfuSetup.nextDelayMs(0)).toBeCloseTo(749.5);
+  });
+
+  it('a rejoin gives up (null) on a final refusal, and waits on a passing one', () => {
+    const { rejoin } = defaultRetryPolicies(() => 0.5);
+    expect(['UNAVAILABLE', 'RATE_LIMITED', 'INTERNAL'].map((code) => rejoin.nextDelayMs(0, code as 'UNAVAILABLE'))).toEqual([500, 500, 500]);
+    expect(rejoin.nextDelayMs(0, 'ROOM_FULL')).toBeNull();
+    expect(rejoin.nextDelayMs(0, 'WRONG_PASSWORD')).toBeNull();
+    // Without a retryOn set, every error is retried.
+    expect(backoffPolicy({ initialMs: 100, maxMs: 100 }).nextDelayMs(5, 'ROOM_FULL')).toBe(100);
   });
 });
 

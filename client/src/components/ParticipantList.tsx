@@ -1,5 +1,5 @@
 import type { PeerInfo } from '@confer/shared';
-import type { LinkState } from '../mesh/PeerLink';
+import type { LinkState } from '../media/mediaTypes';
 
 export function ParticipantList({ self, peers }: { self: PeerInfo; peers: { info: PeerInfo; link: LinkState }[] }) {
   const row = (info: PeerInfo, suffix: string) => (

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { Quality } from '@confer/shared';
-import type { LinkState } from '../mesh/PeerLink';
+import type { LinkState } from '../media/mediaTypes';
 import { QualityIndicator } from './QualityIndicator';
 import { StreamVideo } from './StreamVideo';
 import { useSpeaking } from './useSpeaking';

@@ -1,5 +1,5 @@
 import type { CallOptions } from '../callOptions';
-import type { LocalTracks, MediaKind, TrackSource } from '../mesh/PeerLink';
+import type { LocalTracks, MediaKind, TrackSource } from './mediaTypes';
 import { useMediaStore } from '../state/mediaStore';
 import { listDevices, openDevice, openScreen } from './LocalMedia';
 

@@ -1,11 +1,15 @@
-import { backoffDelay, type Signal } from '@confer/shared';
-import { isPolite, PeerLink, type LinkState, type LinkStats, type LocalTracks, type TrackSource } from './PeerLink';
+import type { Signal } from '@confer/shared';
+import type { RetryPolicy } from '../net/RetryPolicy';
+import type { LinkState, LinkStats, LocalTracks, TrackSource } from '../media/mediaTypes';
+import { isPolite, PeerLink } from './PeerLink';
 
 /** What a mesh pair exchanges: the link's own negotiation, plus "replace the link" (relink) notices. */
 export type MeshSignal = Exclude<Signal, { receiving: unknown }>;
 
 export interface MeshSessionOptions {
   selfId: string;
+  /** When to replace a failed link again; null: stop trying (the tile stays 'failed'). */
+  relinkPolicy: RetryPolicy;
   rtcConfig: RTCConfiguration;
   tracks: LocalTracks;
   send(to: string, signal: MeshSignal): void;
@@ -20,10 +24,6 @@ export const MAX_RELINKS_SHOWN = 3;
 /** A relinked connection not 'connected' within this is given up and relinked again. */
 const RELINK_TIMEOUT_MS = 15_000;
 
-/** Delay before relink attempt `attempt` (1-based): 1 s, 2 s, 4 s, … up to 30 s. */
-export function relinkDelay(attempt: number): number {
-  return backoffDelay(attempt - 1, { initialMs: 1000, maxMs: 30_000 });
-}
 
 /**
  * What a `{ relink: generation }` signal asks of this side. Only the impolite side replaces links on its
@@ -116,11 +116,13 @@ export class MeshSession {
     if (peer.retry !== undefined || this.peers.get(peerId) !== peer) return;
     clearTimeout(peer.watchdog);
     peer.relinks++;
-    this.o.onPeerState(peerId, shownState('failed', peer.relinks));
+    const delay = this.o.relinkPolicy.nextDelayMs(peer.relinks - 1);
+    this.o.onPeerState(peerId, delay === null ? 'failed' : shownState('failed', peer.relinks));
+    if (delay === null) return;
     peer.retry = setTimeout(() => {
       peer.retry = undefined;
       this.relink(peerId, peer, peer.generation + 1);
-    }, relinkDelay(peer.relinks));
+    }, delay);
   }
 
   /** The impolite side replaces its link and tells the peer to follow; the polite side asks it to. */

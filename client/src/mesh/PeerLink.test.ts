@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Signal } from '@confer/shared';
 import { IceRecovery } from '../net/IceRecovery';
-import { MAX_RELINKS_SHOWN, MeshSession, relinkAction, relinkDelay, shownState, type MeshSignal } from './MeshSession';
-import { PeerLink, type LinkState } from './PeerLink';
+import { defaultRetryPolicies } from '../net/RetryPolicy';
+import { MAX_RELINKS_SHOWN, MeshSession, relinkAction, shownState, type MeshSignal } from './MeshSession';
+import type { LinkState } from '../media/mediaTypes';
+import { PeerLink } from './PeerLink';
 
 /** Just enough of RTCPeerConnection to drive PeerLink's recovery logic (jsdom has no WebRTC). */
 class FakePeerConnection {
@@ -169,7 +171,8 @@ describe('mesh relink decisions', () => {
   });
 
   it('backs off, and shows failed only after a bounded number of relinks', () => {
-    expect([1, 2, 3, 4, 5, 6, 7].map(relinkDelay)).toEqual([1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]);
+    const { relink } = defaultRetryPolicies();
+    expect([0, 1, 2, 3, 4, 5, 6].map((n) => relink.nextDelayMs(n))).toEqual([1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]);
     expect(shownState('connecting', 0)).toBe('connecting');
     expect(shownState('connecting', 1)).toBe('reconnecting');
     expect(shownState('failed', MAX_RELINKS_SHOWN)).toBe('reconnecting');
@@ -183,7 +186,10 @@ describe('MeshSession relink', () => {
   let states: Record<'a' | 'b', LinkState[]>;
   let relinks: { from: string; signal: MeshSignal }[];
   let sessions: Record<string, MeshSession>;
+  /** Relink attempts after which the policy gives up (null: never). */
+  let giveUpAfter: number | null;
   beforeEach(() => {
+    giveUpAfter = null;
     vi.useFakeTimers();
     vi.stubGlobal('RTCPeerConnection', FakePeerConnection);
     vi.stubGlobal('RTCRtpReceiver', { getCapabilities: () => null });
@@ -196,6 +202,7 @@ describe('MeshSession relink', () => {
     const session = (self: 'a' | 'b', other: 'a' | 'b') =>
       new MeshSession({
         selfId: self,
+        relinkPolicy: { nextDelayMs: (attempt) => (giveUpAfter !== null && attempt >= giveUpAfter ? null : defaultRetryPolicies().relink.nextDelayMs(attempt)) },
         rtcConfig: {},
         tracks,
         send: (_to, signal) => {
@@ -248,6 +255,18 @@ describe('MeshSession relink', () => {
     expect(relinks).toHaveLength(2);
     expect([...states.a, ...states.b]).not.toContain('closed');
     expect([...states.a, ...states.b]).not.toContain('failed');
+  });
+
+  it('stops relinking when the policy gives up (null), and the tile says failed', async () => {
+    giveUpAfter = 0;
+    open('a', 'b', true);
+    open('b', 'a', false);
+    for (const pc of FakePeerConnection.all) pc.set('connected');
+    fail(FakePeerConnection.all[1]!);
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(FakePeerConnection.all).toHaveLength(2);
+    expect(relinks).toEqual([]);
+    expect(states.b.at(-1)).toBe('failed');
   });
 
   it('keeps relinking with backoff while the peer is there, shows failed after a bounded number, and stops when it leaves', async () => {

@@ -2,15 +2,10 @@ import type { Signal } from '@confer/shared';
 import { selectedRoute, toRawStats } from '../stats/buildStats';
 import { IceRecovery } from '../net/IceRecovery';
 import type { StatsTarget } from '../stats/StatsCollector';
+import type { LinkState, LinkStats, LocalTracks, MediaKind, TrackSource } from '../media/mediaTypes';
 
 /** The signals a peer connection negotiates with (not the room-level "receiving" notices nor MeshSession's relinks). */
 export type LinkSignal = Extract<Signal, { description: unknown } | { candidate: unknown }>;
-
-export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'closed';
-export type MediaKind = 'audio' | 'video';
-/** What a participant sends: microphone, camera, and a shared screen (a second video track). */
-export type TrackSource = MediaKind | 'screen';
-export type LocalTracks = Record<TrackSource, MediaStreamTrack | null>;
 
 export interface PeerLinkOptions {
   remoteId: string;
@@ -27,15 +22,6 @@ export interface PeerLinkOptions {
   onScreen(stream: MediaStream): void;
   /** The chat data channel to this peer is open. */
   onChatChannel(channel: RTCDataChannel): void;
-}
-
-export interface LinkStats {
-  framesDecoded: number;
-  framesPerSecond: number;
-  audioPacketsReceived: number;
-  localCandidateType: string | null;
-  remoteCandidateType: string | null;
-  roundTripTimeMs: number | null;
 }
 
 /** ICE restarts tried before the link gives up ('failed': MeshSession then replaces the whole link). */

@@ -1,9 +1,10 @@
-import { backoffDelay, combineQuality, connectionOf, inboundQuality, streamQuality, type JoinRequest, type JoinResponse, type PeerUpdate, type ProtocolError, type Quality, type ServerToClientEvents, type Signal, type StatsSample, type Topology } from '@confer/shared';
+import { combineQuality, connectionOf, inboundQuality, streamQuality, type JoinRequest, type JoinResponse, type PeerUpdate, type ProtocolError, type Quality, type ServerToClientEvents, type Signal, type StatsSample, type Topology } from '@confer/shared';
 import type { CallOptions } from '../callOptions';
 import { ChatService, type ChatChannel } from '../chat/ChatService';
 import type { MediaController } from '../media/MediaController';
 import { MeshSession } from '../mesh/MeshSession';
-import type { LinkStats } from '../mesh/PeerLink';
+import type { LinkStats } from '../media/mediaTypes';
+import { defaultRetryPolicies, type RetryPolicies } from '../net/RetryPolicy';
 import { SfuSession } from '../sfu/SfuSession';
 import type { SignalingClient } from '../signaling/SignalingClient';
 import { StatsCollector } from '../stats/StatsCollector';
@@ -18,14 +19,9 @@ const joinErrors: Record<string, string> = {
   RATE_LIMITED: 'Too many attempts: wait a few seconds and try again.',
   UNAVAILABLE: 'The server is busy or restarting: try again in a moment.',
 };
-/** A rejoin refused for one of these is tried again (with backoff); any other refusal ends the call. */
-const TRANSIENT = new Set(['UNAVAILABLE', 'RATE_LIMITED', 'INTERNAL']);
 /** How long tiles of peers a restarted server has not seen again wait for them before they go. */
 const RESTORE_WAIT_MS = 20_000;
 
-/** Rejoins and SFU set-ups retry after 0.5 s, 1 s, 2 s … capped at 8 s, each ±50 %. */
-const RETRY_BACKOFF = { initialMs: 500, maxMs: 8000, jitter: 0.5 };
-export const backoffMs = (attempt: number, random: () => number = Math.random) => backoffDelay(attempt, RETRY_BACKOFF, random);
 
 export type PeerStats = LinkStats & { path: 'mesh' | 'sfu' };
 
@@ -107,6 +103,7 @@ export class RoomClient {
     private readonly media: MediaController,
     readonly roomId: string,
     private readonly options: CallOptions,
+    private readonly retry: RetryPolicies = defaultRetryPolicies(),
   ) {}
 
   /** Starts following the room's events; undone by close(). */
@@ -213,8 +210,9 @@ export class RoomClient {
     const answer = await this.signaling.join(this.joinRequest({ peerId: previous.peerId, token: previous.resumeToken, topology: this.topology }));
     if (this.session !== previous) return;
     if (!answer.ok) {
-      if (!TRANSIENT.has(answer.error.code)) return this.failJoin(answer.error);
-      this.rejoinTimer = setTimeout(() => void this.rejoin(attempt + 1), backoffMs(attempt));
+      const delay = this.retry.rejoin.nextDelayMs(attempt, answer.error.code);
+      if (delay === null) return this.failJoin(answer.error);
+      this.rejoinTimer = setTimeout(() => void this.rejoin(attempt + 1), delay);
       return;
     }
     if (answer.data.resumed) return this.resumed(answer.data);
@@ -309,6 +307,7 @@ export class RoomClient {
     const selfId = this.session?.peerId ?? '';
     this.mesh ??= new MeshSession({
       selfId,
+      relinkPolicy: this.retry.relink,
       rtcConfig: this.rtcConfig,
       tracks: this.media.tracks(),
       send: (to, signal) => this.sendSignal(to, signal),
@@ -494,8 +493,8 @@ export class RoomClient {
       // A request timed out or was refused (server busy, restarting): set the SFU up again after a backoff,
       // rather than leave its tiles without media.
       console.warn('SFU start failed', error);
-      const delay = backoffMs(this.sfuFailures++);
-      setTimeout(() => this.sfu === sfu && this.resetSfu(), delay);
+      const delay = this.retry.sfuSetup.nextDelayMs(this.sfuFailures++);
+      if (delay !== null) setTimeout(() => this.sfu === sfu && this.resetSfu(), delay);
     }
   }
 

@@ -1,7 +1,7 @@
 import { Device, type types } from 'mediasoup-client';
 import type { Ack, ClientToServerEvents, MediaSource, SfuDataProducerInfo, SfuProducerInfo, SfuTransportOptions } from '@confer/shared';
 import type { ChatChannel } from '../chat/ChatService';
-import type { LinkState, LinkStats, LocalTracks, TrackSource } from '../mesh/PeerLink';
+import type { LinkState, LinkStats, LocalTracks, TrackSource } from '../media/mediaTypes';
 import { IceRecovery } from '../net/IceRecovery';
 import type { SignalingSocket } from '../signaling/SignalingClient';
 import type { StatsTarget } from '../stats/StatsCollector';

@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import type { PeerInfo, Quality, SwitchRecord, Topology } from '@confer/shared';
-import type { LinkState } from '../mesh/PeerLink';
+import type { LinkState } from '../media/mediaTypes';
 
 export interface RemotePeer {
   info: PeerInfo;

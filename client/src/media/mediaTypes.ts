@@ -1,0 +1,18 @@
+/** Media vocabulary shared by both paths (mesh links, the SFU session), the media controller and the UI. */
+
+/** What a tile says about the connection its media arrives over. */
+export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'closed';
+export type MediaKind = 'audio' | 'video';
+/** What a participant sends: microphone, camera, and a shared screen (a second video track). */
+export type TrackSource = MediaKind | 'screen';
+export type LocalTracks = Record<TrackSource, MediaStreamTrack | null>;
+
+/** What the room reads from one path to one peer: is video decoding, is audio arriving, over which route. */
+export interface LinkStats {
+  framesDecoded: number;
+  framesPerSecond: number;
+  audioPacketsReceived: number;
+  localCandidateType: string | null;
+  remoteCandidateType: string | null;
+  roundTripTimeMs: number | null;
+}
