@@ -552,6 +552,8 @@ export class SignalingServer {
     const log = this.deps.log.child({ peerId });
     // Only into the life of the room the token was issued in: not into one emptied and created again.
     const seal = await this.deps.rooms.roomSeal(roomId);
+    // Gone while we looked: taking its held seat now would leave a seat nobody frees.
+    if (socket.disconnected) return { ok: false, error: { code: 'UNAVAILABLE', message: 'the connection closed during the join' } };
     if (seal?.epoch !== claims.epoch) return null;
     const held = this.heldSeats.get(peerId);
     const stale = this.sockets.get(peerId);
