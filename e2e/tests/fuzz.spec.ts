@@ -17,7 +17,7 @@ import {
   type RawSocket,
   type ServerMemory,
 } from '../support/fuzz.js';
-import { expectMediaFlowing, stats, withTwoInCall } from '../support/participants.js';
+import { expectMediaFlowing, frameTotals, stats, withTwoInCall } from '../support/participants.js';
 
 /**
  * A storm of malformed signaling messages from many sockets while a real 2-person call runs: the server
@@ -152,7 +152,7 @@ test('signaling survives 10,000 malformed messages from 40 sockets while a call 
         });
       }
 
-      const framesAt = async () => Object.fromEntries(await Promise.all([ada, bo].map(async (p, i) => [i, Object.values(await stats(p))[0]?.framesDecoded ?? 0] as const)));
+      const framesAt = () => frameTotals([ada, bo]);
       const framesBefore = await framesAt();
       const stormStart = performance.now();
       // Frames sampled during the storm: the longest time a page's remote video did not advance.

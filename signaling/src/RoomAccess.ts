@@ -53,6 +53,8 @@ export type ResumeClaims = z.infer<typeof resumeClaimsSchema>;
 const RESUME_TOKEN_TTL_S = 24 * 3600;
 
 const refuse = (code: ProtocolError['code'], message: string) => ({ ok: false as const, error: { code, message } });
+/** Every scrypt slot and wait place is taken (PASSWORD_LIMITS): for a check of a password and for locking a new room alike. */
+export const passwordsBusy = refuse('UNAVAILABLE', 'the server is busy checking passwords: try again in a moment');
 
 /**
  * Password guessing, bounded from every side: tries per client address, tries per room from all addresses
@@ -108,7 +110,7 @@ export class RoomAccess {
       this.triesByAddress.take(address);
       const { password } = request;
       const given = await this.hashing.run(() => scryptAsync(password, Buffer.from(lock.salt, 'base64url'), 32));
-      if (!given) return refuse('UNAVAILABLE', 'the server is busy checking passwords: try again in a moment');
+      if (!given) return passwordsBusy;
       if (!timingSafeEqual(given, Buffer.from(lock.hash, 'base64url'))) return refuse('WRONG_PASSWORD', `wrong password for room ${request.roomId}`);
     }
     return { ok: true, displayName: request.displayName };

@@ -49,7 +49,7 @@ import { Metrics } from './Metrics.js';
 import { clientAddress } from './clientAddress.js';
 import { ConnectionBudget } from './ConnectionBudget.js';
 import { KeyedLimits, OpenCounts } from './KeyedLimits.js';
-import { RoomAccess, type ResumeClaims, type RoomSeal } from './RoomAccess.js';
+import { passwordsBusy, RoomAccess, type ResumeClaims, type RoomSeal } from './RoomAccess.js';
 import type { RoomStore } from './RoomStore.js';
 import { RoomTopology } from './RoomTopology.js';
 import { SlowClientGuard } from './slowClients.js';
@@ -109,6 +109,8 @@ export interface SignalingServerDeps {
 
 const notInRoom = { ok: false, error: { code: 'NOT_IN_ROOM', message: 'not in a room: join one first' } } as const;
 const shuttingDown = { ok: false, error: { code: 'UNAVAILABLE', message: 'the server is restarting; your client retries in a moment' } } as const;
+/** A join whose connection closed while it awaited: it must not keep the seat it was about to take. */
+const closedMidJoin = { ok: false, error: { code: 'UNAVAILABLE', message: 'the connection closed during the join' } } as const;
 /** A peer that left for good cannot come back with its resume token for this long (its token's lifetime). */
 const RETIRE_MS = 24 * 3600_000;
 const SLOW_REQUEST_MS = 2000;
@@ -333,7 +335,7 @@ export class SignalingServer {
         return { ok: false, error: { code: 'UNAVAILABLE', message: `this server holds its maximum of ${this.deps.config.maxRooms} rooms; try again later` } };
       }
       const seal = existing ?? (await this.access.seal(req.password));
-      if (!seal) return { ok: false, error: { code: 'UNAVAILABLE', message: 'the server is busy checking passwords: try again in a moment' } };
+      if (!seal) return passwordsBusy;
       return this.seat(socket, this.peerInfo(socket.data.peerId, req, admitted.displayName), req.roomId, seal, false, admitted.fixedName, log);
     };
 
@@ -528,7 +530,7 @@ export class SignalingServer {
     if (socket.disconnected) {
       await this.deps.rooms.removePeer(roomId, peerId);
       log.info({ roomId }, 'join abandoned: the connection closed');
-      return { ok: false, error: { code: 'UNAVAILABLE', message: 'the connection closed during the join' } };
+      return closedMidJoin;
     }
     socket.data.peerId = peerId;
     socket.data.roomId = roomId;
@@ -553,7 +555,7 @@ export class SignalingServer {
     // Only into the life of the room the token was issued in: not into one emptied and created again.
     const seal = await this.deps.rooms.roomSeal(roomId);
     // Gone while we looked: taking its held seat now would leave a seat nobody frees.
-    if (socket.disconnected) return { ok: false, error: { code: 'UNAVAILABLE', message: 'the connection closed during the join' } };
+    if (socket.disconnected) return closedMidJoin;
     if (seal?.epoch !== claims.epoch) return null;
     const held = this.heldSeats.get(peerId);
     const stale = this.sockets.get(peerId);
