@@ -374,7 +374,15 @@ export class SignalingServer {
       const { roomId, peerId } = socket.data;
       if (!roomId) return notInRoom;
       try {
-        return { ok: true, data: await fn(roomId, peerId) };
+        const data = await fn(roomId, peerId);
+        // Left while the SFU worked (its requests queue behind each other): what it made now, a router
+        // re-created for an emptied room included, has nobody to free it. Undo it here.
+        if (!(await this.deps.rooms.getPeer(roomId, peerId))) {
+          this.deps.sfu.leavePeer(roomId, peerId);
+          if ((await this.deps.rooms.peers(roomId)).length === 0) this.deps.sfu.closeRoom(roomId);
+          return { ok: false, error: { code: 'MEDIA_ERROR', message: `left room ${roomId} while the SFU request ran` } };
+        }
+        return { ok: true, data };
       } catch (error) {
         if (this.budgets.get(socket)?.mayLog()) log.warn({ roomId, err: (error as Error).message }, 'SFU request failed');
         return { ok: false, error: { code: 'MEDIA_ERROR', message: (error as Error).message } };
