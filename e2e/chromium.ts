@@ -1,7 +1,12 @@
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 /** Debian's Chromium (Playwright cannot download its own browsers here); override with CHROMIUM_PATH. */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** What Playwright starts: Chromium through a wrapper that keeps it from raising its thread priorities (see the script). */
+export const chromiumLauncher = fileURLToPath(new URL('./chromium-unprivileged.sh', import.meta.url));
+process.env.CONFER_CHROMIUM = chromiumPath;
 
 /** Flags checked on this machine kind: see ../shared/notes/browser-testing.md. */
 export const chromiumArgs = [

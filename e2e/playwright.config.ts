@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { chromiumArgs, chromiumPath } from './chromium.js';
+import { chromiumArgs, chromiumLauncher } from './chromium.js';
 
 export default defineConfig({
   testDir: './tests',
@@ -21,7 +21,7 @@ export default defineConfig({
     // Set by globalSetup, which starts the servers on free ports.
     baseURL: process.env.CONFER_E2E_URL,
     browserName: 'chromium',
-    launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
+    launchOptions: { executablePath: chromiumLauncher, args: chromiumArgs },
     permissions: ['camera', 'microphone'],
     // As small as participants' pages (support/participants.ts VIEWPORT): software compositing costs CPU per pixel.
     viewport: { width: 640, height: 360 },

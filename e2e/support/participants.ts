@@ -80,7 +80,35 @@ export const frameTotals = (pages: Page[]): Promise<number[]> =>
 /** What a page shows, for a failure report: its peer id, each remote peer's path and counters, its last switch steps. */
 async function describePage(page: Page): Promise<string> {
   const seen = await page.evaluate(async () => ({ peerId: window.__confer.room.peerId, stats: await window.__confer.room.stats(), log: window.__confer.room.pathLog.slice(-30) }));
-  return `peer ${seen.peerId}\nper peer: ${JSON.stringify(seen.stats)}\nlog: ${JSON.stringify(seen.log)}`;
+  return `peer ${seen.peerId}\nper peer: ${JSON.stringify(seen.stats)}\nlog: ${JSON.stringify(seen.log)}\nvideo: ${JSON.stringify(await videoCounters(page))}`;
+}
+
+/**
+ * Video counters both ways on every connection of a page (each mesh link, the SFU's two transports), to
+ * tell a sender that stopped encoding from a receiver that stopped decoding.
+ */
+function videoCounters(page: Page): Promise<Record<string, unknown>> {
+  return page.evaluate(async () => {
+    // The paths are private to RoomClient: reached into here for the failure report only.
+    const room = window.__confer.room as unknown as {
+      mesh?: { peers: Map<string, { link: { pc: RTCPeerConnection } }> } | null;
+      offscreen?: Set<string>;
+      sfu?: { sendTransport: { getStats(): Promise<RTCStatsReport> } | null; recvTransport: { getStats(): Promise<RTCStatsReport> } | null } | null;
+    };
+    const pick = (r: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, r[k]]));
+    const summary = async (report: Promise<RTCStatsReport> | undefined) => {
+      const reports = [...((await report)?.values() ?? [])] as Record<string, unknown>[];
+      const video = (type: string) => reports.filter((r) => r.type === type && r.kind === 'video');
+      return {
+        in: video('inbound-rtp').map((r) => pick(r, ['packetsReceived', 'packetsLost', 'framesReceived', 'framesDecoded', 'keyFramesDecoded', 'framesDropped', 'pliCount', 'nackCount', 'frameWidth'])),
+        out: video('outbound-rtp').map((r) => pick(r, ['rid', 'packetsSent', 'framesEncoded', 'keyFramesEncoded', 'pliCount', 'nackCount', 'qualityLimitationReason', 'frameWidth'])),
+      };
+    };
+    const out: Record<string, unknown> = { self: window.__confer.room.peerId?.slice(0, 8), visibility: document.visibilityState, offscreen: [...(room.offscreen ?? [])].map((id) => id.slice(0, 8)) };
+    for (const [id, { link }] of room.mesh?.peers ?? []) out[`mesh ${id.slice(0, 8)}`] = { ...(await summary(link.pc.getStats())), signaling: link.pc.signalingState };
+    if (room.sfu) out.sfu = { send: await summary(room.sfu.sendTransport?.getStats()), recv: await summary(room.sfu.recvTransport?.getStats()) };
+    return out;
+  });
 }
 
 /** Runs `check` on every page at once; a failure names the page and says what it showed. */
@@ -91,7 +119,9 @@ export async function onEveryPage(pages: Page[], check: (page: Page, index: numb
         await check(page, i);
       } catch (error) {
         const seen = await describePage(page).catch((e: Error) => `(could not read the page: ${e.message})`);
-        throw new Error(`page ${i}: ${(error as Error).message}\n${seen}`, { cause: error });
+        // What the other pages send and receive tells which end of a stalled stream stopped.
+        const others = await Promise.all(pages.map((p, k) => (k === i ? '' : videoCounters(p).then((v) => `\npage ${k} video: ${JSON.stringify(v)}`, () => ''))));
+        throw new Error(`page ${i}: ${(error as Error).message}\n${seen}${others.join('')}`, { cause: error });
       }
     }),
   );

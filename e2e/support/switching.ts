@@ -117,6 +117,9 @@ export async function expectMakeBeforeBreak(pages: Page[], to: 'mesh' | 'sfu', s
       }
     }
   }
-  expect(violations).toEqual([]);
+  // On failure, every page's steps of this switch (ms after `since`, ids cut to 8 characters).
+  const short = (id: string) => id.slice(0, 8);
+  const steps = logs.map(({ peerId, log }) => `${short(peerId)}: ${log.filter((e) => e.at >= since).map((e) => `+${e.at - since} ${e.event} ${e.path} ${short(e.peerId)}`).join(', ')}`);
+  expect(violations, steps.join('\n')).toEqual([]);
   expect(closes, `the ${from} paths were closed`).toBeGreaterThan(0);
 }

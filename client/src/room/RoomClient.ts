@@ -65,6 +65,8 @@ export class RoomClient {
   private iceRefreshTimer: ReturnType<typeof setTimeout> | undefined;
   private rejoinTimer: ReturnType<typeof setTimeout> | undefined;
   private restoreTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The running switch's deadline; a new switch replaces it, or switch N's would cut switch N+1 short. */
+  private switchTimer: ReturnType<typeof setTimeout> | undefined;
   /** Peers a restarted server has not seen again yet; their tiles stay until RESTORE_WAIT_MS. */
   private readonly awaitingReturn = new Set<string>();
   private password: string | undefined;
@@ -503,6 +505,8 @@ export class RoomClient {
     if (topology === this.topology || !this.session) return;
     this.topology = topology;
     this.store.getState().set({ topology, switching: true, activeSpeakerId: null, audiblePeerIds: [] });
+    clearTimeout(this.switchTimer);
+    this.switchTimer = setTimeout(() => this.closeOldPaths(true), SWITCH_TIMEOUT_MS);
     if (topology === 'sfu') {
       await this.startSfu();
     } else {
@@ -510,7 +514,6 @@ export class RoomClient {
       const selfId = this.session.peerId;
       this.startMesh(this.store.getState().order, (peerId) => selfId < peerId);
     }
-    setTimeout(() => this.closeOldPaths(true), SWITCH_TIMEOUT_MS);
   }
 
   private update(update: PeerUpdate): void {
@@ -587,6 +590,7 @@ export class RoomClient {
     this.sfu?.close(false);
     this.sfu = null;
     this.sfuChat = null;
+    clearTimeout(this.switchTimer);
     this.shownPath.clear();
     this.theirPath.clear();
     this.screens.clear();
