@@ -12,9 +12,14 @@ declare global {
       };
       room: {
         peerId: string | null;
-        stats(): Promise<Record<string, LinkStatsView>>;
-        /** Switch steps (client/src/room/RoomClient.ts PathEvent); peerId `*` = the whole SFU session. */
-        pathLog: { at: number; peerId: string; event: 'show' | 'close'; path: 'mesh' | 'sfu' }[];
+        /** client/src/room/RoomClient.ts `diagnostics`. */
+        diagnostics: {
+          stats(): Promise<Record<string, LinkStatsView>>;
+          /** Switch steps (PathEvent); peerId `*` = the whole SFU session. */
+          pathLog: { at: number; peerId: string; event: 'show' | 'close'; path: 'mesh' | 'sfu' }[];
+          /** Every connection: `mesh:<peerId>`, `sfu:send`, `sfu:recv`. */
+          connections(): { id: string; getStats(): Promise<RTCStatsReport> }[];
+        };
       };
     };
   }

@@ -20,7 +20,7 @@ function clickJoinAndWaitForFrame(page: Page): Promise<number> {
     for (;;) {
       // The room client appears once RoomPage mounts.
       const room = (window.__confer as Partial<Window['__confer']> | undefined)?.room;
-      const stats = room ? Object.values(await room.stats()) : [];
+      const stats = room ? Object.values(await room.diagnostics.stats()) : [];
       if (stats.some((s) => s.framesDecoded > 0)) return performance.now() - start;
       if (performance.now() - start > 20_000) throw new Error('no frame within 20 s');
       await new Promise((r) => setTimeout(r, 10));

@@ -1,6 +1,6 @@
 import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 
-/** What `window.__confer.room.stats()` reports per remote peer (client/src/room/RoomClient.ts PeerStats). */
+/** What `window.__confer.room.diagnostics.stats()` reports per remote peer (client/src/room/RoomClient.ts PeerStats). */
 export interface LinkStatsView {
   /** Which path the peer's tile shows: direct (mesh) or through the SFU. */
   path: 'mesh' | 'sfu';
@@ -72,14 +72,14 @@ export async function joinAll(browser: Browser, room: string, names: string[], o
   return pages;
 }
 
-export const stats = (page: Page): Promise<Record<string, LinkStatsView>> => page.evaluate(() => window.__confer.room.stats());
+export const stats = (page: Page): Promise<Record<string, LinkStatsView>> => page.evaluate(() => window.__confer.room.diagnostics.stats());
 /** Per page, the frames decoded from all its remote peers together. */
 export const frameTotals = (pages: Page[]): Promise<number[]> =>
   Promise.all(pages.map(async (page) => Object.values(await stats(page)).reduce((n, s) => n + s.framesDecoded, 0)));
 
 /** What a page shows, for a failure report: its peer id, each remote peer's path and counters, its last switch steps. */
 async function describePage(page: Page): Promise<string> {
-  const seen = await page.evaluate(async () => ({ peerId: window.__confer.room.peerId, stats: await window.__confer.room.stats(), log: window.__confer.room.pathLog.slice(-30) }));
+  const seen = await page.evaluate(async () => ({ peerId: window.__confer.room.peerId, stats: await window.__confer.room.diagnostics.stats(), log: window.__confer.room.diagnostics.pathLog.slice(-30) }));
   return `peer ${seen.peerId}\nper peer: ${JSON.stringify(seen.stats)}\nlog: ${JSON.stringify(seen.log)}\nvideo: ${JSON.stringify(await videoCounters(page))}`;
 }
 
@@ -89,24 +89,16 @@ async function describePage(page: Page): Promise<string> {
  */
 function videoCounters(page: Page): Promise<Record<string, unknown>> {
   return page.evaluate(async () => {
-    // The paths are private to RoomClient: reached into here for the failure report only.
-    const room = window.__confer.room as unknown as {
-      mesh?: { peers: Map<string, { link: { pc: RTCPeerConnection } }> } | null;
-      offscreen?: Set<string>;
-      sfu?: { sendTransport: { getStats(): Promise<RTCStatsReport> } | null; recvTransport: { getStats(): Promise<RTCStatsReport> } | null } | null;
-    };
     const pick = (r: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, r[k]]));
-    const summary = async (report: Promise<RTCStatsReport> | undefined) => {
-      const reports = [...((await report)?.values() ?? [])] as Record<string, unknown>[];
+    const out: Record<string, unknown> = { self: window.__confer.room.peerId?.slice(0, 8), visibility: document.visibilityState };
+    for (const { id, getStats } of window.__confer.room.diagnostics.connections()) {
+      const reports = [...(await getStats()).values()] as Record<string, unknown>[];
       const video = (type: string) => reports.filter((r) => r.type === type && r.kind === 'video');
-      return {
+      out[id.replace(/[0-9a-f-]{36}/, (peer) => peer.slice(0, 8))] = {
         in: video('inbound-rtp').map((r) => pick(r, ['packetsReceived', 'packetsLost', 'framesReceived', 'framesDecoded', 'keyFramesDecoded', 'framesDropped', 'pliCount', 'nackCount', 'frameWidth'])),
         out: video('outbound-rtp').map((r) => pick(r, ['rid', 'packetsSent', 'framesEncoded', 'keyFramesEncoded', 'pliCount', 'nackCount', 'qualityLimitationReason', 'frameWidth'])),
       };
-    };
-    const out: Record<string, unknown> = { self: window.__confer.room.peerId?.slice(0, 8), visibility: document.visibilityState, offscreen: [...(room.offscreen ?? [])].map((id) => id.slice(0, 8)) };
-    for (const [id, { link }] of room.mesh?.peers ?? []) out[`mesh ${id.slice(0, 8)}`] = { ...(await summary(link.pc.getStats())), signaling: link.pc.signalingState };
-    if (room.sfu) out.sfu = { send: await summary(room.sfu.sendTransport?.getStats()), recv: await summary(room.sfu.recvTransport?.getStats()) };
+    }
     return out;
   });
 }
@@ -174,6 +166,10 @@ export async function expectPath(pages: Page[], path: 'mesh' | 'sfu', peers: num
   });
 }
 
+/**
+ * One at a time: contexts of one test share a trace resources folder, and closing them at once let one's
+ * trace zip read a file another was still writing ("file data stream has unexpected number of bytes").
+ */
 export async function closeAll(pages: Page[]): Promise<void> {
-  await Promise.all(pages.map((p) => p.context().close()));
+  for (const page of pages) await page.context().close();
 }

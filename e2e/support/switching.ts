@@ -94,12 +94,12 @@ export function expectSeamless(reports: TileReport[]) {
 export const longestGap = (reports: TileReport[]) => Math.max(0, ...reports.flatMap((r) => Object.values(r.gaps)));
 
 /**
- * Make-before-break, checked across pages from their switch logs (RoomClient.pathLog): an old path to
+ * Make-before-break, checked across pages from their switch logs (RoomClient's diagnostics.pathLog): an old path to
  * a peer was closed only after that peer showed us on the new path. `since` limits it to one switch.
  */
 export async function expectMakeBeforeBreak(pages: Page[], to: 'mesh' | 'sfu', since: number): Promise<void> {
   const logs = await Promise.all(
-    pages.map((p) => p.evaluate(() => ({ peerId: window.__confer.room.peerId ?? '', log: window.__confer.room.pathLog }))),
+    pages.map((p) => p.evaluate(() => ({ peerId: window.__confer.room.peerId ?? '', log: window.__confer.room.diagnostics.pathLog }))),
   );
   const shownAt = (viewer: string, peer: string) =>
     logs.find((l) => l.peerId === viewer)?.log.find((e) => e.at >= since && e.event === 'show' && e.path === to && e.peerId === peer)?.at;

@@ -117,6 +117,16 @@ describe('MediaController screen sharing', () => {
     ]);
   });
 
+  it('a removed track listener (a closed room) hears of no later change', async () => {
+    withDisplayMedia(async () => ({ getVideoTracks: () => [fakeTrack()] }));
+    const media = new MediaController({ video: { width: 640, height: 360, frameRate: 15 }, screen: null });
+    const listener = vi.fn();
+    media.onTrackChange(listener)();
+    expect(await media.startShare()).toBe(true);
+    media.stopShare();
+    expect(listener).not.toHaveBeenCalled();
+  });
+
   it('caps the captured size when the call options ask for it', async () => {
     const getDisplayMedia = vi.fn(async (_: DisplayMediaStreamOptions) => ({ getVideoTracks: () => [fakeTrack()] }));
     withDisplayMedia(getDisplayMedia);

@@ -19,8 +19,12 @@ export class MediaController {
   /** `capture`: the camera's size and rate, and the largest size a screen share is captured at. */
   constructor(private readonly capture: Pick<CallOptions, 'video' | 'screen'>) {}
 
-  onTrackChange(listener: TrackListener): void {
+  /** Replaces the listener; the returned function removes it (a closed room must not hear of later changes). */
+  onTrackChange(listener: TrackListener): () => void {
     this.listener = listener;
+    return () => {
+      if (this.listener === listener) this.listener = () => undefined;
+    };
   }
 
   /** Opens the microphone, and the camera unless it was turned off. */

@@ -1,6 +1,7 @@
 import { Device, type types } from 'mediasoup-client';
 import type { Ack, ClientToServerEvents, MediaSource, SfuDataProducerInfo, SfuProducerInfo, SfuTransportOptions } from '@confer/shared';
 import type { ChatChannel } from '../chat/ChatService';
+import { waitUntilDecoding } from '../media/decodeWaiter';
 import type { LinkState, LinkStats, LocalTracks, TrackSource } from '../media/mediaTypes';
 import { IceRecovery } from '../net/IceRecovery';
 import type { SignalingSocket } from '../signaling/SignalingClient';
@@ -267,19 +268,14 @@ export class SfuSession {
 
   /** Hands the peer's stream over only once its media really arrives, so its tile never blanks. */
   private async showWhenFlowing(peerId: string, peer: PeerConsumers, show: (peerId: string, stream: MediaStream) => void): Promise<void> {
-    const deadline = Date.now() + 15_000;
-    while (!peer.shown && !this.closed && Date.now() < deadline) {
-      const s = await this.peerStats(peer);
-      const hasVideo = [...peer.consumers.values()].some((c) => c.kind === 'video');
-      // Another consumer's loop (audio and video each run one) may have shown it meanwhile.
-      if (peer.shown) return;
-      if ((hasVideo && s.framesDecoded > 0) || (!hasVideo && s.audioPacketsReceived > 0)) {
-        peer.shown = true;
-        show(peerId, peer.stream);
-        return;
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    // Another consumer's wait (audio and video each start one) may show it first.
+    const arrived = await waitUntilDecoding(() => this.peerStats(peer), {
+      expectVideo: () => [...peer.consumers.values()].some((c) => c.kind === 'video'),
+      alive: () => !peer.shown && !this.closed && (this.peers.get(peerId) === peer || this.screens.get(peerId) === peer),
+    });
+    if (!arrived) return;
+    peer.shown = true;
+    show(peerId, peer.stream);
   }
 
   isShowing(peerId: string): boolean {
