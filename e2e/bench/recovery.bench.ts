@@ -35,7 +35,7 @@ for (const [label, names, path] of [
       report(`signaling restart, ${label}`, runs);
     } finally {
       await closeAll(pages);
-      await server.stop();
+      await server.close();
     }
   });
 }

@@ -88,7 +88,13 @@ export class ServerProcess {
     });
   }
 
-  /** Sends `signal` and resolves when the process is gone. */
+  /** Stops it for good: the process, and the state file it kept for its restarts. */
+  async close(): Promise<void> {
+    await this.stop();
+    if (this.env.STATE_FILE) rmSync(this.env.STATE_FILE, { force: true });
+  }
+
+  /** Sends `signal` and resolves when the process is gone (run() starts it again with its state). */
   async stop(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.child;
     this.child = null;

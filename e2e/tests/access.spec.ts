@@ -59,6 +59,6 @@ test('with JOIN_TOKENS_REQUIRED, a link needs a valid signed token; the token na
     await expect(bo.locator('[data-testid="tile"]:not(.self) [data-testid="tile-name"]')).toHaveText('Ada Lovelace');
   } finally {
     await closeAll(pages);
-    await server.stop();
+    await server.close();
   }
 });

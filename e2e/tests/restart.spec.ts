@@ -15,7 +15,7 @@ const test = base.extend<{ serverEnv: Record<string, string>; server: ServerProc
     const server = await ServerProcess.start(serverEnv);
     await use(server);
     if (info.status !== info.expectedStatus) console.log(`server output:\n${server.output}`);
-    await server.stop('SIGKILL');
+    await server.close();
   },
 });
 

@@ -1,10 +1,6 @@
 import type { Ack, ProtocolError, RoomStatsSnapshot, StatsRoomSummary, StatsUpdate } from '@confer/shared';
 import type { SignalingSocket } from '../signaling/SignalingClient';
-
-/** Requests that get no answer in this time fail instead of leaving the dashboard waiting. */
-const REQUEST_TIMEOUT_MS = 10_000;
-
-const noAnswer = { ok: false, error: { code: 'INTERNAL', message: 'the server did not answer in time' } } as const;
+import { ask } from '../signaling/request';
 
 /** The dashboard's requests and updates over the signaling socket. */
 export interface StatsSource {
@@ -18,12 +14,10 @@ export interface StatsSource {
 }
 
 export function createStatsSource(socket: SignalingSocket): StatsSource {
-  // timeout() flags only the next emit on the shared socket, so each request sets it anew.
-  const ask = () => socket.timeout(REQUEST_TIMEOUT_MS);
   return {
-    subscribe: (roomId, operatorToken) => ask().emitWithAck('stats:subscribe', operatorToken ? { roomId, operatorToken } : { roomId }).catch(() => noAnswer),
-    unsubscribe: (roomId) => ask().emitWithAck('stats:unsubscribe', { roomId }).catch(() => noAnswer),
-    rooms: (operatorToken) => ask().emitWithAck('stats:rooms', { operatorToken }).catch(() => noAnswer),
+    subscribe: (roomId, operatorToken) => ask(socket, 'stats:subscribe', operatorToken ? { roomId, operatorToken } : { roomId }),
+    unsubscribe: (roomId) => ask(socket, 'stats:unsubscribe', { roomId }),
+    rooms: (operatorToken) => ask(socket, 'stats:rooms', { operatorToken }),
     onUpdate: (listener) => {
       socket.on('stats:update', listener);
       return () => void socket.off('stats:update', listener);

@@ -7,6 +7,7 @@ import { defaultRetryPolicies, type RetryPolicies } from '../net/RetryPolicy';
 import { MediaPaths } from './MediaPaths';
 import { PathSwitcher } from './PathSwitcher';
 import { RoomSession } from './RoomSession';
+import { ask, SHORT_REQUEST_MS } from '../signaling/request';
 import type { SignalingClient } from '../signaling/SignalingClient';
 import { StatsCollector } from '../stats/StatsCollector';
 import { useMediaStore } from '../state/mediaStore';
@@ -60,7 +61,7 @@ export class RoomClient {
     closeSfu: () => this.media.closeSfu(),
     finished: (switchId) => {
       this.store.getState().set({ switching: false });
-      if (switchId) void this.signaling.socket.timeout(10_000).emitWithAck('topology:switched', { switchId }).catch(() => undefined);
+      if (switchId) void ask(this.signaling.socket, 'topology:switched', { switchId });
       // A chat message in flight on a path that just closed is in its sender's history: fetch it.
       this.chat.resync();
     },
@@ -76,8 +77,7 @@ export class RoomClient {
     targets: () => this.media.statsTargets(),
     topology: () => this.topology,
     send: async (samples) => {
-      const answer = await this.signaling.socket.timeout(5_000).emitWithAck('stats:report', { samples });
-      return answer.ok;
+      return (await ask(this.signaling.socket, 'stats:report', { samples }, SHORT_REQUEST_MS)).ok;
     },
     onSample: (sample) => this.showQuality(sample),
   });
@@ -103,7 +103,7 @@ export class RoomClient {
       topology: () => this.topology,
       connected: () => signaling.socket.connected,
       join: (request) => signaling.join(request),
-      refreshIce: () => signaling.socket.timeout(10_000).emitWithAck('ice:refresh', {}).catch(() => null),
+      refreshIce: () => ask(signaling.socket, 'ice:refresh', {}),
       rejoinPolicy: retry.rejoin,
       onStart: (data, fresh) => this.start(data, fresh),
       onResumed: (data) => this.resumed(data),
@@ -247,13 +247,7 @@ export class RoomClient {
   }
 
   private sendSignal(to: string, signal: Signal): void {
-    void this.signaling.socket
-      .timeout(10_000)
-      .emitWithAck('signal:send', { to, signal })
-      .then(
-        (ack) => !ack.ok && console.warn(`signal to ${to} refused: ${ack.error.message}`),
-        () => console.warn(`signal to ${to} not acknowledged`),
-      );
+    void ask(this.signaling.socket, 'signal:send', { to, signal }).then((ack) => !ack.ok && console.warn(`signal to ${to} refused: ${ack.error.message}`));
   }
 
   private logPath(peerId: string, event: PathEvent['event'], path: PathEvent['path']): void {
@@ -278,7 +272,7 @@ export class RoomClient {
   private update(update: PeerUpdate): void {
     const self = this.store.getState().self;
     if (self) this.store.getState().set({ self: { ...self, ...update } });
-    void this.signaling.socket.timeout(10_000).emitWithAck('peer:update', update).catch(() => undefined);
+    void ask(this.signaling.socket, 'peer:update', update);
   }
 
   /** Presents a screen (the browser asks which); an error is shown from the media store. */
@@ -333,7 +327,7 @@ export class RoomClient {
 
   async leave(): Promise<void> {
     this.session.close();
-    await this.signaling.socket.timeout(5_000).emitWithAck('room:leave', {}).catch(() => undefined);
+    await ask(this.signaling.socket, 'room:leave', {}, SHORT_REQUEST_MS);
     this.close();
     this.store.getState().set({ phase: 'left', peers: {}, order: [] });
   }

@@ -15,7 +15,7 @@ const refused = (code: ErrorCode): Ack<JoinResponse> => ({ ok: false, error: { c
 function session(answers: Ack<JoinResponse>[], roster: string[] = []) {
   const requests: JoinRequest[] = [];
   const did: string[] = [];
-  const iceAnswers: (Ack<{ iceServers: never[]; iceCredentialsExpireAt: number | null }> | null)[] = [];
+  const iceAnswers: Ack<{ iceServers: never[]; iceCredentialsExpireAt: number | null }>[] = [];
   const s = new RoomSession({
     roomId: 'room',
     joinToken: null,
@@ -28,7 +28,7 @@ function session(answers: Ack<JoinResponse>[], roster: string[] = []) {
     },
     refreshIce: async () => {
       did.push('refresh ice');
-      return iceAnswers.shift() ?? null;
+      return iceAnswers.shift() ?? { ok: false, error: { code: 'INTERNAL', message: 'the server did not answer in time' } };
     },
     rejoinPolicy: backoffPolicy({ initialMs: 1000, maxMs: 1000, jitter: 0 }, { retryOn: new Set<ErrorCode>(['UNAVAILABLE', 'RATE_LIMITED']) }),
     onStart: (data, fresh) => did.push(`start ${data.peerId}${fresh ? ' fresh' : ''}`),
@@ -106,7 +106,7 @@ describe('RoomSession', () => {
   it('refreshes TURN credentials halfway through their lifetime, and again a while after a failure', async () => {
     const expiresAt = Date.now() / 1000 + 600;
     const { s, did, iceAnswers } = session([{ ok: true, data: response({ iceCredentialsExpireAt: expiresAt }) }]);
-    iceAnswers.push(null, { ok: true, data: { iceServers: [], iceCredentialsExpireAt: null } });
+    iceAnswers.push({ ok: false, error: { code: 'UNAVAILABLE', message: 'busy' } }, { ok: true, data: { iceServers: [], iceCredentialsExpireAt: null } });
     await s.join('Ada');
     await vi.advanceTimersByTimeAsync(299_000);
     expect(did).toEqual(['start me']);

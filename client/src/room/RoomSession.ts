@@ -26,7 +26,7 @@ export interface RoomSessionOptions {
   topology(): Topology;
   connected(): boolean;
   join(request: JoinRequest): Promise<Ack<JoinResponse>>;
-  refreshIce(): Promise<Ack<{ iceServers: IceServer[]; iceCredentialsExpireAt: number | null }> | null>;
+  refreshIce(): Promise<Ack<{ iceServers: IceServer[]; iceCredentialsExpireAt: number | null }>>;
   rejoinPolicy: RetryPolicy;
   /** A seat in the room, new: on the first join, or after the old seat was freed while we were away. */
   onStart(data: JoinResponse, fresh: boolean): void;
@@ -157,7 +157,7 @@ export class RoomSession {
   private async refreshIce(): Promise<void> {
     const answer = await this.o.refreshIce();
     if (!this.data) return;
-    if (!answer?.ok) {
+    if (!answer.ok) {
       this.iceRefreshTimer = setTimeout(() => void this.refreshIce(), ICE_REFRESH_RETRY_MS);
       return;
     }

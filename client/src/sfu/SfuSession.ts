@@ -1,10 +1,11 @@
 import { Device, type types } from 'mediasoup-client';
-import type { Ack, ClientToServerEvents, MediaSource, SfuDataProducerInfo, SfuProducerInfo, SfuTransportOptions } from '@confer/shared';
+import type { MediaSource, SfuDataProducerInfo, SfuProducerInfo, SfuTransportOptions } from '@confer/shared';
 import type { ChatChannel } from '../chat/ChatService';
 import { waitUntilDecoding } from '../media/decodeWaiter';
 import type { LinkState, LinkStats, LocalTracks, TrackSource } from '../media/mediaTypes';
 import { IceRecovery } from '../net/IceRecovery';
 import type { SignalingSocket } from '../signaling/SignalingClient';
+import { request, type Answer, type Payload, type RequestEvent } from '../signaling/request';
 import type { StatsTarget } from '../stats/StatsCollector';
 
 /** Three simulcast layers (quarter, half, full resolution) with bitrate caps in the range the field uses. */
@@ -37,8 +38,6 @@ export function layerForWidth(width: number): number {
   return width < 240 ? 0 : width < 480 ? 1 : 2;
 }
 
-type Requests = { [E in keyof ClientToServerEvents]: Parameters<ClientToServerEvents[E]> };
-type Answer<E extends keyof Requests> = Requests[E][1] extends (r: Ack<infer T>) => void ? T : never;
 
 export interface SfuSessionOptions {
   socket: SignalingSocket;
@@ -98,14 +97,8 @@ export class SfuSession {
     this.tracks = { ...o.tracks };
   }
 
-  private async request<E extends keyof Requests>(event: E, payload: Requests[E][0]): Promise<Answer<E>> {
-    // Socket.IO's typed emitWithAck cannot follow a generic event name; the Requests map keeps it typed here.
-    const socket = this.o.socket.timeout(10_000) as unknown as { emitWithAck(e: E, p: Requests[E][0]): Promise<Ack<Answer<E>>> };
-    const answer = await socket.emitWithAck(event, payload).catch((error: Error) => {
-      throw new Error(`${event}: ${error.message}`);
-    });
-    if (!answer.ok) throw new Error(`${event}: ${answer.error.message}`);
-    return answer.data;
+  private request<E extends RequestEvent>(event: E, payload: Payload<E>): Promise<Answer<E>> {
+    return request(this.o.socket, event, payload);
   }
 
   async start(): Promise<void> {
@@ -174,7 +167,7 @@ export class SfuSession {
     const transport = direction === 'send' ? this.device.createSendTransport(params) : this.device.createRecvTransport(params);
     this.watchIce(transport);
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
-      this.request('sfu:connect', { transportId: transport.id, dtlsParameters: dtlsParameters as unknown as Requests['sfu:connect'][0]['dtlsParameters'] }).then(
+      this.request('sfu:connect', { transportId: transport.id, dtlsParameters: dtlsParameters as unknown as Payload<'sfu:connect'>['dtlsParameters'] }).then(
         () => callback(),
         errback,
       );
@@ -182,7 +175,7 @@ export class SfuSession {
     if (direction === 'send') {
       transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
         const source = appData.source as MediaSource;
-        this.request('sfu:produce', { transportId: transport.id, kind, source, rtpParameters: rtpParameters as unknown as Requests['sfu:produce'][0]['rtpParameters'] }).then(
+        this.request('sfu:produce', { transportId: transport.id, kind, source, rtpParameters: rtpParameters as unknown as Payload<'sfu:produce'>['rtpParameters'] }).then(
           ({ producerId }) => callback({ id: producerId }),
           errback,
         );
@@ -248,7 +241,7 @@ export class SfuSession {
     // The same producer can be both in the join answer and announced while joining.
     if (!this.device || !this.recvTransport || this.closed || this.consumed.has(info.producerId)) return;
     this.consumed.add(info.producerId);
-    const options = await this.request('sfu:consume', { producerId: info.producerId, rtpCapabilities: this.device.rtpCapabilities as unknown as Requests['sfu:consume'][0]['rtpCapabilities'] });
+    const options = await this.request('sfu:consume', { producerId: info.producerId, rtpCapabilities: this.device.rtpCapabilities as unknown as Payload<'sfu:consume'>['rtpCapabilities'] });
     const consumer = await this.recvTransport.consume({
       id: options.id,
       producerId: options.producerId,

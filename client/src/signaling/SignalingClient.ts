@@ -1,11 +1,9 @@
 import { io, type Socket } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, JoinRequest, JoinResponse, ServerToClientEvents } from '@confer/shared';
 import { useConnectionStore } from '../state/connectionStore';
+import { ask } from './request';
 
 export type SignalingSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-/** Requests that get no answer in this time fail instead of hanging the UI. */
-const REQUEST_TIMEOUT_MS = 10_000;
 
 export const ORIGIN_REFUSED_MESSAGE = "This page's address is not allowed to connect to the server (ALLOWED_ORIGINS)";
 
@@ -71,12 +69,8 @@ export class SignalingClient {
     this.socket.io.on('reconnect_attempt', (attempt) => store.set({ status: 'reconnecting', attempt }));
   }
 
-  async join(request: JoinRequest): Promise<Ack<JoinResponse>> {
-    try {
-      return await this.socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck('room:join', request);
-    } catch {
-      return { ok: false, error: { code: 'INTERNAL', message: 'the server did not answer in time' } };
-    }
+  join(request: JoinRequest): Promise<Ack<JoinResponse>> {
+    return ask(this.socket, 'room:join', request);
   }
 
   close(): void {
