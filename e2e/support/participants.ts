@@ -1,9 +1,10 @@
 import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import type { Topology } from '@confer/shared';
 
 /** What `window.__confer.room.diagnostics.stats()` reports per remote peer (client/src/room/RoomClient.ts PeerStats). */
 export interface LinkStatsView {
   /** Which path the peer's tile shows: direct (mesh) or through the SFU. */
-  path: 'mesh' | 'sfu';
+  path: Topology;
   framesDecoded: number;
   audioPacketsReceived: number;
   localCandidateType: string | null;
@@ -158,7 +159,7 @@ export async function withTwoInCall(browser: Browser, roomPrefix: string, body: 
 }
 
 /** Every page is on `path` and every one of its `peers` tiles shows media that arrives that way. */
-export async function expectPath(pages: Page[], path: 'mesh' | 'sfu', peers: number): Promise<void> {
+export async function expectPath(pages: Page[], path: Topology, peers: number): Promise<void> {
   await onEveryPage(pages, async (page) => {
     await expect(page.getByTestId('topology')).toHaveAttribute('data-topology', path, { timeout: 20_000 });
     const paths = async () => Object.values(await stats(page)).map((s) => s.path);

@@ -1,4 +1,5 @@
 import { expect, type Page } from '@playwright/test';
+import type { Topology } from '@confer/shared';
 import { stats } from './participants.js';
 import { peerIdOf } from './shareChat.js';
 import type { ServerProcess } from './serverProcess.js';
@@ -15,7 +16,7 @@ export interface RecoveryTimes {
 const connectionStatus = (page: Page) => page.getByTestId('connection-status').getAttribute('data-status');
 
 /** A poll of the peers of `page` whose video frames advanced over `path` since the poll's previous look. */
-function advancing(page: Page, path: 'mesh' | 'sfu'): () => Promise<string[]> {
+function advancing(page: Page, path: Topology): () => Promise<string[]> {
   let last: Awaited<ReturnType<typeof stats>> = {};
   return async () => {
     const now = await stats(page);
@@ -33,7 +34,7 @@ function advancing(page: Page, path: 'mesh' | 'sfu'): () => Promise<string[]> {
 export async function restartDuringCall(
   server: ServerProcess,
   pages: Page[],
-  path: 'mesh' | 'sfu',
+  path: Topology,
   signal: NodeJS.Signals,
   duringOutage: () => Promise<void> = async () => undefined,
 ): Promise<RecoveryTimes> {

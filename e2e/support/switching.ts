@@ -1,4 +1,5 @@
 import { expect, type Page } from '@playwright/test';
+import type { Topology } from '@confer/shared';
 
 /** What a page saw of its remote tiles while a monitor ran. */
 export interface TileReport {
@@ -97,7 +98,7 @@ export const longestGap = (reports: TileReport[]) => Math.max(0, ...reports.flat
  * Make-before-break, checked across pages from their switch logs (RoomClient's diagnostics.pathLog): an old path to
  * a peer was closed only after that peer showed us on the new path. `since` limits it to one switch.
  */
-export async function expectMakeBeforeBreak(pages: Page[], to: 'mesh' | 'sfu', since: number): Promise<void> {
+export async function expectMakeBeforeBreak(pages: Page[], to: Topology, since: number): Promise<void> {
   const logs = await Promise.all(
     pages.map((p) => p.evaluate(() => ({ peerId: window.__confer.room.peerId ?? '', log: window.__confer.room.diagnostics.pathLog }))),
   );

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { AckCallback, ProtocolError } from './errors.js';
 import type {
   JoinRequest,
@@ -17,6 +18,7 @@ import type {
   Signal,
   SignalRequest,
   SwitchedRequest,
+  topologySchema,
 } from './schemas.js';
 import type { Quality } from './quality.js';
 import type { SfuStatsSample, StatsReport, StatsSample, StatsSubscribeRequest } from './stats.js';
@@ -38,7 +40,7 @@ export interface PeerInfo {
 }
 
 /** How media flows in a room: peer to peer (mesh) or through the SFU. */
-export type Topology = 'mesh' | 'sfu';
+export type Topology = z.infer<typeof topologySchema>;
 
 export interface JoinResponse {
   peerId: string;

@@ -9,6 +9,9 @@ export const displayNameSchema = z.string().trim().min(1, 'display name is empty
 
 export const peerIdSchema = z.uuid('peer id must be a UUID');
 
+/** How a room carries media: a full mesh, or through the SFU. */
+export const topologySchema = z.enum(['mesh', 'sfu']);
+
 export const joinRequestSchema = z.strictObject({
   roomId: roomIdSchema,
   displayName: displayNameSchema,
@@ -19,7 +22,7 @@ export const joinRequestSchema = z.strictObject({
    * JoinResponse); `topology` is what the room used, so a restarted server re-creates it as it was.
    */
   resume: z
-    .strictObject({ peerId: peerIdSchema, token: z.string().min(16).max(2048), topology: z.enum(['mesh', 'sfu']).optional() })
+    .strictObject({ peerId: peerIdSchema, token: z.string().min(16).max(2048), topology: topologySchema.optional() })
     .optional(),
   /** Protects a room its first participant creates; required to enter a room created with one. */
   password: z.string().min(1, 'password is empty').max(128, 'password is longer than 128 characters').optional(),
@@ -65,7 +68,7 @@ export const iceCandidateSchema = z.strictObject({
 export const signalSchema = z.union([
   z.strictObject({ description: sessionDescriptionSchema }),
   z.strictObject({ candidate: iceCandidateSchema.nullable() }),
-  z.strictObject({ receiving: z.enum(['mesh', 'sfu']) }),
+  z.strictObject({ receiving: topologySchema }),
   // "Replace our connection with a fresh one, generation N" (ICE restarts did not bring it back); the
   // generation lets both sides replace it exactly once (client/src/mesh/MeshSession.ts).
   z.strictObject({ relink: z.number().int().min(1).max(1_000_000) }),

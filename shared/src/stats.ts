@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { mediaSourceSchema, peerIdSchema, roomIdSchema } from './schemas.js';
+import { mediaSourceSchema, peerIdSchema, roomIdSchema, topologySchema } from './schemas.js';
 
 /**
  * Call-quality statistics. Each browser samples getStats() once a second per connection and sends
@@ -31,7 +31,7 @@ export const streamStatsSchema = z.strictObject({
   direction: z.enum(['in', 'out']),
   kind: z.enum(['audio', 'video']),
   source: mediaSourceSchema,
-  path: z.enum(['mesh', 'sfu']),
+  path: topologySchema,
   /** The other participant: the sender of an inbound stream, the receiver of an outbound mesh stream; null for outbound to the SFU. */
   peerId: peerIdSchema.nullable(),
   /** Bits per second over the interval. */
@@ -68,7 +68,7 @@ export type StreamStats = z.infer<typeof streamStatsSchema>;
 /** One peer connection (mesh) or mediasoup transport (SFU): the selected candidate pair. */
 export const connectionStatsSchema = z.strictObject({
   id: z.string().min(1).max(160),
-  path: z.enum(['mesh', 'sfu']),
+  path: topologySchema,
   /** Mesh: the peer at the other end; SFU: null. */
   peerId: peerIdSchema.nullable(),
   /** SFU transports are one-way; a mesh connection carries both directions. */
@@ -89,7 +89,7 @@ export type ConnectionStats = z.infer<typeof connectionStatsSchema>;
 export const statsSampleSchema = z.strictObject({
   /** Unix ms on the sender's clock. */
   at: z.number().int().min(0).max(8.64e15),
-  topology: z.enum(['mesh', 'sfu']),
+  topology: topologySchema,
   /**
    * Bounds a real client stays inside: at most 3 mesh links and 2 SFU transports at once (during a switch);
    * a full SFU room of 16 has 45 incoming streams (15 others' mic, camera, screen) and 5 outgoing.

@@ -5,7 +5,7 @@ import type { Ack, HealthReport, IceServer, JoinResponse, ProtocolError, ServerT
 import { silentLogger } from '@confer/shared';
 import { freeUdpPort } from '@confer/turn';
 import { startApp, type RunningApp } from './app.js';
-import { join, socketClients, type Client } from './clients.test-support.js';
+import { join, socketClients, type Client } from '../test-support/clients.js';
 
 /** A client that may send anything, as an attacker or a buggy client would. */
 type RawClient = Socket;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import sirv from 'sirv';
 import { Server, type Socket } from 'socket.io';
 import type { z } from 'zod';
@@ -41,6 +41,7 @@ import {
 } from '@confer/shared';
 import { z as zod } from 'zod';
 import type { Sfu } from '@confer/sfu';
+import { describeListenError } from './listen.js';
 import type { SignalingConfig } from './config.js';
 import { routeHttp, sendJson, type Route } from './httpRoutes.js';
 import { originAllowed, securityHeaders } from './httpSecurity.js';
@@ -73,28 +74,6 @@ interface SocketData {
   fixedName?: string;
 }
 type PeerSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-
-export class PortInUseError extends Error {
-  override name = 'PortInUseError';
-}
-
-/** Turns listen() failures into one line that says what to do. */
-export function describeListenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
-  if (error.code === 'EADDRINUSE') return new PortInUseError(`Port ${port} on ${host} is in use: stop the other process or set PORT to a free port`);
-  if (error.code === 'EADDRNOTAVAIL') return new PortInUseError(`HOST=${host} is not an address of this machine: set HOST to one (127.0.0.1, 0.0.0.0)`);
-  if (error.code === 'EACCES') return new PortInUseError(`Port ${port} needs privileges: set PORT to 1024 or above`);
-  return error;
-}
-
-/** Fails in milliseconds, before workers and coturn start, when the HTTP port cannot be had. */
-export function assertPortFree(host: string, port: number): Promise<void> {
-  if (port === 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', (error: NodeJS.ErrnoException) => reject(describeListenError(error, host, port)));
-    probe.listen(port, host, () => probe.close(() => resolve()));
-  });
-}
 
 export interface SignalingServerDeps {
   config: Pick<

@@ -8,6 +8,7 @@ import {
   type SfuStatsSample,
   type StatsSample,
   type StatsUpdate,
+  type Topology,
 } from '@confer/shared';
 import type { Sfu } from '@confer/sfu';
 import type { RoomStore } from './RoomStore.js';
@@ -68,7 +69,7 @@ export interface StatsHubDeps {
 export interface RoomMetrics {
   roomId: string;
   participants: number;
-  topology: 'mesh' | 'sfu';
+  topology: Topology;
   /** Sums over the participants' latest samples. */
   clientSendBitrate: number;
   clientRecvBitrate: number;

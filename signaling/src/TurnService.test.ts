@@ -6,7 +6,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '@confer/shared';
 import { freeUdpPort, stunProbe, turnQuotaDefaults } from '@confer/turn';
-import { TurnTestClient } from '../../turn/src/turnClient.test-support.js';
+import { TurnTestClient } from '../../turn/test-support/turnClient.js';
 import type { TurnConfig } from './config.js';
 import { defaultTurnSupervision, TurnService } from './TurnService.js';
 

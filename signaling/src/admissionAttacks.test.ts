@@ -5,7 +5,7 @@ import { io } from 'socket.io-client';
 import { silentLogger, type Ack, type JoinRequest, type JoinResponse } from '@confer/shared';
 import { startApp, type RunningApp } from './app.js';
 import { PASSWORD_LIMITS } from './RoomAccess.js';
-import { socketClients, type Client } from './clients.test-support.js';
+import { socketClients, type Client } from '../test-support/clients.js';
 
 /** Admission as an attacker drives it through Socket.IO: racing joins, leaving mid-join, and what they must not leave behind. */
 const scryptAsync = promisify(scrypt) as (p: string, s: string, n: number, o: object) => Promise<Buffer>;

@@ -4,7 +4,8 @@ import { MediasoupSfu } from '@confer/sfu';
 import { loadConfig, type SignalingConfig } from './config.js';
 import { InMemoryRoomStore } from './RoomStore.js';
 import { StateJournal } from './StateJournal.js';
-import { assertPortFree, SignalingServer } from './SignalingServer.js';
+import { assertPortFree } from './listen.js';
+import { SignalingServer } from './SignalingServer.js';
 import { TurnService } from './TurnService.js';
 
 export interface RunningApp {
@@ -21,7 +22,7 @@ export interface RunningApp {
 
 /**
  * Composition root shared by `npm start` and the e2e harness: config -> SFU workers -> TURN ->
- * HTTP/Socket.IO. Throws ConfigError, SfuStartError or PortInUseError with one clear message.
+ * HTTP/Socket.IO. Throws ConfigError, SfuStartError or ListenError with one clear message.
  */
 export async function startApp(env: Record<string, string | undefined> = process.env, logger?: Logger): Promise<RunningApp> {
   const config = loadConfig(env);

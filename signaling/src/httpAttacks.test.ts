@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@confer/shared';
 import { startApp, type RunningApp } from './app.js';
-import { join, socketClients } from './clients.test-support.js';
+import { join, socketClients } from '../test-support/clients.js';
 
 /** The HTTP surface as an attacker sees it: every request below comes from outside, unauthenticated unless it says so. */
 const OPERATOR_TOKEN = 'operator-token-for-http-tests-0123';

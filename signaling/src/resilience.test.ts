@@ -4,7 +4,7 @@ import { join as joinPath } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Ack, type JoinRequest, type JoinResponse, type Logger } from '@confer/shared';
 import { startApp, type RunningApp } from './app.js';
-import { join, socketClients, type Client } from './clients.test-support.js';
+import { join, socketClients, type Client } from '../test-support/clients.js';
 import { REQUEST_LIMITS } from './ConnectionBudget.js';
 import { signToken } from './signedToken.js';
 

@@ -4,7 +4,7 @@ import { join as joinPath } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { silentLogger, type Ack, type JoinRequest, type JoinResponse } from '@confer/shared';
 import { startApp, type RunningApp } from './app.js';
-import { socketClients, type Client } from './clients.test-support.js';
+import { socketClients, type Client } from '../test-support/clients.js';
 import { signToken } from './signedToken.js';
 
 /** Resume and join tokens as an attacker replays or bends them: after leaving, into a room made again, across restarts, under a fixed name. */

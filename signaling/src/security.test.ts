@@ -5,7 +5,7 @@ import { io } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '@confer/shared';
 import { startApp, type RunningApp } from './app.js';
-import { socketClients, type Client } from './clients.test-support.js';
+import { socketClients, type Client } from '../test-support/clients.js';
 import { contentSecurityPolicy } from './httpSecurity.js';
 
 let app: RunningApp;

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger, type Ack, type SfuConsumerOptions, type SfuJoinResponse } from '@confer/shared';
 import { startApp, type RunningApp } from './app.js';
-import { join, socketClients, type Client } from './clients.test-support.js';
+import { join, socketClients, type Client } from '../test-support/clients.js';
 
 /** The SFU through Socket.IO as an attacker drives it: floods of producers and consumers, racing joins and leaves. */
 const OPERATOR_TOKEN = 'operator-token-for-sfu-attacks-0123';

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_SAMPLES_PER_10S, silentLogger, type Ack, type JoinResponse, type StatsSample, type StatsUpdate } from '@confer/shared';
 import { freeUdpPort } from '@confer/turn';
 import { startApp, type RunningApp } from './app.js';
-import { join, socketClients, type Client } from './clients.test-support.js';
+import { join, socketClients, type Client } from '../test-support/clients.js';
 import { RateWindow } from '@confer/shared';
 
 const OPERATOR_TOKEN = 'operator-token-for-tests-0123456789';

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger, type Ack, type JoinResponse, type RoomStatsSnapshot, type StatsSample, type StatsUpdate } from '@confer/shared';
 import { startApp, type RunningApp } from './app.js';
-import { join, socketClients, type Client } from './clients.test-support.js';
+import { join, socketClients, type Client } from '../test-support/clients.js';
 import { SNAPSHOT_BYTES_PER_PEER } from './StatsHub.js';
 
 /** The stats surface under attack: oversized samples, subscription floods, and a viewer that stops reading. */

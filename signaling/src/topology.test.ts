@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Ack, JoinResponse, SfuJoinResponse, SwitchRecord } from '@confer/shared';
 import { silentLogger } from '@confer/shared';
 import { startApp, type RunningApp } from './app.js';
-import { join as joinRoom, socketClients, type Client } from './clients.test-support.js';
+import { join as joinRoom, socketClients, type Client } from '../test-support/clients.js';
 
 type Joined = Extract<Ack<JoinResponse>, { ok: true }>;
 

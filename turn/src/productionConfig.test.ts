@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTurnCredentials, freeUdpPort, productionTurnserverOptions, renderTurnserverConfig, startCoturn, turnQuotaDefaults, type RunningCoturn } from './index.js';
-import { Attr, attribute, TurnTestClient, verifyFingerprint } from './turnClient.test-support.js';
+import { Attr, attribute, TurnTestClient, verifyFingerprint } from '../test-support/turnClient.js';
 
 const secret = 'production-test-secret-0123456789';
 const minPort = 49330;

@@ -13,7 +13,7 @@ import { StatsCollector } from '../stats/StatsCollector';
 import { useMediaStore } from '../state/mediaStore';
 import { useRoomStore } from '../state/roomStore';
 
-export type PeerStats = LinkStats & { path: 'mesh' | 'sfu' };
+export type PeerStats = LinkStats & { path: Topology };
 
 /** A step of a switch as this side saw it: a peer's tile moved to a path, or an old path was closed. */
 export interface PathEvent {
@@ -21,7 +21,7 @@ export interface PathEvent {
   /** `*` when the SFU session (every peer's SFU media) was closed. */
   peerId: string;
   event: 'show' | 'close';
-  path: 'mesh' | 'sfu';
+  path: Topology;
 }
 /** Enough for several switches of a full room. */
 const PATH_LOG_SIZE = 200;

@@ -1,4 +1,4 @@
-import type { CandidateType, ConnectionStats, MediaSource, StreamStats } from '@confer/shared';
+import type { CandidateType, ConnectionStats, MediaSource, StreamStats, Topology } from '@confer/shared';
 
 /** One getStats() entry, as plain JSON (RTCStatsReport values). */
 export type RawStat = { id: string; type: string; timestamp: number } & Record<string, unknown>;
@@ -11,7 +11,7 @@ export interface StreamLabel {
 export interface ConnectionContext {
   /** Stable id of this connection (e.g. 'mesh:<peerId>', 'sfu:send', 'sfu:recv'). */
   id: string;
-  path: 'mesh' | 'sfu';
+  path: Topology;
   /** Mesh: remote peer; SFU: null. */
   peerId: string | null;
   direction: 'send' | 'recv' | 'both';
