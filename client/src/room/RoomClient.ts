@@ -26,7 +26,6 @@ export interface PathEvent {
 /** Enough for several switches of a full room. */
 const PATH_LOG_SIZE = 200;
 
-
 /**
  * One room from the user's side (mediasoup-demo's RoomClient role): joins through signaling, keeps
  * the room store current from presence events, and carries media over the mesh or the SFU as the
@@ -76,9 +75,7 @@ export class RoomClient {
   private readonly collector = new StatsCollector({
     targets: () => this.media.statsTargets(),
     topology: () => this.topology,
-    send: async (samples) => {
-      return (await ask(this.signaling.socket, 'stats:report', { samples }, SHORT_REQUEST_MS)).ok;
-    },
+    send: async (samples) => (await ask(this.signaling.socket, 'stats:report', { samples }, SHORT_REQUEST_MS)).ok,
     onSample: (sample) => this.showQuality(sample),
   });
 
@@ -112,7 +109,7 @@ export class RoomClient {
       onPeerGone: (peerId) => this.removePeer(peerId),
       roster: () => this.store.getState().order,
     });
-    this.media = new MediaPaths(  {
+    this.media = new MediaPaths({
       socket: this.signaling.socket,
       selfId: () => this.peerId ?? '',
       rtcConfig: () => this.rtcConfig,

@@ -132,7 +132,7 @@ export class RoomSession {
    */
   private reconcile(data: JoinResponse): void {
     const present = new Set(data.peers.map((p) => p.peerId));
-    for (const peerId of data.peers.map((p) => p.peerId)) this.awaitingReturn.delete(peerId);
+    for (const peerId of present) this.awaitingReturn.delete(peerId);
     for (const peerId of this.o.roster().filter((id) => !present.has(id))) {
       if (data.resumed === 'held') this.o.onPeerGone(peerId);
       else this.awaitingReturn.add(peerId);

@@ -38,7 +38,6 @@ export function layerForWidth(width: number): number {
   return width < 240 ? 0 : width < 480 ? 1 : 2;
 }
 
-
 export interface SfuSessionOptions {
   socket: SignalingSocket;
   rtcConfig: Pick<RTCConfiguration, 'iceServers' | 'iceTransportPolicy'>;
