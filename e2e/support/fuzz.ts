@@ -1,25 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
 import {
   errorCodes,
-  joinRequestSchema,
-  leaveRequestSchema,
-  peerUpdateSchema,
-  sfuConnectSchema,
-  sfuConsumeDataSchema,
-  sfuConsumerSchema,
-  sfuConsumeSchema,
-  sfuJoinSchema,
-  sfuLayersSchema,
-  sfuProduceDataSchema,
-  sfuProducerSchema,
-  sfuProduceSchema,
-  sfuRestartIceSchema,
-  signalRequestSchema,
-  statsReportSchema,
-  statsRoomsSchema,
-  statsSubscribeSchema,
-  statsUnsubscribeSchema,
-  switchedSchema,
+  requestSchemas,
   type ClientToServerEvents,
   type ErrorCode,
   type HealthReport,
@@ -203,39 +185,12 @@ export function validStatsSample(rng: Rng, peers: string[], at = Date.now()): St
 }
 
 type KnownEvent = keyof ClientToServerEvents;
-interface Schema {
-  safeParse(input: unknown): { success: boolean };
-}
 
 /**
- * The server's own schemas, used as the oracle: a payload they refuse must be answered BAD_REQUEST (or
- * RATE_LIMITED). Listing every event (the Record type) makes a new protocol event a compile error here
- * until the fuzzer covers it.
+ * The server's own schemas are the oracle: a payload they refuse must be answered BAD_REQUEST (or
+ * RATE_LIMITED). The table's type makes a new protocol event a compile error until it has a schema.
  */
-export const schemas: Record<KnownEvent, Schema> = {
-  'room:join': joinRequestSchema,
-  'room:leave': leaveRequestSchema,
-  'peer:update': peerUpdateSchema,
-  'signal:send': signalRequestSchema,
-  'sfu:join': sfuJoinSchema,
-  'sfu:connect': sfuConnectSchema,
-  'sfu:restart-ice': sfuRestartIceSchema,
-  'sfu:produce': sfuProduceSchema,
-  'sfu:close-producer': sfuProducerSchema,
-  'sfu:produce-data': sfuProduceDataSchema,
-  'sfu:consume-data': sfuConsumeDataSchema,
-  'sfu:consume': sfuConsumeSchema,
-  'sfu:resume': sfuConsumerSchema,
-  'sfu:pause': sfuConsumerSchema,
-  'sfu:layers': sfuLayersSchema,
-  'sfu:leave': leaveRequestSchema,
-  'ice:refresh': leaveRequestSchema,
-  'topology:switched': switchedSchema,
-  'stats:report': statsReportSchema,
-  'stats:subscribe': statsSubscribeSchema,
-  'stats:unsubscribe': statsUnsubscribeSchema,
-  'stats:rooms': statsRoomsSchema,
-};
+const schemas = requestSchemas;
 export const knownEvents = Object.keys(schemas) as KnownEvent[];
 
 /**

@@ -36,7 +36,7 @@ export const VIEWPORT = { width: 640, height: 360 };
 export const callContext = (browser: Browser, baseURL: string, viewport = VIEWPORT): Promise<BrowserContext> =>
   browser.newContext({ permissions: ['camera', 'microphone'], baseURL, viewport });
 
-/** Request options for the operator's HTTP endpoints (/metrics, /api/*: signaling/src/httpRoutes.ts). */
+/** Request options for the operator's HTTP endpoints (/metrics, /api/*: signaling/src/http/routes.ts). */
 export const asOperator = () => ({ headers: { authorization: `Bearer ${process.env.CONFER_E2E_OPERATOR_TOKEN ?? ''}` } });
 
 export interface JoinOptions {

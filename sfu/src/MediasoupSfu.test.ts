@@ -199,8 +199,8 @@ describe('MediasoupSfu worker respawn', () => {
     const sfu = await MediasoupSfu.start(config, silentLogger);
     try {
       // The first replacement fails (a port still held, a binary being upgraded): the next try must come.
-      const internals = sfu as unknown as { spawnSlot: (index: number, restarts: number) => Promise<unknown> };
-      const spawn = internals.spawnSlot.bind(sfu);
+      const internals = (sfu as unknown as { pool: { spawnSlot: (index: number, restarts: number) => Promise<unknown> } }).pool;
+      const spawn = internals.spawnSlot.bind(internals);
       let tries = 0;
       internals.spawnSlot = (index, restarts) => (++tries === 1 ? Promise.reject(new Error('port busy')) : spawn(index, restarts));
       process.kill(sfu.health().workers[0]!.pid, 'SIGKILL');

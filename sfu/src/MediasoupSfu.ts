@@ -1,5 +1,5 @@
 import type { types } from 'mediasoup';
-import { backoffDelay, type Backoff, type Logger, type MediaSource, type RtpJson, type SfuConsumerOptions, type SfuDataConsumerOptions, type SfuDataProducerInfo, type SfuJoinResponse, type SfuProducerInfo, type SfuTransportOptions } from '@confer/shared';
+import { type Logger, type MediaSource, type RtpJson, type SfuConsumerOptions, type SfuDataConsumerOptions, type SfuDataProducerInfo, type SfuJoinResponse, type SfuProducerInfo, type SfuTransportOptions } from '@confer/shared';
 import type { SfuConfig } from './config.js';
 import { mediaCodecs } from './mediaCodecs.js';
 import { KeyedQueue } from './KeyedQueue.js';
@@ -7,69 +7,29 @@ import { collectRoomStats } from './roomStats.js';
 import type { PeerMedia, Room, WorkerSlot } from './sfuRooms.js';
 import { consumerOptions, dataConsumerOptions, producerInfo } from './wireShapes.js';
 import { SfuRequestError, type Sfu, type SfuEvent, type SfuHealth, type SfuRoomStats } from './Sfu.js';
-import { loadMediasoup, resolveWorkerBinary } from './workerBinary.js';
+import { WorkerPool } from './WorkerPool.js';
 
-export class SfuStartError extends Error {
-  override name = 'SfuStartError';
-}
-
-/** Waits before replacing a worker that died, and between failed replacements (a crash loop must not spin a core; a passing failure such as a busy port must not leave the slot dead for good). */
-const RESPAWN_BACKOFF: Backoff = { initialMs: 1000, maxMs: 30_000 };
-
-/** mediasoup in this process: one worker (with a single-port WebRtcServer) per core, one router per room. */
+/** mediasoup in this process: the workers (WorkerPool), one router per room, and each peer's media on it. */
 export class MediasoupSfu implements Sfu {
-  private readonly slots: WorkerSlot[] = [];
   private readonly rooms = new Map<string, Promise<Room>>();
   private readonly listeners: ((event: SfuEvent) => void)[] = [];
   /** One peer's requests run one at a time: concurrent joins or produces must not interleave their awaits. */
   private readonly queue = new KeyedQueue();
-  private closed = false;
 
   private constructor(
     private readonly config: SfuConfig,
-    private readonly log: Logger,
+    private readonly pool: WorkerPool,
   ) {}
 
-  /** Starts every worker or fails with one line saying what to do. */
+  /** Starts every worker or fails with one line saying what to do (SfuStartError). */
   static async start(config: SfuConfig, log: Logger): Promise<MediasoupSfu> {
-    const sfu = new MediasoupSfu(config, log);
-    const binary = resolveWorkerBinary();
-    try {
-      for (let i = 0; i < config.workers; i++) sfu.slots.push(await sfu.spawnSlot(i, 0));
-    } catch (error) {
-      await sfu.close();
-      if (error instanceof SfuStartError) throw error;
-      throw new SfuStartError(
-        `mediasoup worker failed to start (${binary}): ${(error as Error).message}. Rebuild it with 'npm run worker' or set MEDIASOUP_WORKER_BIN`,
-      );
-    }
-    log.info({ workers: sfu.slots.map((s) => s.worker.pid) }, 'mediasoup workers started');
-    return sfu;
+    let sfu: MediasoupSfu | undefined;
+    const pool = await WorkerPool.start(config, log, (slot) => sfu?.workerDied(slot));
+    return (sfu = new MediasoupSfu(config, pool));
   }
 
-  private async spawnSlot(index: number, restarts: number): Promise<WorkerSlot> {
-    const mediasoup = await loadMediasoup();
-    const { logLevel, rtcMinPort, rtcMaxPort, webRtcPort, listenIp, announcedIp } = this.config;
-    const worker = await mediasoup.createWorker({ logLevel, rtcMinPort, rtcMaxPort });
-    try {
-      const port = webRtcPort === 0 ? undefined : webRtcPort + index;
-      const webRtcServer = await worker.createWebRtcServer({
-        listenInfos: (['udp', 'tcp'] as const).map((protocol) => ({ protocol, ip: listenIp, ...(announcedIp ? { announcedIp } : {}), ...(port ? { port } : {}) })),
-      });
-      const slot: WorkerSlot = { worker, webRtcServer, alive: true, restarts, routers: 0, peers: 0, cpu: { at: Date.now(), usedMs: 0, pct: null } };
-      worker.on('died', (error) => this.onWorkerDied(slot, error));
-      return slot;
-    } catch (error) {
-      worker.close();
-      const port = webRtcPort === 0 ? 'a port from the RTC range' : `port ${webRtcPort + index}`;
-      throw new SfuStartError(`SFU WebRTC server could not listen on ${listenIp} (${port}): ${(error as Error).message}. Stop the other process or set SFU_WEBRTC_PORT`);
-    }
-  }
-
-  private onWorkerDied(slot: WorkerSlot, error: Error): void {
-    slot.alive = false;
-    this.log.error({ pid: slot.worker.pid, err: error.message }, 'mediasoup worker died; replacing it');
-    // Its rooms lost their routers: forget them and tell signaling, so their peers set up SFU media again.
+  /** The dead worker's rooms lost their routers: forget them and tell signaling, so their peers set up SFU media again. */
+  private workerDied(slot: WorkerSlot): void {
     for (const [roomId, room] of this.rooms) {
       void room.then(
         (r) => {
@@ -80,27 +40,6 @@ export class MediasoupSfu implements Sfu {
         () => undefined,
       );
     }
-    this.respawn(slot, 0);
-  }
-
-  /** Replaces a dead worker's slot, retrying with backoff until it works or the SFU closes. */
-  private respawn(slot: WorkerSlot, attempt: number): void {
-    const delayMs = backoffDelay(attempt, RESPAWN_BACKOFF);
-    setTimeout(() => {
-      if (this.closed) return;
-      const index = this.slots.indexOf(slot);
-      this.spawnSlot(index, slot.restarts + 1).then(
-        (fresh) => {
-          if (index >= 0 && !this.closed) this.slots[index] = fresh;
-          else fresh.worker.close();
-          this.log.info({ pid: fresh.worker.pid, attempt }, 'mediasoup worker replaced');
-        },
-        (err: Error) => {
-          this.log.error({ err: err.message, attempt, retryInMs: backoffDelay(attempt + 1, RESPAWN_BACKOFF) }, 'could not replace mediasoup worker; retrying');
-          this.respawn(slot, attempt + 1);
-        },
-      );
-    }, delayMs).unref();
   }
 
   onEvent(listener: (event: SfuEvent) => void): void {
@@ -112,9 +51,7 @@ export class MediasoupSfu implements Sfu {
   }
 
   health(): SfuHealth {
-    const workers = this.slots.map((s) => ({ pid: s.worker.pid, alive: s.alive, restarts: s.restarts, routers: s.routers }));
-    const alive = workers.filter((w) => w.alive).length;
-    return { status: alive === workers.length && alive > 0 ? 'ok' : alive > 0 ? 'degraded' : 'down', workers };
+    return this.pool.health();
   }
 
   /** The room's router, created on first use on the live worker with the fewest routers. */
@@ -125,9 +62,9 @@ export class MediasoupSfu implements Sfu {
   private room(roomId: string): Promise<Room> {
     let room = this.rooms.get(roomId);
     if (!room) {
-      const live = this.slots.filter((s) => s.alive);
-      const slot = live.filter((s) => s.routers < this.config.maxRoomsPerWorker).sort((a, b) => a.routers - b.routers)[0];
-      if (!slot) return Promise.reject(new SfuRequestError(live.length ? 'the SFU is at capacity (SFU_MAX_ROOMS_PER_WORKER)' : 'no live mediasoup worker'));
+      const placed = this.pool.leastLoaded();
+      if ('why' in placed) return Promise.reject(new SfuRequestError(placed.why));
+      const { slot } = placed;
       slot.routers++;
       room = slot.worker.createRouter({ mediaCodecs, appData: { roomId } }).then(async (router) => {
         router.on('workerclose', () => slot.routers--);
@@ -162,8 +99,17 @@ export class MediasoupSfu implements Sfu {
     return { room, peer };
   }
 
+  /**
+   * One request of a peer at a time. mediasoup's refusals are the request's fault, so they become
+   * SfuRequestError like ours: a malformed parameter (TypeError), a closed transport or worker
+   * (InvalidStateError), UnsupportedError, and the worker's own answers (a plain Error). Told apart by name,
+   * since mediasoup is loaded late. Anything else (RangeError, ReferenceError, ...) stays a bug of ours.
+   */
   private serial<T>(roomId: string, peerId: string, task: () => Promise<T>): Promise<T> {
-    return this.queue.run(`${roomId}/${peerId}`, task);
+    return this.queue.run(`${roomId}/${peerId}`, task).catch((error: unknown) => {
+      const refused = error instanceof Error && ['Error', 'TypeError', 'InvalidStateError', 'UnsupportedError'].includes(error.name);
+      throw refused ? new SfuRequestError(error.message) : error;
+    });
   }
 
   /**
@@ -218,27 +164,44 @@ export class MediasoupSfu implements Sfu {
 
   connectTransport(roomId: string, peerId: string, transportId: string, dtlsParameters: RtpJson): Promise<void> {
     return this.serial(roomId, peerId, async () => {
-      const { peer } = await this.peer(roomId, peerId);
-      const transport = peer.transports.get(transportId);
-      if (!transport) throw new SfuRequestError(`no transport ${transportId}`);
+      const { transport } = await this.transport(roomId, peerId, transportId);
       await transport.connect({ dtlsParameters: dtlsParameters as unknown as types.DtlsParameters });
     });
   }
 
   restartIce(roomId: string, peerId: string, transportId: string): Promise<RtpJson> {
     return this.serial(roomId, peerId, async () => {
-      const { peer } = await this.peer(roomId, peerId);
-      const transport = peer.transports.get(transportId);
-      if (!transport) throw new SfuRequestError(`no transport ${transportId}`);
+      const { transport } = await this.transport(roomId, peerId, transportId);
       return (await transport.restartIce()) as unknown as RtpJson;
     });
   }
 
-  private async sendTransport(roomId: string, peerId: string, transportId: string) {
+  /** One of the peer's transports, by id (and, when given, of that direction). */
+  private async transport(roomId: string, peerId: string, transportId: string, direction?: 'send') {
     const { room, peer } = await this.peer(roomId, peerId);
     const transport = peer.transports.get(transportId);
-    if (!transport || transport.appData.direction !== 'send') throw new SfuRequestError(`no send transport ${transportId}`);
+    if (!transport || (direction && transport.appData.direction !== direction)) throw new SfuRequestError(`no ${direction ? `${direction} ` : ''}transport ${transportId}`);
     return { room, peer, transport };
+  }
+
+  private static recvTransport(peer: PeerMedia): types.WebRtcTransport | undefined {
+    return [...peer.transports.values()].find((t) => t.appData.direction === 'recv');
+  }
+
+  /**
+   * Keeps a new consumer (or data consumer) in `consumers` while it lives; when what it consumes closes,
+   * its peer is told (producer-closed).
+   */
+  private track<C extends types.Consumer | types.DataConsumer>(consumers: Map<string, C>, consumer: C, closeEvent: 'producerclose' | 'dataproducerclose', event: Extract<SfuEvent, { type: 'producer-closed' }>): void {
+    consumers.set(consumer.id, consumer);
+    const forget = () => consumers.delete(consumer.id);
+    // Both kinds emit these two (their event maps differ only in the producer's name).
+    const events = consumer as unknown as { on(name: 'transportclose' | typeof closeEvent, listener: () => void): void };
+    events.on('transportclose', forget);
+    events.on(closeEvent, () => {
+      forget();
+      this.emit(event);
+    });
   }
 
   produce(roomId: string, peerId: string, transportId: string, kind: 'audio' | 'video', source: MediaSource, rtpParameters: RtpJson): Promise<SfuProducerInfo> {
@@ -247,7 +210,7 @@ export class MediasoupSfu implements Sfu {
 
   /** A peer has one producer per source: a new one replaces the last (whose consumers are told it closed). */
   private async newProducer(roomId: string, peerId: string, transportId: string, kind: 'audio' | 'video', source: MediaSource, rtpParameters: RtpJson): Promise<SfuProducerInfo> {
-    const { room, peer, transport } = await this.sendTransport(roomId, peerId, transportId);
+    const { room, peer, transport } = await this.transport(roomId, peerId, transportId, 'send');
     const made = await transport.produce({ kind, rtpParameters: rtpParameters as unknown as types.RtpParameters, appData: { peerId, source } });
     const producer = this.keep(room, peerId, peer, made);
     for (const old of peer.producers.values()) {
@@ -280,7 +243,7 @@ export class MediasoupSfu implements Sfu {
 
   /** A peer has one data producer (its chat channel): a new one replaces the last. */
   private async newDataProducer(roomId: string, peerId: string, transportId: string, sctpStreamParameters: RtpJson, label: string, protocol: string): Promise<SfuDataProducerInfo> {
-    const { room, peer, transport } = await this.sendTransport(roomId, peerId, transportId);
+    const { room, peer, transport } = await this.transport(roomId, peerId, transportId, 'send');
     if (!transport.sctpParameters) throw new SfuRequestError('the transport has no data channels (join the SFU with sctpCapabilities)');
     const made = await transport.produceData({ sctpStreamParameters: sctpStreamParameters as unknown as types.SctpStreamParameters, label, protocol, appData: { peerId } });
     const dataProducer = this.keep(room, peerId, peer, made);
@@ -298,20 +261,14 @@ export class MediasoupSfu implements Sfu {
   /** One data consumer per (peer, data producer): asking again returns the one there is. */
   private async newDataConsumer(roomId: string, peerId: string, dataProducerId: string): Promise<SfuDataConsumerOptions> {
     const { room, peer } = await this.peer(roomId, peerId);
-    const transport = [...peer.transports.values()].find((t) => t.appData.direction === 'recv');
+    const transport = MediasoupSfu.recvTransport(peer);
     if (!transport?.sctpParameters) throw new SfuRequestError('no receive transport with data channels');
     const owner = [...room.peers].find(([, p]) => p.dataProducers.has(dataProducerId))?.[0];
     if (!owner || owner === peerId) throw new SfuRequestError(`no data producer ${dataProducerId} of another peer`);
     const existing = [...peer.dataConsumers.values()].find((c) => c.dataProducerId === dataProducerId);
     if (existing) return dataConsumerOptions(existing, owner);
     const dataConsumer = this.keep(room, peerId, peer, await transport.consumeData({ dataProducerId, appData: { peerId: owner } }));
-    peer.dataConsumers.set(dataConsumer.id, dataConsumer);
-    const forget = () => peer.dataConsumers.delete(dataConsumer.id);
-    dataConsumer.on('transportclose', forget);
-    dataConsumer.on('dataproducerclose', () => {
-      forget();
-      this.emit({ type: 'producer-closed', roomId, peerId, producerId: dataProducerId });
-    });
+    this.track(peer.dataConsumers, dataConsumer, 'dataproducerclose', { type: 'producer-closed', roomId, peerId, producerId: dataProducerId });
     return dataConsumerOptions(dataConsumer, owner);
   }
 
@@ -324,20 +281,14 @@ export class MediasoupSfu implements Sfu {
     const { room, peer } = await this.peer(roomId, peerId);
     const caps = rtpCapabilities as unknown as types.RtpCapabilities;
     if (!room.router.canConsume({ producerId, rtpCapabilities: caps })) throw new SfuRequestError(`cannot consume producer ${producerId}`);
-    const transport = [...peer.transports.values()].find((t) => t.appData.direction === 'recv');
+    const transport = MediasoupSfu.recvTransport(peer);
     if (!transport) throw new SfuRequestError('no receive transport');
     const [owner, producer] = [...room.peers].flatMap(([id, p]) => (p.producers.has(producerId) ? [[id, p.producers.get(producerId)] as const] : []))[0] ?? ['', undefined];
     const existing = [...peer.consumers.values()].find((c) => c.producerId === producerId);
     if (existing) return consumerOptions(existing, owner);
     const made = await transport.consume({ producerId, rtpCapabilities: caps, paused: true, appData: { peerId: owner, source: producer?.appData.source } });
     const consumer = this.keep(room, peerId, peer, made);
-    peer.consumers.set(consumer.id, consumer);
-    const forget = () => peer.consumers.delete(consumer.id);
-    consumer.on('transportclose', forget);
-    consumer.on('producerclose', () => {
-      forget();
-      this.emit({ type: 'producer-closed', roomId, peerId, producerId });
-    });
+    this.track(peer.consumers, consumer, 'producerclose', { type: 'producer-closed', roomId, peerId, producerId });
     return consumerOptions(consumer, owner);
   }
 
@@ -410,8 +361,7 @@ export class MediasoupSfu implements Sfu {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    for (const slot of this.slots) slot.worker.close();
+    this.pool.close();
     this.rooms.clear();
   }
 }

@@ -10,4 +10,6 @@ export * from './stats.js';
 export * from './quality.js';
 export * from './sampleQuality.js';
 export * from './RateWindow.js';
+export * from './requests.js';
 export * from './backoff.js';
+export * from './bounded.js';

@@ -21,8 +21,3 @@ export function inboundQuality(sample: StatsSample, peerId: string): Quality {
   return combineQuality(streams.map((s) => streamQuality(s, connectionOf(sample, s))));
 }
 
-/** Appends to a history kept at most `max` long (oldest dropped): the ring buffer of every stats history. */
-export function pushBounded<T>(history: T[], item: T, max: number): void {
-  history.push(item);
-  if (history.length > max) history.splice(0, history.length - max);
-}

@@ -2,6 +2,7 @@ import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { z } from 'zod';
 import { displayNameSchema, peerIdSchema, roomIdSchema, type ProtocolError } from '@confer/shared';
+import { refuse } from './refusals.js';
 import type { AccessConfig } from './config.js';
 import { KeyedLimits } from './KeyedLimits.js';
 import { Semaphore } from './Semaphore.js';
@@ -52,7 +53,6 @@ export type ResumeClaims = z.infer<typeof resumeClaimsSchema>;
 /** A resume token outlives any call's reconnects; it is re-issued on every join and resume. */
 const RESUME_TOKEN_TTL_S = 24 * 3600;
 
-const refuse = (code: ProtocolError['code'], message: string) => ({ ok: false as const, error: { code, message } });
 /** Every scrypt slot and wait place is taken (PASSWORD_LIMITS): for a check of a password and for locking a new room alike. */
 export const passwordsBusy = refuse('UNAVAILABLE', 'the server is busy checking passwords: try again in a moment');
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { initialTopology, nextTopology, type Logger, type SwitchRecord, type Topology, type TopologyPolicy, type TopologyState } from '@confer/shared';
+import { initialTopology, nextTopology, pushBounded, type Logger, type SwitchRecord, type Topology, type TopologyPolicy, type TopologyState } from '@confer/shared';
 
 /** A switch gives up waiting for stragglers after this long, and is recorded with how many never finished. */
 const SWITCH_TIMEOUT_MS = 30_000;
@@ -110,7 +110,7 @@ export class RoomTopology {
     const endedAt = Date.now();
     const { pending, timeout: _t, ...rest } = current;
     const record: SwitchRecord = { ...rest, endedAt, durationMs: endedAt - current.startedAt, unfinished: pending.size };
-    room.history = [...room.history, record].slice(-HISTORY);
+    pushBounded(room.history, record, HISTORY);
     this.deps.log.info({ roomId, ...record }, 'room topology switch complete');
     this.deps.complete(roomId, record);
   }

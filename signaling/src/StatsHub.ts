@@ -1,4 +1,5 @@
 import {
+  pushBounded,
   scoreSample,
   STATS_HISTORY_SAMPLES,
   STATS_INTERVAL_MS,
@@ -37,10 +38,9 @@ const entry = <T>(value: T): Entry<T> => ({ value, bytes: JSON.stringify(value).
 
 /** Appends, then drops the oldest entries beyond `maxCount` or `maxBytes`. */
 function pushWithin<T>(entries: Entry<T>[], item: Entry<T>, maxCount: number, maxBytes: number): void {
-  entries.push(item);
+  pushBounded(entries, item, maxCount);
   let bytes = entries.reduce((n, e) => n + e.bytes, 0);
-  let drop = Math.max(0, entries.length - maxCount);
-  for (let i = 0; i < drop; i++) bytes -= entries[i]!.bytes;
+  let drop = 0;
   while (drop < entries.length - 1 && bytes > maxBytes) bytes -= entries[drop++]!.bytes;
   entries.splice(0, drop);
 }
@@ -113,12 +113,8 @@ export class StatsHub {
 
   async snapshot(roomId: string): Promise<RoomStatsSnapshot> {
     const room = this.history.get(roomId);
-    const topology = this.deps.topology.history(roomId);
     return {
-      roomId,
-      topology: topology?.topology ?? 'mesh',
-      switches: topology?.switches ?? [],
-      participants: await this.participants(roomId),
+      ...(await this.outline(roomId)),
       samples: Object.fromEntries([...(room?.samples ?? [])].map(([peerId, entries]) => [peerId, newestWithin(entries, SNAPSHOT_BYTES_PER_PEER)])),
       sfu: newestWithin(room?.sfu ?? [], SNAPSHOT_BYTES_SFU),
     };
@@ -126,12 +122,12 @@ export class StatsHub {
 
   /** Someone joined or left, or the topology changed: viewers get the room's new outline. */
   async roomChanged(roomId: string): Promise<void> {
-    const topology = this.deps.topology.history(roomId);
-    const participants = await this.participants(roomId);
+    const outline = await this.outline(roomId);
+    const { participants } = outline;
     const room = this.history.get(roomId);
     if (room) for (const peerId of room.samples.keys()) if (!participants.some((p) => p.peerId === peerId)) room.samples.delete(peerId);
     if (participants.length === 0) this.history.delete(roomId);
-    this.deps.publish(roomId, { type: 'room', roomId, topology: topology?.topology ?? 'mesh', switches: topology?.switches ?? [], participants });
+    this.deps.publish(roomId, { type: 'room', ...outline });
   }
 
   async metrics(): Promise<RoomMetrics[]> {
@@ -152,8 +148,11 @@ export class StatsHub {
     return result;
   }
 
-  private async participants(roomId: string) {
-    return (await this.deps.rooms.peers(roomId)).map((p) => ({ peerId: p.peerId, displayName: p.displayName }));
+  /** What a viewer sees of a room besides its samples: who is in it, its topology and its switches. */
+  private async outline(roomId: string) {
+    const topology = this.deps.topology.history(roomId);
+    const participants = (await this.deps.rooms.peers(roomId)).map((p) => ({ peerId: p.peerId, displayName: p.displayName }));
+    return { roomId, topology: topology?.topology ?? ('mesh' as const), switches: topology?.switches ?? [], participants };
   }
 
   /** One SFU sample per SFU room; a slow round is skipped rather than stacked. */

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { collectConfig, envBool, envInt, envIp, envList, envPort, parseEnv, type TopologyPolicy } from '@confer/shared';
 import { sfuConfigFromEnv, type SfuConfig } from '@confer/sfu';
 import type { TurnQuotas } from '@confer/turn';
-import { normalizeOrigin } from './httpSecurity.js';
+import { normalizeOrigin } from './http/security.js';
 
 const defaultPublicDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../client/dist');
 
@@ -116,7 +116,7 @@ export interface SignalingConfig {
   port: number;
   host: string;
   publicDir: string;
-  /** Normalized origins allowed to connect to Socket.IO; empty: same origin only (see httpSecurity.ts). */
+  /** Normalized origins allowed to connect to Socket.IO; empty: same origin only (see http/security.ts). */
   allowedOrigins: string[];
   /** Normalized origins allowed to frame the app; empty: none. */
   frameAncestors: string[];

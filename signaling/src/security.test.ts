@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '@confer/shared';
 import { startApp, type RunningApp } from './app.js';
 import { socketClients, type Client } from '../test-support/clients.js';
-import { contentSecurityPolicy } from './httpSecurity.js';
+import { contentSecurityPolicy } from './http/security.js';
 
 let app: RunningApp;
 let publicDir: string;

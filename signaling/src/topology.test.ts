@@ -7,7 +7,7 @@ import { join as joinRoom, socketClients, type Client } from '../test-support/cl
 type Joined = Extract<Ack<JoinResponse>, { ok: true }>;
 
 const OPERATOR_TOKEN = 'operator-token-for-topology-tests';
-/** The room endpoints are the operator's (httpRoutes.ts). */
+/** The room endpoints are the operator's (http/routes.ts). */
 const operator = { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } };
 let app: RunningApp;
 const clients = socketClients(() => app.url);

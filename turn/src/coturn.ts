@@ -3,6 +3,7 @@ import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pushBounded } from '@confer/shared';
 import { stunProbe } from './stunProbe.js';
 import { renderTurnserverConfig, type TurnserverOptions } from './turnserverConfig.js';
 
@@ -70,8 +71,7 @@ export async function startCoturn(
   const child = spawn(bin, ['-c', configFile, ...(options.extraArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
   const log: string[] = [];
   const keep = (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n')) if (line.trim()) log.push(line.trim());
-    log.splice(0, Math.max(0, log.length - 20));
+    for (const line of chunk.toString().split('\n')) if (line.trim()) pushBounded(log, line.trim(), 20);
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);

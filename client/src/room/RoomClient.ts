@@ -1,4 +1,4 @@
-import { combineQuality, connectionOf, inboundQuality, streamQuality, type JoinResponse, type PeerUpdate, type Quality, type ServerToClientEvents, type Signal, type StatsSample, type Topology } from '@confer/shared';
+import { combineQuality, connectionOf, inboundQuality, pushBounded, streamQuality, type JoinResponse, type PeerUpdate, type Quality, type ServerToClientEvents, type Signal, type StatsSample, type Topology } from '@confer/shared';
 import type { CallOptions } from '../callOptions';
 import { ChatService } from '../chat/ChatService';
 import type { MediaController } from '../media/MediaController';
@@ -248,8 +248,7 @@ export class RoomClient {
   }
 
   private logPath(peerId: string, event: PathEvent['event'], path: PathEvent['path']): void {
-    this.diagnostics.pathLog.push({ at: Date.now(), peerId, event, path });
-    this.diagnostics.pathLog.splice(0, this.diagnostics.pathLog.length - PATH_LOG_SIZE);
+    pushBounded(this.diagnostics.pathLog, { at: Date.now(), peerId, event, path }, PATH_LOG_SIZE);
   }
 
   /** Follows the server's topology decision, make-before-break. */

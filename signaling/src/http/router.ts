@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@confer/shared';
-import { bearerToken, tokenMatches } from './operatorToken.js';
+import { bearerToken, tokenMatches } from '../operatorToken.js';
 
 /**
  * Who may call an endpoint: anyone, or an operator (`Authorization: Bearer <OPERATOR_TOKEN>`). Operator

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentSecurityPolicy, normalizeOrigin, originAllowed, securityHeaders } from './httpSecurity.js';
+import { contentSecurityPolicy, normalizeOrigin, originAllowed, securityHeaders } from './security.js';
 
 const directives = (csp: string) => new Map(csp.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1).join(' ')]));
 

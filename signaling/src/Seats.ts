@@ -1,0 +1,160 @@
+import type { JoinRequest, JoinResponse, Logger, PeerInfo, Ack, Topology } from '@confer/shared';
+import type { Sfu } from '@confer/sfu';
+import type { HeldSeats } from './HeldSeats.js';
+import { closedMidJoin, refuse } from './refusals.js';
+import type { ResumeClaims, RoomAccess, RoomSeal } from './RoomAccess.js';
+import type { RoomStore } from './RoomStore.js';
+import type { RoomTopology } from './RoomTopology.js';
+import type { Call } from './rpc/RequestRouter.js';
+import { peerRoom, statsRoom, type PeerSocket, type ServerConfig, type SignalingIo } from './ServerContext.js';
+import type { StatsHub } from './StatsHub.js';
+import type { TurnService } from './TurnService.js';
+
+/** A peer that left for good cannot come back with its resume token for this long (its token's lifetime). */
+const RETIRE_MS = 24 * 3600_000;
+
+export interface SeatsDeps {
+  config: Pick<ServerConfig, 'roomCapacity' | 'reconnectGraceMs'>;
+  io: SignalingIo;
+  rooms: RoomStore;
+  held: HeldSeats;
+  access: RoomAccess;
+  turn: TurnService;
+  sfu: Sfu;
+  topology: RoomTopology;
+  stats: StatsHub;
+  log: Logger;
+}
+
+/**
+ * Who sits where: a new seat, a seat taken back with a resume token (held through a dropped connection,
+ * taken over from a connection not yet seen to drop, or restored after a restart), leaving, and the grace
+ * period of a dropped connection. Membership is in the RoomStore and held seats in HeldSeats; the socket
+ * of each peer seated through this server is the one thing that stays local.
+ */
+export class Seats {
+  private readonly sockets = new Map<string, PeerSocket>();
+
+  constructor(private readonly deps: SeatsDeps) {}
+
+  peerInfo(peerId: string, req: JoinRequest, displayName: string): PeerInfo {
+    return { peerId, displayName, audioMuted: req.audioMuted ?? false, videoMuted: req.videoMuted ?? false, screenSharing: false };
+  }
+
+  /** Seats a peer that is new to the room (a fresh join, or a seat restored after a restart). */
+  async seat(call: Call<PeerSocket>, peer: PeerInfo, roomId: string, seal: RoomSeal, resumed: false | 'restored', fixedName: string | undefined): Promise<Ack<JoinResponse>> {
+    const { socket, log } = call;
+    const capacity = this.deps.config.roomCapacity;
+    const added = await this.deps.rooms.addPeer(roomId, peer, capacity, seal);
+    if (!added) {
+      log.info({ roomId, capacity }, 'join refused: room full');
+      return refuse('ROOM_FULL', `room ${roomId} is full (${capacity} participants)`);
+    }
+    // The connection closed while the join awaited (a password's scrypt, the store): its disconnect found no
+    // seat to free, so the seat just taken would be a ghost. Give it back.
+    if (socket.disconnected) {
+      await this.deps.rooms.removePeer(roomId, peer.peerId);
+      log.info({ roomId }, 'join abandoned: the connection closed');
+      return closedMidJoin;
+    }
+    await this.occupy(socket, peer.peerId, roomId, fixedName);
+    socket.to(roomId).emit('room:peer-joined', peer);
+    await this.deps.topology.evaluate(roomId, peer.peerId);
+    void this.deps.stats.roomChanged(roomId);
+    log.info({ roomId, peers: added.others.length + 1, resumed }, resumed ? 'peer restored its seat' : 'peer joined');
+    return { ok: true, data: this.joinResponse(socket, roomId, added.others, added.seal, resumed) };
+  }
+
+  /**
+   * A join with a valid resume token takes its seat back. Null when the peer left for good or sits on
+   * another server: the join then proceeds as a fresh one.
+   */
+  async reseat(call: Call<PeerSocket>, claims: ResumeClaims, req: JoinRequest): Promise<Ack<JoinResponse> | null> {
+    const { socket } = call;
+    const { sub: peerId, room: roomId } = claims;
+    const log = this.deps.log.child({ peerId });
+    // Only into the life of the room the token was issued in: not into one emptied and created again.
+    const seal = await this.deps.rooms.roomSeal(roomId);
+    // Gone while we looked: taking its held seat now would leave a seat nobody frees.
+    if (socket.disconnected) return closedMidJoin;
+    if (seal?.epoch !== claims.epoch) return null;
+    const held = await this.deps.held.take(peerId, roomId);
+    if (socket.disconnected) {
+      if (held) await this.hold(peerId, roomId, log);
+      return closedMidJoin;
+    }
+    const stale = this.sockets.get(peerId);
+    if (held || stale?.data.roomId === roomId) {
+      if (stale) {
+        // Its owner reconnected before we noticed the old connection die (laptop sleep): retire it quietly.
+        stale.data.roomId = undefined;
+        stale.disconnect(true);
+        log.info({ roomId }, 'stale connection replaced');
+      }
+      call.log = log;
+      await this.occupy(socket, peerId, roomId, claims.name);
+      const peers = (await this.deps.rooms.peers(roomId)).filter((p) => p.peerId !== peerId);
+      log.info({ roomId }, 'peer resumed its seat');
+      return { ok: true, data: this.joinResponse(socket, roomId, peers, seal, 'held') };
+    }
+    if ((await this.deps.rooms.getPeer(roomId, peerId)) || (await this.deps.rooms.isRetired(peerId))) return null;
+    // A restarted server (the room's seal came back from its journal): re-create the seat, on the topology the room had.
+    call.log = log;
+    const peer = this.peerInfo(peerId, req, claims.name ?? req.displayName);
+    if (req.resume?.topology && (await this.deps.rooms.peers(roomId)).length === 0) this.deps.topology.seed(roomId, req.resume.topology);
+    return this.seat(call, peer, roomId, seal, 'restored', claims.name);
+  }
+
+  private async occupy(socket: PeerSocket, peerId: string, roomId: string, fixedName: string | undefined): Promise<void> {
+    socket.data.peerId = peerId;
+    socket.data.roomId = roomId;
+    socket.data.fixedName = fixedName;
+    this.sockets.set(peerId, socket);
+    await socket.join([roomId, peerRoom(peerId)]);
+  }
+
+  private joinResponse(socket: PeerSocket, roomId: string, peers: PeerInfo[], seal: RoomSeal, resumed: JoinResponse['resumed']): JoinResponse {
+    const { peerId } = socket.data;
+    const { iceServers, expiresAt } = this.deps.turn.iceServersFor(peerId);
+    const topology: Topology = this.deps.topology.topology(roomId);
+    const resumeToken = this.deps.access.resumeToken(peerId, roomId, seal, socket.data.fixedName);
+    return { peerId, roomId, peers, topology, capacity: this.deps.config.roomCapacity, iceServers, iceCredentialsExpireAt: expiresAt, resumeToken, resumed };
+  }
+
+  async leave(roomId: string, peerId: string, log: Logger): Promise<void> {
+    const { io, rooms, sfu, topology, stats } = this.deps;
+    this.sockets.delete(peerId);
+    await rooms.retirePeer(peerId, Date.now() + RETIRE_MS);
+    const remaining = await rooms.removePeer(roomId, peerId);
+    io.in(peerRoom(peerId)).socketsLeave(roomId);
+    io.to(roomId).emit('room:peer-left', { peerId });
+    sfu.leavePeer(roomId, peerId);
+    if (remaining === 0) sfu.closeRoom(roomId);
+    topology.peerLeft(roomId, peerId);
+    await topology.evaluate(roomId);
+    // A participant watched its room's stats as a participant only: that ends with its seat.
+    io.in(peerRoom(peerId)).socketsLeave(statsRoom(roomId));
+    void stats.roomChanged(roomId);
+    log.info({ roomId, remaining }, 'peer left');
+  }
+
+  /** A client that left on purpose goes at once; a dropped one keeps its seat for the grace period. */
+  async disconnected(socket: PeerSocket, onPurpose: boolean, log: Logger): Promise<void> {
+    const { roomId, peerId } = socket.data;
+    // A connection taken over by a resume (or never seated) frees nothing.
+    if (!roomId || this.sockets.get(peerId) !== socket) return;
+    this.sockets.delete(peerId);
+    if (onPurpose || this.deps.config.reconnectGraceMs === 0) return this.leave(roomId, peerId, log);
+    await this.hold(peerId, roomId, log);
+  }
+
+  private hold(peerId: string, roomId: string, log: Logger): Promise<void> {
+    return this.deps.held.hold(peerId, roomId, this.deps.config.reconnectGraceMs, () => {
+      void this.leave(roomId, peerId, log).catch((err: Error) => log.error({ err: err.message }, 'leave on disconnect failed'));
+    });
+  }
+
+  close(): void {
+    this.deps.held.close();
+  }
+}
