@@ -1,5 +1,6 @@
 import type { Signal } from '@confer/shared';
-import { selectedRoute, toRawStats } from '../stats/buildStats';
+import { linkStats } from '../media/linkStats';
+import { toRawStats } from '../stats/buildStats';
 import { IceRecovery } from '../net/IceRecovery';
 import type { StatsTarget } from '../stats/StatsCollector';
 import type { LinkState, LinkStats, LocalTracks, MediaKind, TrackSource } from '../media/mediaTypes';
@@ -210,18 +211,11 @@ export class PeerLink {
     // A closed connection has no stats: report zeros rather than fail the caller.
     const report = await this.pc.getStats().catch(() => null);
     const raw = report ? toRawStats(report) : [];
-    const num = (v: unknown) => (typeof v === 'number' ? v : 0);
-    const video = raw.find((s) => s.type === 'inbound-rtp' && s.kind === 'video');
-    const audio = raw.find((s) => s.type === 'inbound-rtp' && s.kind === 'audio');
-    const route = selectedRoute(raw);
-    return {
-      framesDecoded: num(video?.framesDecoded),
-      framesPerSecond: num(video?.framesPerSecond),
-      audioPacketsReceived: num(audio?.packetsReceived),
-      localCandidateType: typeof route.local?.candidateType === 'string' ? route.local.candidateType : null,
-      remoteCandidateType: typeof route.remote?.candidateType === 'string' ? route.remote.candidateType : null,
-      roundTripTimeMs: route.rttMs,
-    };
+    const label = this.statsTarget().context.label;
+    return linkStats(
+      raw.map((stats) => ({ stats, source: label({ kind: stats.kind === 'audio' ? 'audio' : 'video', direction: 'in', mid: typeof stats.mid === 'string' ? stats.mid : null, trackIdentifier: null })?.source ?? null })),
+      raw,
+    );
   }
 
   /** This link for the stats collector: the first audio/video transceivers are mic and camera, any other a screen. */

@@ -166,16 +166,20 @@ export class MediaPaths {
     for (const id of this.o.roster()) if (this.o.paths.shown(id) === 'sfu') this.o.setLink(id, link);
   }
 
-  consume(producer: SfuProducerInfo): void {
-    void this.sfu?.consume(producer).catch((e: Error) => console.warn('consume failed', e.message));
-  }
-
-  consumeData(info: SfuDataProducerInfo): void {
-    void this.sfu?.consumeData(info).catch((e: Error) => console.warn('chat channel failed', e.message));
-  }
-
-  removeProducer(producerId: string): void {
-    this.sfu?.removeProducer(producerId);
+  /** Follows the server's SFU events; the returned function stops. */
+  listen(): () => void {
+    const { socket } = this.o;
+    const handlers = {
+      'sfu:producer-added': (producer: SfuProducerInfo) => void this.sfu?.consume(producer).catch((e: Error) => console.warn('consume failed', e.message)),
+      'sfu:producer-closed': ({ producerId }: { producerId: string }) => this.sfu?.removeProducer(producerId),
+      'sfu:data-producer-added': (info: SfuDataProducerInfo) => void this.sfu?.consumeData(info).catch((e: Error) => console.warn('chat channel failed', e.message)),
+      // The SFU lost our media (its worker died): set it up again.
+      'sfu:reset': () => this.resetSfu(),
+    };
+    for (const [event, fn] of Object.entries(handlers)) socket.on(event as keyof typeof handlers, fn as never);
+    return () => {
+      for (const [event, fn] of Object.entries(handlers)) socket.off(event as keyof typeof handlers, fn as never);
+    };
   }
 
   /** A peer left: its media goes from both paths. */

@@ -2,10 +2,12 @@ import { Device, type types } from 'mediasoup-client';
 import type { MediaSource, SfuDataProducerInfo, SfuProducerInfo, SfuTransportOptions } from '@confer/shared';
 import type { ChatChannel } from '../chat/ChatService';
 import { waitUntilDecoding } from '../media/decodeWaiter';
+import { linkStats } from '../media/linkStats';
 import type { LinkState, LinkStats, LocalTracks, TrackSource } from '../media/mediaTypes';
 import { IceRecovery } from '../net/IceRecovery';
 import type { SignalingSocket } from '../signaling/SignalingClient';
 import { request, type Answer, type Payload, type RequestEvent } from '../signaling/request';
+import { toRawStats } from '../stats/buildStats';
 import type { StatsTarget } from '../stats/StatsCollector';
 
 /** Three simulcast layers (quarter, half, full resolution) with bitrate caps in the range the field uses. */
@@ -349,20 +351,12 @@ export class SfuSession {
   }
 
   private async peerStats(peer: PeerConsumers): Promise<LinkStats> {
-    const stats: LinkStats = { framesDecoded: 0, framesPerSecond: 0, audioPacketsReceived: 0, localCandidateType: null, remoteCandidateType: null, roundTripTimeMs: null };
-    for (const consumer of peer.consumers.values()) {
-      // A consumer whose transport just closed (SFU reset, leaving) has no stats any more.
-      if (consumer.closed) continue;
-      const report = await consumer.getStats().catch(() => new Map());
-      for (const s of report.values() as Iterable<RTCStats & Record<string, unknown>>) {
-        if (s.type !== 'inbound-rtp') continue;
-        if (consumer.kind === 'video') {
-          stats.framesDecoded += Number(s.framesDecoded ?? 0);
-          stats.framesPerSecond += Number(s.framesPerSecond ?? 0);
-        } else stats.audioPacketsReceived += Number(s.packetsReceived ?? 0);
-      }
-    }
-    return stats;
+    // A consumer whose transport just closed (SFU reset, leaving) has no stats any more. Screens are
+    // consumed into a group of their own, so a peer's consumers here are its mic and camera.
+    const live = [...peer.consumers.values()].filter((c) => !c.closed);
+    const source = (c: types.Consumer): MediaSource => (c.kind === 'video' ? 'camera' : 'mic');
+    const reports = await Promise.all(live.map(async (c) => ({ source: source(c), raw: toRawStats(await c.getStats().catch(() => new Map() as RTCStatsReport)) })));
+    return linkStats(reports.flatMap(({ source, raw }) => raw.map((stats) => ({ source, stats }))));
   }
 
   async stats(): Promise<Record<string, LinkStats & { path: 'sfu' }>> {
