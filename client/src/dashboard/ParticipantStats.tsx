@@ -2,6 +2,7 @@ import { memo, useCallback, useId } from 'react';
 import { useStore } from 'zustand';
 import type { Quality, ScoredSample, StatsParticipant, StreamStats } from '@confer/shared';
 import { Chart } from './Chart';
+import { StatsTable } from './StatsTable';
 import type { DashboardState, DashboardStore } from './dashboardStore';
 import { clock, kbps, NONE, resolution, rounded } from './format';
 import { participantCharts } from './series';
@@ -57,27 +58,7 @@ const order = (s: StreamStats) => `${s.direction === 'out' ? 0 : 1}:${s.peerId ?
 function StreamTable({ sample, names }: { sample: ScoredSample; names: Names }) {
   const streams = sample.streams.toSorted((a, b) => order(a).localeCompare(order(b)));
   return (
-    <div className="stats-table-wrap">
-      <table className="stats-table">
-        <thead>
-          <tr>
-            <th>Peer</th>
-            <th>Dir</th>
-            <th>Source</th>
-            <th>Path</th>
-            <th>kbps</th>
-            <th>Loss %</th>
-            <th>Jitter ms</th>
-            <th>RTT ms</th>
-            <th>fps</th>
-            <th>Resolution</th>
-            <th>Codec</th>
-            <th>rid</th>
-            <th>Limited by</th>
-            <th>Quality</th>
-          </tr>
-        </thead>
-        <tbody>
+    <StatsTable columns={['Peer', 'Dir', 'Source', 'Path', 'kbps', 'Loss %', 'Jitter ms', 'RTT ms', 'fps', 'Resolution', 'Codec', 'rid', 'Limited by', 'Quality']}>
           {streams.map((s) => (
             <tr key={s.id} data-testid="stats-stream-row" data-peer-id={s.peerId ?? undefined} data-direction={s.direction} data-kind={s.kind} data-source={s.source} data-bitrate={s.bitrate} data-fps={s.fps ?? 0}>
               <td>{s.peerId ? nameOf(names, s.peerId) : 'SFU'}</td>
@@ -100,9 +81,7 @@ function StreamTable({ sample, names }: { sample: ScoredSample; names: Names }) 
               </td>
             </tr>
           ))}
-        </tbody>
-      </table>
-    </div>
+    </StatsTable>
   );
 }
 

@@ -1,6 +1,7 @@
 import { memo, useId } from 'react';
 import { useStore } from 'zustand';
 import { Chart } from './Chart';
+import { StatsTable } from './StatsTable';
 import type { DashboardState, DashboardStore } from './dashboardStore';
 import { kbps, NONE, rounded } from './format';
 import { nameOf, type Names } from './ParticipantStats';
@@ -35,20 +36,7 @@ export function SfuSection({ store, names }: { store: DashboardStore; names: Nam
         </span>
       </header>
       <SfuCharts store={store} />
-      <div className="stats-table-wrap">
-        <table className="stats-table">
-          <caption>Producers</caption>
-          <thead>
-            <tr>
-              <th>Peer</th>
-              <th>Source</th>
-              <th>Kind</th>
-              <th>Layers (active)</th>
-              <th>Scores</th>
-              <th>kbps</th>
-            </tr>
-          </thead>
-          <tbody>
+      <StatsTable caption="Producers" columns={['Peer', 'Source', 'Kind', 'Layers (active)', 'Scores', 'kbps']}>
             {latest.producers.map((p) => (
               <tr key={p.producerId} data-testid="stats-producer-row" data-peer-id={p.peerId} data-kind={p.kind}>
                 <td>{name(p.peerId)}</td>
@@ -61,25 +49,8 @@ export function SfuSection({ store, names }: { store: DashboardStore; names: Nam
                 <td className="num">{kbps(p.bitrate)}</td>
               </tr>
             ))}
-          </tbody>
-        </table>
-      </div>
-      <div className="stats-table-wrap">
-        <table className="stats-table">
-          <caption>Consumers</caption>
-          <thead>
-            <tr>
-              <th>Receiver</th>
-              <th>From</th>
-              <th>Kind</th>
-              <th>Paused</th>
-              <th>Spatial (preferred)</th>
-              <th>Temporal</th>
-              <th>Score / producer</th>
-              <th>kbps</th>
-            </tr>
-          </thead>
-          <tbody>
+      </StatsTable>
+      <StatsTable caption="Consumers" columns={['Receiver', 'From', 'Kind', 'Paused', 'Spatial (preferred)', 'Temporal', 'Score / producer', 'kbps']}>
             {latest.consumers.map((c) => {
               const producer = producers.get(c.producerId);
               return (
@@ -99,9 +70,7 @@ export function SfuSection({ store, names }: { store: DashboardStore; names: Nam
                 </tr>
               );
             })}
-          </tbody>
-        </table>
-      </div>
+      </StatsTable>
     </section>
   );
 }

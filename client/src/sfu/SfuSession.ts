@@ -6,7 +6,7 @@ import { linkStats } from '../media/linkStats';
 import type { LinkState, LinkStats, LocalTracks, TrackSource } from '../media/mediaTypes';
 import { IceRecovery } from '../net/IceRecovery';
 import type { SignalingSocket } from '../signaling/SignalingClient';
-import { request, type Answer, type Payload, type RequestEvent } from '../signaling/request';
+import { request, type Payload } from '../signaling/request';
 import { toRawStats } from '../stats/buildStats';
 import type { StatsTarget } from '../stats/StatsCollector';
 
@@ -98,12 +98,8 @@ export class SfuSession {
     this.tracks = { ...o.tracks };
   }
 
-  private request<E extends RequestEvent>(event: E, payload: Payload<E>): Promise<Answer<E>> {
-    return request(this.o.socket, event, payload);
-  }
-
   async start(): Promise<void> {
-    const joined = await this.request('sfu:join', { sctpCapabilities: SCTP_CAPABILITIES });
+    const joined = await request(this.o.socket, 'sfu:join', { sctpCapabilities: SCTP_CAPABILITIES });
     if (this.closed) return;
     const device = (this.device = new Device());
     await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as unknown as types.RtpCapabilities });
@@ -138,7 +134,7 @@ export class SfuSession {
       return;
     }
     if (!this.recvTransport || this.closed || this.dataConsumers.has(info.dataProducerId)) return;
-    const options = await this.request('sfu:consume-data', { dataProducerId: info.dataProducerId });
+    const options = await request(this.o.socket, 'sfu:consume-data', { dataProducerId: info.dataProducerId });
     const consumer = await this.recvTransport.consumeData({
       id: options.id,
       dataProducerId: options.dataProducerId,
@@ -168,7 +164,7 @@ export class SfuSession {
     const transport = direction === 'send' ? this.device.createSendTransport(params) : this.device.createRecvTransport(params);
     this.watchIce(transport);
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
-      this.request('sfu:connect', { transportId: transport.id, dtlsParameters: dtlsParameters as unknown as Payload<'sfu:connect'>['dtlsParameters'] }).then(
+      request(this.o.socket, 'sfu:connect', { transportId: transport.id, dtlsParameters: dtlsParameters as unknown as Payload<'sfu:connect'>['dtlsParameters'] }).then(
         () => callback(),
         errback,
       );
@@ -176,13 +172,13 @@ export class SfuSession {
     if (direction === 'send') {
       transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
         const source = appData.source as MediaSource;
-        this.request('sfu:produce', { transportId: transport.id, kind, source, rtpParameters: rtpParameters as unknown as Payload<'sfu:produce'>['rtpParameters'] }).then(
+        request(this.o.socket, 'sfu:produce', { transportId: transport.id, kind, source, rtpParameters: rtpParameters as unknown as Payload<'sfu:produce'>['rtpParameters'] }).then(
           ({ producerId }) => callback({ id: producerId }),
           errback,
         );
       });
       transport.on('producedata', ({ sctpStreamParameters, label, protocol }, callback, errback) => {
-        this.request('sfu:produce-data', { transportId: transport.id, sctpStreamParameters: { ...sctpStreamParameters, streamId: sctpStreamParameters.streamId ?? 0 }, label, protocol }).then(
+        request(this.o.socket, 'sfu:produce-data', { transportId: transport.id, sctpStreamParameters: { ...sctpStreamParameters, streamId: sctpStreamParameters.streamId ?? 0 }, label, protocol }).then(
           ({ dataProducerId }) => callback({ id: dataProducerId }),
           errback,
         );
@@ -201,7 +197,7 @@ export class SfuSession {
       disconnectedWaitMs: DISCONNECTED_RESTART_MS,
       restartTimeoutMs: RESTART_TIMEOUT_MS,
       restart: async () => {
-        const { iceParameters } = await this.request('sfu:restart-ice', { transportId: transport.id });
+        const { iceParameters } = await request(this.o.socket, 'sfu:restart-ice', { transportId: transport.id });
         if (!transport.closed) await transport.restartIce({ iceParameters: iceParameters as unknown as types.IceParameters });
       },
       onRestart: (attempt) => console.warn(`SFU ${transport.direction} transport ${transport.connectionState}: ICE restart ${attempt}/${MAX_ICE_RESTARTS}`),
@@ -242,7 +238,7 @@ export class SfuSession {
     // The same producer can be both in the join answer and announced while joining.
     if (!this.device || !this.recvTransport || this.closed || this.consumed.has(info.producerId)) return;
     this.consumed.add(info.producerId);
-    const options = await this.request('sfu:consume', { producerId: info.producerId, rtpCapabilities: this.device.rtpCapabilities as unknown as Payload<'sfu:consume'>['rtpCapabilities'] });
+    const options = await request(this.o.socket, 'sfu:consume', { producerId: info.producerId, rtpCapabilities: this.device.rtpCapabilities as unknown as Payload<'sfu:consume'>['rtpCapabilities'] });
     const consumer = await this.recvTransport.consume({
       id: options.id,
       producerId: options.producerId,
@@ -254,9 +250,9 @@ export class SfuSession {
     if (!peer) group.set(info.peerId, (peer = { stream: new MediaStream(), consumers: new Map(), shown: false }));
     peer.consumers.set(consumer.id, consumer);
     peer.stream.addTrack(consumer.track);
-    await this.request('sfu:resume', { consumerId: consumer.id });
+    await request(this.o.socket, 'sfu:resume', { consumerId: consumer.id });
     const layer = this.preferred.get(info.peerId);
-    if (info.source === 'camera' && layer !== undefined) await this.request('sfu:layers', { consumerId: consumer.id, spatialLayer: layer });
+    if (info.source === 'camera' && layer !== undefined) await request(this.o.socket, 'sfu:layers', { consumerId: consumer.id, spatialLayer: layer });
     void this.showWhenFlowing(info.peerId, peer, info.source === 'screen' ? this.o.onPeerScreen : this.o.onPeerStream);
   }
 
@@ -314,7 +310,7 @@ export class SfuSession {
     if (kind === 'screen' && producer && !track) {
       producer.close();
       this.producers.delete(kind);
-      await this.request('sfu:close-producer', { producerId: producer.id }).catch(() => undefined);
+      await request(this.o.socket, 'sfu:close-producer', { producerId: producer.id }).catch(() => undefined);
       return;
     }
     if (!producer) return this.produce(kind);
@@ -336,7 +332,7 @@ export class SfuSession {
       if (consumer.kind !== 'video' || consumer.closed || consumer.paused === paused) continue;
       if (paused) consumer.pause();
       else consumer.resume();
-      await this.request(paused ? 'sfu:pause' : 'sfu:resume', { consumerId: consumer.id }).catch(() => undefined);
+      await request(this.o.socket, paused ? 'sfu:pause' : 'sfu:resume', { consumerId: consumer.id }).catch(() => undefined);
     }
   }
 
@@ -346,7 +342,7 @@ export class SfuSession {
     if (this.preferred.get(peerId) === layer) return;
     this.preferred.set(peerId, layer);
     for (const consumer of this.peers.get(peerId)?.consumers.values() ?? []) {
-      if (consumer.kind === 'video') await this.request('sfu:layers', { consumerId: consumer.id, spatialLayer: layer }).catch(() => undefined);
+      if (consumer.kind === 'video') await request(this.o.socket, 'sfu:layers', { consumerId: consumer.id, spatialLayer: layer }).catch(() => undefined);
     }
   }
 
@@ -397,6 +393,6 @@ export class SfuSession {
     for (const recovery of this.recoveries) recovery.dispose();
     this.sendTransport?.close();
     this.recvTransport?.close();
-    if (leaveServer) void this.request('sfu:leave', {}).catch(() => undefined);
+    if (leaveServer) void request(this.o.socket, 'sfu:leave', {}).catch(() => undefined);
   }
 }
