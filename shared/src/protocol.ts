@@ -21,6 +21,7 @@ import type {
   topologySchema,
 } from './schemas.js';
 import type { Quality } from './quality.js';
+import type { SwitchReason } from './topology.js';
 import type { SfuStatsSample, StatsReport, StatsSample, StatsSubscribeRequest } from './stats.js';
 
 /** Same shape as the browser's RTCIceServer, so the client passes it through untouched. */
@@ -162,6 +163,8 @@ export interface SwitchRecord {
   switchId: string;
   from: Topology;
   to: Topology;
+  /** Why the room switched (shared/src/topology.ts). */
+  reason: SwitchReason;
   /** Unix ms. */
   startedAt: number;
   endedAt: number | null;
@@ -218,7 +221,7 @@ export interface ServerToClientEvents {
   'room:peer-updated': (peer: PeerInfo) => void;
   'signal:receive': (event: { from: string; signal: Signal }) => void;
   /** The room starts switching topology; switchId is reported back with topology:switched. */
-  'room:topology': (event: { topology: Topology; switchId: string; startedAt: number }) => void;
+  'room:topology': (event: { topology: Topology; switchId: string; startedAt: number; reason: SwitchReason }) => void;
   /** Every participant finished the switch (or it timed out). */
   'room:switch-complete': (event: SwitchRecord) => void;
   /** On the SFU: who is speaking most (mesh rooms detect speaking in each browser). */

@@ -1,41 +1,64 @@
 import { describe, expect, it } from 'vitest';
-import { initialTopology, nextTopology } from './topology.js';
+import { initialTopology, nextTopology, sfuReason, type RoomLoad } from './topology.js';
 
-const policy = { sfuFrom: 5, meshHoldMs: 8000 };
+const policy = { sfuFrom: 5, meshHoldMs: 8000, sfuFromSharing: 0 };
+const n = (participants: number, sharing = 0): RoomLoad => ({ participants, sharing });
 
 describe('nextTopology', () => {
   it('stays mesh up to 4 and moves to the SFU at 5', () => {
     let s = { ...initialTopology };
-    for (const n of [1, 2, 3, 4]) {
-      s = nextTopology(s, n, 0, policy);
+    for (const count of [1, 2, 3, 4]) {
+      s = nextTopology(s, n(count), 0, policy);
       expect(s.topology).toBe('mesh');
     }
-    expect(nextTopology(s, 5, 0, policy)).toEqual({ topology: 'sfu', belowSince: null, recheckAt: null });
+    expect(nextTopology(s, n(5), 0, policy)).toEqual({ topology: 'sfu', belowSince: null, reason: 'participants', recheckAt: null });
   });
 
   it('goes back to mesh only after the room stayed below 5 for the hold time', () => {
-    const sfu = nextTopology(initialTopology, 5, 0, policy);
-    const dropped = nextTopology(sfu, 4, 1000, policy);
-    expect(dropped).toEqual({ topology: 'sfu', belowSince: 1000, recheckAt: 9000 });
-    expect(nextTopology(dropped, 4, 8999, policy).topology).toBe('sfu');
-    expect(nextTopology(dropped, 3, 9000, policy)).toEqual({ topology: 'mesh', belowSince: null, recheckAt: null });
+    const sfu = nextTopology(initialTopology, n(5), 0, policy);
+    const dropped = nextTopology(sfu, n(4), 1000, policy);
+    expect(dropped).toEqual({ topology: 'sfu', belowSince: 1000, reason: 'below-threshold', recheckAt: 9000 });
+    expect(nextTopology(dropped, n(4), 8999, policy).topology).toBe('sfu');
+    expect(nextTopology(dropped, n(3), 9000, policy)).toEqual({ topology: 'mesh', belowSince: null, reason: 'below-threshold', recheckAt: null });
   });
 
   it('does not flap when someone reloads: a rejoin within the hold time keeps the SFU and resets the clock', () => {
-    const sfu = nextTopology(initialTopology, 5, 0, policy);
-    const left = nextTopology(sfu, 4, 1000, policy);
-    const back = nextTopology(left, 5, 3000, policy);
-    expect(back).toEqual({ topology: 'sfu', belowSince: null, recheckAt: null });
-    const leftAgain = nextTopology(back, 4, 4000, policy);
-    expect(leftAgain.recheckAt).toBe(12_000);
+    const sfu = nextTopology(initialTopology, n(5), 0, policy);
+    const left = nextTopology(sfu, n(4), 1000, policy);
+    const back = nextTopology(left, n(5), 3000, policy);
+    expect(back).toEqual({ topology: 'sfu', belowSince: null, reason: 'participants', recheckAt: null });
+    expect(nextTopology(back, n(4), 4000, policy).recheckAt).toBe(12_000);
   });
 
   it('an empty room is mesh at once', () => {
-    const sfu = nextTopology(initialTopology, 6, 0, policy);
-    expect(nextTopology(sfu, 0, 1, policy).topology).toBe('mesh');
+    const sfu = nextTopology(initialTopology, n(6), 0, policy);
+    expect(nextTopology(sfu, n(0), 1, policy).topology).toBe('mesh');
   });
 
   it('a threshold of 2 puts every call on the SFU', () => {
-    expect(nextTopology(initialTopology, 2, 0, { sfuFrom: 2, meshHoldMs: 0 }).topology).toBe('sfu');
+    expect(nextTopology(initialTopology, n(2), 0, { ...policy, sfuFrom: 2, meshHoldMs: 0 }).topology).toBe('sfu');
+  });
+});
+
+describe('a screen share moves a room to the SFU earlier', () => {
+  const sharing = { ...policy, sfuFromSharing: 3 };
+
+  it('from sfuFromSharing participants when someone shares, never below it, and not at all when it is 0', () => {
+    expect(sfuReason(n(2, 1), sharing)).toBeNull();
+    expect(sfuReason(n(3, 0), sharing)).toBeNull();
+    expect(sfuReason(n(3, 1), sharing)).toBe('screen-share');
+    expect(sfuReason(n(3, 2), policy)).toBeNull();
+    // Size says it first when both hold.
+    expect(sfuReason(n(5, 1), sharing)).toBe('participants');
+  });
+
+  it('stays on the SFU for the hold time after the share stops, then goes back to mesh', () => {
+    const shared = nextTopology(initialTopology, n(3, 1), 0, sharing);
+    expect(shared).toMatchObject({ topology: 'sfu', reason: 'screen-share' });
+    const stopped = nextTopology(shared, n(3, 0), 1000, sharing);
+    expect(stopped).toMatchObject({ topology: 'sfu', belowSince: 1000, recheckAt: 9000 });
+    // Sharing again within the hold time keeps the SFU and resets the clock.
+    expect(nextTopology(stopped, n(3, 1), 2000, sharing)).toMatchObject({ topology: 'sfu', belowSince: null, reason: 'screen-share' });
+    expect(nextTopology(stopped, n(3, 0), 9000, sharing)).toMatchObject({ topology: 'mesh', reason: 'below-threshold' });
   });
 });

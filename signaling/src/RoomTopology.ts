@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { initialTopology, nextTopology, pushBounded, type Logger, type SwitchRecord, type Topology, type TopologyPolicy, type TopologyState } from '@confer/shared';
+import { initialTopology, nextTopology, pushBounded, type Logger, type RoomLoad, type SwitchRecord, type Topology, type SwitchReason, type TopologyPolicy, type TopologyState } from '@confer/shared';
 
 /** A switch gives up waiting for stragglers after this long, and is recorded with how many never finished. */
 const SWITCH_TIMEOUT_MS = 30_000;
@@ -13,9 +13,9 @@ interface RoomState extends TopologyState {
 
 export interface RoomTopologyDeps {
   policy: TopologyPolicy;
-  /** Everyone in the room now. */
-  participants(roomId: string): Promise<string[]>;
-  announce(roomId: string, event: { topology: Topology; switchId: string; startedAt: number }): void;
+  /** Everyone in the room now, and how many of them share a screen. */
+  load(roomId: string): Promise<Pick<RoomLoad, 'sharing'> & { participants: string[] }>;
+  announce(roomId: string, event: { topology: Topology; switchId: string; startedAt: number; reason: SwitchReason }): void;
   complete(roomId: string, record: SwitchRecord): void;
   log: Logger;
 }
@@ -53,9 +53,9 @@ export class RoomTopology {
   async evaluate(roomId: string, joiner?: string): Promise<void> {
     const room = this.rooms.get(roomId) ?? { ...initialTopology, history: [] };
     clearTimeout(room.timer);
-    const participants = await this.deps.participants(roomId);
+    const { participants, sharing } = await this.deps.load(roomId);
     const now = Date.now();
-    const next = nextTopology(room, participants.length, now, this.deps.policy);
+    const next = nextTopology(room, { participants: participants.length, sharing }, now, this.deps.policy);
     if (participants.length === 0) {
       if (room.current) clearTimeout(room.current.timeout);
       this.rooms.delete(roomId);
@@ -75,6 +75,7 @@ export class RoomTopology {
       switchId,
       from,
       to: next.topology,
+      reason: next.reason,
       startedAt: now,
       endedAt: null,
       durationMs: null,
@@ -82,8 +83,8 @@ export class RoomTopology {
       pending,
       timeout: setTimeout(() => this.finish(roomId, room), SWITCH_TIMEOUT_MS),
     };
-    this.deps.log.info({ roomId, switchId, from, to: next.topology, participants: participants.length }, 'room topology switch started');
-    this.deps.announce(roomId, { topology: next.topology, switchId, startedAt: now });
+    this.deps.log.info({ roomId, switchId, from, to: next.topology, reason: next.reason, participants: participants.length, sharing }, 'room topology switch started');
+    this.deps.announce(roomId, { topology: next.topology, switchId, startedAt: now, reason: next.reason });
     if (pending.size === 0) this.finish(roomId, room);
   }
 

@@ -88,7 +88,10 @@ export class SignalingServer {
     const access = new RoomAccess(config.access);
     const topology = new RoomTopology({
       policy: config.topology,
-      participants: async (roomId) => (await rooms.peers(roomId)).map((p) => p.peerId),
+      load: async (roomId) => {
+        const peers = await rooms.peers(roomId);
+        return { participants: peers.map((p) => p.peerId), sharing: peers.filter((p) => p.screenSharing).length };
+      },
       announce: (roomId, event) => {
         this.io.to(roomId).emit('room:topology', event);
         void stats.roomChanged(roomId);

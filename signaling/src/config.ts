@@ -32,6 +32,8 @@ const schema = z.object({
   TOPOLOGY_SFU_FROM: envInt(5, 2, 1000),
   /** How long a room must stay below TOPOLOGY_SFU_FROM before it returns to mesh, in ms. */
   TOPOLOGY_MESH_HOLD_MS: envInt(8000, 0, 600_000),
+  /** Participants from which a room with a screen share moves to the SFU (0: only TOPOLOGY_SFU_FROM counts). */
+  TOPOLOGY_SFU_FROM_SHARING: envInt(0, 0, 1000),
   /** How long a dropped connection keeps its seat for a reconnect, in ms. */
   RECONNECT_GRACE_MS: envInt(10_000, 0, 120_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
@@ -153,7 +155,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: c.LOG_LEVEL,
     roomCapacity: c.ROOM_CAPACITY,
     reconnectGraceMs: c.RECONNECT_GRACE_MS,
-    topology: { sfuFrom: c.TOPOLOGY_SFU_FROM, meshHoldMs: c.TOPOLOGY_MESH_HOLD_MS },
+    topology: { sfuFrom: c.TOPOLOGY_SFU_FROM, meshHoldMs: c.TOPOLOGY_MESH_HOLD_MS, sfuFromSharing: c.TOPOLOGY_SFU_FROM_SHARING },
     operatorToken: c.OPERATOR_TOKEN ?? null,
     access: {
       sessionSecret: c.SESSION_SECRET ?? randomBytes(32).toString('base64url'),

@@ -16,7 +16,7 @@ const join = (s: Client, roomId: string, name: string) => joinRoom(s, roomId, na
 const nextTopology = (s: Client) => new Promise<string>((resolve) => s.once('room:topology', ({ topology }) => resolve(topology)));
 
 beforeAll(async () => {
-  app = await startApp({ PORT: '0', TURN_MODE: 'off', SFU_WORKERS: '1', SFU_WEBRTC_PORT: '0', TOPOLOGY_SFU_FROM: '3', TOPOLOGY_MESH_HOLD_MS: '500', OPERATOR_TOKEN }, silentLogger);
+  app = await startApp({ PORT: '0', TURN_MODE: 'off', SFU_WORKERS: '1', SFU_WEBRTC_PORT: '0', TOPOLOGY_SFU_FROM: '3', TOPOLOGY_SFU_FROM_SHARING: '2', TOPOLOGY_MESH_HOLD_MS: '500', OPERATOR_TOKEN }, silentLogger);
 });
 afterEach(() => clients.closeAll());
 afterAll(async () => {
@@ -41,7 +41,7 @@ describe('room topology', () => {
     expect((await (await fetch(`${app.url}/api/rooms/topo/topology`, operator)).json()) as object).toMatchObject({ topology: 'sfu', switching: true });
     await b.timeout(5000).emitWithAck('topology:switched', { switchId });
     const record = await completed;
-    expect(record).toMatchObject({ switchId, from: 'mesh', to: 'sfu', unfinished: 0 });
+    expect(record).toMatchObject({ switchId, from: 'mesh', to: 'sfu', reason: 'participants', unfinished: 0 });
     expect(record.durationMs).toBeGreaterThanOrEqual(0);
     expect((await (await fetch(`${app.url}/api/rooms/topo/topology`, operator)).json()) as object).toMatchObject({ switching: false, switches: [record] });
 
@@ -50,6 +50,28 @@ describe('room topology', () => {
     c.close();
     expect(await toMesh).toBe('mesh');
     expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+  });
+
+  it('moves a room with a screen share to the SFU from TOPOLOGY_SFU_FROM_SHARING, and back when the share stops', async () => {
+    const [a, b] = [await client(), await client()];
+    await join(a, 'share-topo', 'A');
+    await join(b, 'share-topo', 'B');
+    const next = (s: Client) => new Promise<{ topology: string; reason: string }>((resolve) => s.once('room:topology', resolve));
+    const toSfu = [next(a), next(b)];
+    expect(await a.timeout(5000).emitWithAck('peer:update', { screenSharing: true })).toMatchObject({ ok: true });
+    expect(await Promise.all(toSfu)).toEqual([expect.objectContaining({ topology: 'sfu', reason: 'screen-share' }), expect.objectContaining({ topology: 'sfu', reason: 'screen-share' })]);
+    // Other updates do not move it; stopping the share does, after the hold time.
+    await a.timeout(5000).emitWithAck('peer:update', { audioMuted: true });
+    const toMesh = next(b);
+    const stopped = Date.now();
+    await a.timeout(5000).emitWithAck('peer:update', { screenSharing: false });
+    expect(await toMesh).toMatchObject({ topology: 'mesh', reason: 'below-threshold' });
+    expect(Date.now() - stopped).toBeGreaterThanOrEqual(450);
+    const history = (await (await fetch(`${app.url}/api/rooms/share-topo/topology`, operator)).json()) as { switches: SwitchRecord[] };
+    expect(history.switches.map((s) => [s.to, s.reason])).toEqual([
+      ['sfu', 'screen-share'],
+      ['mesh', 'below-threshold'],
+    ]);
   });
 
   it('hands out SFU transports, refuses bad media requests with typed errors, and reports the room', async () => {

@@ -1,6 +1,6 @@
 import { useId, useMemo } from 'react';
 import { useStore } from 'zustand';
-import type { RoomStatsSnapshot, SwitchRecord } from '@confer/shared';
+import type { RoomStatsSnapshot, SwitchReason, SwitchRecord } from '@confer/shared';
 import type { DashboardStore } from './dashboardStore';
 import { clock, duration } from './format';
 import { ParticipantCard } from './ParticipantStats';
@@ -19,6 +19,8 @@ export function downloadSnapshot(snapshot: RoomStatsSnapshot, now = Date.now()):
   setTimeout(() => URL.revokeObjectURL(url));
 }
 
+const reasons: Record<SwitchReason, string> = { participants: 'room size', 'screen-share': 'screen share', 'below-threshold': 'room smaller' };
+
 function SwitchTimeline({ switches }: { switches: SwitchRecord[] }) {
   if (switches.length === 0) return <p className="detail stats-switches">No topology switches yet.</p>;
   return (
@@ -28,6 +30,7 @@ function SwitchTimeline({ switches }: { switches: SwitchRecord[] }) {
           <strong>
             {s.from} → {s.to}
           </strong>{' '}
+          <span className="detail">({reasons[s.reason]})</span>{' '}
           <time dateTime={new Date(s.startedAt).toISOString()}>{clock(s.startedAt)}</time> · {s.durationMs === null ? (s.endedAt === null ? 'in progress' : 'ended') : duration(s.durationMs)}
           {s.unfinished > 0 && <span className="stats-warn"> · {s.unfinished} unfinished</span>}
         </li>

@@ -151,7 +151,7 @@ describe('dashboardStore', () => {
     expect(store.getState().snapshot).toBeNull();
 
     store.getState().load(snapshot());
-    const record = { switchId: 's1', from: 'mesh' as const, to: 'sfu' as const, startedAt: T0, endedAt: null, durationMs: null, unfinished: 0 };
+    const record = { switchId: 's1', from: 'mesh' as const, to: 'sfu' as const, reason: 'participants' as const, startedAt: T0, endedAt: null, durationMs: null, unfinished: 0 };
     store.getState().apply({ type: 'room', roomId: 'standup', topology: 'sfu', switches: [record], participants: [{ peerId: ADA, displayName: 'Ada' }] });
     let state = store.getState().snapshot;
     expect(state?.topology).toBe('sfu');
@@ -220,9 +220,9 @@ describe('StatsDashboard', () => {
     store.getState().load(
       snapshot({
         switches: [
-          { switchId: 's1', from: 'mesh', to: 'sfu', startedAt: T0, endedAt: T0 + 840, durationMs: 840, unfinished: 0 },
-          { switchId: 's2', from: 'sfu', to: 'mesh', startedAt: T0 + 60_000, endedAt: T0 + 75_000, durationMs: 15_000, unfinished: 2 },
-          { switchId: 's3', from: 'mesh', to: 'sfu', startedAt: T0 + 90_000, endedAt: null, durationMs: null, unfinished: 0 },
+          { switchId: 's1', from: 'mesh', to: 'sfu', reason: 'participants', startedAt: T0, endedAt: T0 + 840, durationMs: 840, unfinished: 0 },
+          { switchId: 's2', from: 'sfu', to: 'mesh', reason: 'below-threshold', startedAt: T0 + 60_000, endedAt: T0 + 75_000, durationMs: 15_000, unfinished: 2 },
+          { switchId: 's3', from: 'mesh', to: 'sfu', reason: 'screen-share', startedAt: T0 + 90_000, endedAt: null, durationMs: null, unfinished: 0 },
         ],
       }),
     );
@@ -231,7 +231,11 @@ describe('StatsDashboard', () => {
     expect(screen.getByRole('heading', { name: 'Call quality: standup' })).toBeInTheDocument();
     expect(screen.getByTestId('stats-topology')).toHaveAttribute('data-topology', 'mesh');
     const switches = screen.getAllByTestId('stats-switch');
-    expect(switches.map((s) => s.textContent)).toEqual([expect.stringMatching(/mesh → sfu .* 840 ms$/), expect.stringMatching(/sfu → mesh .* 15\.0 s · 2 unfinished$/), expect.stringMatching(/mesh → sfu .* in progress$/)]);
+    expect(switches.map((s) => s.textContent)).toEqual([
+      expect.stringMatching(/mesh → sfu \(room size\) .* 840 ms$/),
+      expect.stringMatching(/sfu → mesh \(room smaller\) .* 15\.0 s · 2 unfinished$/),
+      expect.stringMatching(/mesh → sfu \(screen share\) .* in progress$/),
+    ]);
 
     const cards = screen.getAllByTestId('stats-participant');
     expect(cards.map((c) => c.dataset.peerId)).toEqual([ADA, BO]);

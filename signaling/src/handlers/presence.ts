@@ -12,6 +12,8 @@ export function registerPresence(router: RequestRouter<PeerSocket>, ctx: ServerC
     const peer = roomId ? await ctx.rooms.updatePeer(roomId, socket.data.peerId, update) : null;
     if (!roomId || !peer) return notInRoom;
     socket.to(roomId).emit('room:peer-updated', peer);
+    // A share starting or stopping may move the room (TOPOLOGY_SFU_FROM_SHARING).
+    if (update.screenSharing !== undefined) await ctx.topology.evaluate(roomId);
     return { ok: true, data: peer };
   });
 
