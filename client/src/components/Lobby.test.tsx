@@ -22,6 +22,19 @@ describe('Lobby', () => {
     });
   });
 
+  it('lets go of the camera preview when the lobby closes (a detached element holding a camera starves its capture)', () => {
+    vi.stubGlobal('MediaStream', class {
+      constructor(readonly tracks: unknown[]) {}
+    });
+    useMediaStore.setState({ videoTrack: { kind: 'video' } as MediaStreamTrack });
+    const { unmount } = render(<Lobby roomId="standup" actions={actions()} joining={false} error={null} />);
+    const preview = screen.getByTestId('preview') as HTMLVideoElement;
+    expect(preview.srcObject).not.toBeNull();
+    unmount();
+    expect(preview.srcObject).toBeNull();
+    vi.unstubAllGlobals();
+  });
+
   it('shows why the camera is unavailable and still lets the user join without it', () => {
     useMediaStore.setState({ videoError: "Permission to use the camera was denied. Allow it in the browser's site settings, or join without it." });
     const a = actions();

@@ -27,7 +27,11 @@ export function Lobby(props: { roomId: string; actions: LobbyActions; joining: b
   const nameCheck = displayNameSchema.safeParse(name);
 
   useEffect(() => {
-    if (preview.current) preview.current.srcObject = media.videoTrack ? new MediaStream([media.videoTrack]) : null;
+    const element = preview.current;
+    if (element) element.srcObject = media.videoTrack ? new MediaStream([media.videoTrack]) : null;
+    return () => {
+      if (element) element.srcObject = null;
+    };
   }, [media.videoTrack]);
 
   const submit = (e: FormEvent) => {

@@ -37,6 +37,15 @@ describe('StreamVideo', () => {
   const front = () => screen.getByTestId('tile-video') as HTMLVideoElement;
   const behind = () => screen.getByTestId('tile-video-next') as HTMLVideoElement;
 
+  it('lets go of its streams when it leaves the page (a detached element holding a camera starves its capture)', () => {
+    const { rerender, unmount } = render(<StreamVideo stream={stream('a')} hidden={false} />);
+    rerender(<StreamVideo stream={stream('b')} hidden={false} />);
+    const [shown, next] = [front(), behind()];
+    expect([shown.srcObject, next.srcObject]).toEqual([{ id: 'a' }, { id: 'b' }]);
+    unmount();
+    expect([shown.srcObject, next.srcObject]).toEqual([null, null]);
+  });
+
   it('keeps showing the old stream until the new one has presented a frame', () => {
     const { rerender } = render(<StreamVideo stream={stream('mesh')} hidden={false} />);
     expect(front().srcObject).toEqual(stream('mesh'));

@@ -35,6 +35,14 @@ export function StreamVideo({ stream, hidden, testId = 'tile-video' }: { stream:
     return () => next.cancelVideoFrameCallback?.(handle);
   }, [stream, hidden, front]);
 
+  // An element that leaves the page must let go of its stream at once, not when it is collected.
+  useEffect(() => {
+    const elements = [first.current, second.current];
+    return () => {
+      for (const element of elements) if (element) element.srcObject = null;
+    };
+  }, []);
+
   // The element in front carries the test id; the one behind is only ever a stream being handed over.
   const props = (index: 0 | 1) => ({
     autoPlay: true,
