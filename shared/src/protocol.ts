@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { AckCallback, ProtocolError } from './errors.js';
 import type {
   JoinRequest,
-  LeaveRequest,
+  EmptyRequest,
   PeerUpdate,
   SfuConnectRequest,
   SfuConsumeRequest,
@@ -179,7 +179,7 @@ export interface SwitchRecord {
  */
 export interface ClientToServerEvents {
   'room:join': (request: JoinRequest, ack: AckCallback<JoinResponse>) => void;
-  'room:leave': (request: LeaveRequest, ack: AckCallback<Record<string, never>>) => void;
+  'room:leave': (request: EmptyRequest, ack: AckCallback<Record<string, never>>) => void;
   'peer:update': (update: PeerUpdate, ack: AckCallback<PeerInfo>) => void;
   /** Relays a signal to one peer of the sender's room. */
   'signal:send': (request: SignalRequest, ack: AckCallback<Empty>) => void;

@@ -31,8 +31,9 @@ export const joinRequestSchema = z.strictObject({
 });
 export type JoinRequest = z.input<typeof joinRequestSchema>;
 
-export const leaveRequestSchema = z.strictObject({});
-export type LeaveRequest = z.infer<typeof leaveRequestSchema>;
+/** Requests that carry nothing (room:leave, sfu:leave, ice:refresh): any field is refused. */
+export const emptyRequestSchema = z.strictObject({});
+export type EmptyRequest = z.infer<typeof emptyRequestSchema>;
 
 /** What a peer may change about itself; at least one field. */
 export const peerUpdateSchema = z

@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useMemo, useRef, useState, type FormEvent } from 'react';
 import { displayNameSchema } from '@confer/shared';
 import { useMediaStore } from '../state/mediaStore';
 import { DevicePicker } from './DevicePicker';
 import { LevelMeter } from './LevelMeter';
+import { useSrcObject } from './useSrcObject';
 
 const NAME_KEY = 'confer.displayName';
 
@@ -26,13 +27,8 @@ export function Lobby(props: { roomId: string; actions: LobbyActions; joining: b
   const preview = useRef<HTMLVideoElement>(null);
   const nameCheck = displayNameSchema.safeParse(name);
 
-  useEffect(() => {
-    const element = preview.current;
-    if (element) element.srcObject = media.videoTrack ? new MediaStream([media.videoTrack]) : null;
-    return () => {
-      if (element) element.srcObject = null;
-    };
-  }, [media.videoTrack]);
+  const previewStream = useMemo(() => (media.videoTrack ? new MediaStream([media.videoTrack]) : null), [media.videoTrack]);
+  useSrcObject(preview, previewStream);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();

@@ -4,6 +4,7 @@ import type { LinkState } from '../media/mediaTypes';
 import { QualityIndicator } from './QualityIndicator';
 import { StreamVideo } from './StreamVideo';
 import { useSpeaking } from './useSpeaking';
+import { useSrcObject } from './useSrcObject';
 
 export interface VideoTileProps {
   peerId: string;
@@ -41,9 +42,7 @@ export function VideoTile({ peerId, name, stream, audioMuted, videoMuted, link, 
   const audioTrack = stream?.getAudioTracks()[0] ?? null;
   const speaking = useSpeaking(audioTrack, audioMuted) || ((activeSpeaker || audible) && !audioMuted);
 
-  useEffect(() => {
-    if (audioRef.current && audioRef.current.srcObject !== stream) audioRef.current.srcObject = stream;
-  }, [stream]);
+  useSrcObject(audioRef, stream);
 
   useEffect(() => {
     const audio = audioRef.current as (HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> }) | null;
