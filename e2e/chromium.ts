@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { FAKE_CAMERAS } from './support/cameras.js';
 
 /** Debian's Chromium (Playwright cannot download its own browsers here); override with CHROMIUM_PATH. */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -20,7 +21,8 @@ export const chromiumArgs = [
   // Without it no ICE candidate is gathered in an lo-only namespace and connections stay 'new'.
   '--allow-loopback-in-peer-connection',
   '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
+  // A camera per page (support/cameras.ts).
+  `--use-fake-device-for-media-stream=device-count=${FAKE_CAMERAS}`,
   // Lets a small fake camera send all three simulcast layers.
   '--force-fieldtrials=WebRTC-LegacySimulcastLayerLimit/Disabled/',
 ];

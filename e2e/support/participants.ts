@@ -1,5 +1,6 @@
 import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import type { Topology } from '@confer/shared';
+import { giveOwnCamera } from './cameras.js';
 
 /** What `window.__confer.room.diagnostics.stats()` reports per remote peer (client/src/room/RoomClient.ts PeerStats). */
 export interface LinkStatsView {
@@ -33,8 +34,11 @@ export const servers = {
 export const VIEWPORT = { width: 640, height: 360 };
 
 /** A browser context for a participant: its own cookies, storage and (fake) camera and microphone. */
-export const callContext = (browser: Browser, baseURL: string, viewport = VIEWPORT): Promise<BrowserContext> =>
-  browser.newContext({ permissions: ['camera', 'microphone'], baseURL, viewport });
+export async function callContext(browser: Browser, baseURL: string, viewport = VIEWPORT): Promise<BrowserContext> {
+  const context = await browser.newContext({ permissions: ['camera', 'microphone'], baseURL, viewport });
+  await giveOwnCamera(context);
+  return context;
+}
 
 /** Request options for the operator's HTTP endpoints (/metrics, /api/*: signaling/src/http/routes.ts). */
 export const asOperator = () => ({ headers: { authorization: `Bearer ${process.env.CONFER_E2E_OPERATOR_TOKEN ?? ''}` } });
