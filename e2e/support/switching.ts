@@ -1,5 +1,6 @@
-import { expect, type Page } from '@playwright/test';
-import type { Topology } from '@confer/shared';
+import { expect, type APIRequestContext, type Page } from '@playwright/test';
+import type { SwitchRecord, Topology } from '@confer/shared';
+import { asOperator } from './participants.js';
 
 /** What a page saw of its remote tiles while a monitor ran. */
 export interface TileReport {
@@ -123,4 +124,10 @@ export async function expectMakeBeforeBreak(pages: Page[], to: Topology, since: 
   const steps = logs.map(({ peerId, log }) => `${short(peerId)}: ${log.filter((e) => e.at >= since).map((e) => `+${e.at - since} ${e.event} ${e.path} ${short(e.peerId)}`).join(', ')}`);
   expect(violations, steps.join('\n')).toEqual([]);
   expect(closes, `the ${from} paths were closed`).toBeGreaterThan(0);
+}
+
+/** The room's switches as the server recorded them (GET /api/rooms/:room/topology): where to, why, who had not finished. */
+export async function switchesOf(request: APIRequestContext, room: string): Promise<Pick<SwitchRecord, 'to' | 'reason' | 'unfinished'>[]> {
+  const { switches } = (await (await request.get(`/api/rooms/${room}/topology`, asOperator())).json()) as { switches: SwitchRecord[] };
+  return switches.map(({ to, reason, unfinished }) => ({ to, reason, unfinished }));
 }

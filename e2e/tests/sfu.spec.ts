@@ -1,15 +1,13 @@
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import type { HealthReport } from '@confer/shared';
 import { asOperator, closeAll, expectMediaFlowing, expectPath, joinAll, joinRoom, servers, SIMULCAST_VIDEO, type JoinOptions } from '../support/participants.js';
-import { expectMakeBeforeBreak, expectSeamless, startTileMonitor, stopTileMonitor } from '../support/switching.js';
+import { expectMakeBeforeBreak, expectSeamless, startTileMonitor, stopTileMonitor, switchesOf } from '../support/switching.js';
 
 interface SfuReport {
   producers: { kind: string; layers: number; activeLayers: number }[];
   consumers: { peerId: string; kind: string; spatialLayer: number | null; preferredSpatialLayer: number | null; paused: boolean }[];
 }
 const sfuOf = async (request: APIRequestContext, room: string) => (await (await request.get(`/api/rooms/${room}/sfu`, asOperator())).json()) as SfuReport;
-const switchesOf = async (request: APIRequestContext, room: string) =>
-  ((await (await request.get(`/api/rooms/${room}/topology`, asOperator())).json()) as { switches: { to: string; unfinished: number }[] }).switches.map((s) => [s.to, s.unfinished]);
 
 test.describe('on the SFU (a server that moves rooms there at 3)', () => {
   test.use({ baseURL: servers.sfuAt3() });
@@ -21,7 +19,7 @@ test.describe('on the SFU (a server that moves rooms there at 3)', () => {
     try {
       await expectPath(pages, 'sfu', 2);
       await expectMediaFlowing(pages, 2);
-      await expect.poll(() => switchesOf(request, room), { timeout: 20_000 }).toEqual([['sfu', 0]]);
+      await expect.poll(() => switchesOf(request, room), { timeout: 20_000 }).toEqual([{ to: 'sfu', reason: 'participants', unfinished: 0 }]);
 
       // The SFU's active-speaker observer names a dominant speaker (the fake microphones beep); it shows on the tiles.
       // Everyone but the speaker sees exactly one remote tile marked.
@@ -104,7 +102,7 @@ test('4 → 5 → 4 (the default threshold): the room moves to the SFU and back,
     expectSeamless(await Promise.all(pages.slice(0, 4).map(stopTileMonitor)));
     await expectMakeBeforeBreak(pages, 'sfu', up);
     // The server records the switch as complete once the four who had to move reported it.
-    await expect.poll(() => switchesOf(request, room), { timeout: 20_000 }).toEqual([['sfu', 0]]);
+    await expect.poll(() => switchesOf(request, room), { timeout: 20_000 }).toEqual([{ to: 'sfu', reason: 'participants', unfinished: 0 }]);
     for (const page of pages) await expect(page.locator('[data-testid="tile"]:not(.self) [data-testid="tile-name"]')).toHaveCount(4);
 
     // Back to 4: after the hold time the room is mesh again and media keeps flowing.
@@ -116,8 +114,8 @@ test('4 → 5 → 4 (the default threshold): the room moves to the SFU and back,
     expectSeamless(await Promise.all(pages.map(stopTileMonitor)));
     await expectMakeBeforeBreak(pages, 'mesh', down);
     await expect.poll(() => switchesOf(request, room), { timeout: 20_000 }).toEqual([
-      ['sfu', 0],
-      ['mesh', 0],
+      { to: 'sfu', reason: 'participants', unfinished: 0 },
+      { to: 'mesh', reason: 'below-threshold', unfinished: 0 },
     ]);
   } finally {
     await closeAll(pages);

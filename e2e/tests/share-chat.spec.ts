@@ -2,34 +2,59 @@ import { expect, test, type Page } from '@playwright/test';
 import { MAX_CHAT_CHARS } from '@confer/shared';
 import { asOperator, closeAll, expectMediaFlowing, expectPath, joinAll, joinRoom, servers, stats } from '../support/participants.js';
 import { chatLines, expectChat, expectShareShown, openChat, peerIdOf, sendChat } from '../support/shareChat.js';
-import { expectSeamless, startTileMonitor, stopTileMonitor } from '../support/switching.js';
+import { expectSeamless, startTileMonitor, stopTileMonitor, switchesOf } from '../support/switching.js';
 
-test('mesh: screen shares and chat between 3 people, history for a late joiner', async ({ browser }) => {
-  test.setTimeout(150_000);
+/**
+ * On the product's defaults: screen shares over the mesh between two; a third joining while they share moves
+ * the room to the SFU (TOPOLOGY_SFU_FROM_SHARING=3: a mesh sharer encodes the screen once per viewer) without a
+ * blank tile, and back to the mesh once nobody shares; chat among three, history for a late joiner.
+ */
+test('screen shares over the mesh; a share in a room of 3 moves it to the SFU and back; chat, history for a late joiner', async ({ browser, request }) => {
+  test.setTimeout(180_000);
   const room = `share-chat-${Date.now()}`;
   const pages: Page[] = [];
   try {
-    pages.push(...(await joinAll(browser, room, ['Ada', 'Bo', 'Cy'])));
-    const [ada, bo, cy] = pages as [Page, Page, Page];
-    await expectMediaFlowing(pages, 2);
+    pages.push(...(await joinAll(browser, room, ['Ada', 'Bo'])));
+    const [ada, bo] = pages as [Page, Page];
+    await expectMediaFlowing(pages, 1);
     const [adaId, boId] = [await peerIdOf(ada), await peerIdOf(bo)];
 
-    // Ada presents: she sees that she does, the others see her screen in the spotlight; her camera stays on.
+    // Ada presents: she sees that she does, Bo sees her screen in the spotlight; her camera stays on.
     await ada.getByRole('button', { name: 'Share screen' }).click();
     await expect(ada.getByTestId('presenting')).toContainText('You are presenting');
-    await expectShareShown([bo, cy], adaId);
+    await expectShareShown([bo], adaId);
     await expect(bo.getByRole('figure', { name: "Ada's screen" })).toBeVisible();
-    await expectMediaFlowing([bo, cy], 2);
-    // Two at once.
+    await expectMediaFlowing(pages, 1);
+    // Two at once, still over the mesh.
     await bo.getByRole('button', { name: 'Share screen' }).click();
+    await expectShareShown([ada], boId);
+    await expectPath(pages, 'mesh', 1);
+
+    // Cy joins two presenters: the room moves to the SFU for the share; nobody's tile or screen blanks.
+    await Promise.all(pages.map(startTileMonitor));
+    const cy = await joinRoom(browser, room, 'Cy');
+    pages.push(cy);
+    await expectPath(pages, 'sfu', 2);
+    await expectMediaFlowing(pages, 2);
+    expectSeamless(await Promise.all([ada, bo].map(stopTileMonitor)));
+    await expectShareShown([bo, cy], adaId);
     await expectShareShown([ada, cy], boId);
     await expect(cy.getByTestId('share-tile')).toHaveCount(2);
-    // Stopping removes the tile everywhere (the browser's own "stop sharing" is covered in MediaController's unit test).
+    await expect.poll(() => switchesOf(request, room), { timeout: 20_000 }).toEqual([{ to: 'sfu', reason: 'screen-share', unfinished: 0 }]);
+
+    // Stopping removes the tile everywhere (the browser's own "stop sharing" is covered in MediaController's unit test);
+    // with nobody sharing, the room goes back to the mesh after the hold time.
     await ada.getByRole('button', { name: 'Stop sharing' }).click();
     for (const page of [bo, cy]) await expect(page.locator(`[data-testid="share-tile"][data-peer-id="${adaId}"]`)).toHaveCount(0, { timeout: 5000 });
     await expect(ada.getByTestId('presenting')).toHaveCount(0);
     await bo.getByRole('button', { name: 'Stop sharing' }).click();
     for (const page of [ada, cy]) await expect(page.getByTestId('share-tile')).toHaveCount(0, { timeout: 5000 });
+    await expectPath(pages, 'mesh', 2);
+    await expectMediaFlowing(pages, 2);
+    await expect.poll(() => switchesOf(request, room), { timeout: 20_000 }).toEqual([
+      { to: 'sfu', reason: 'screen-share', unfinished: 0 },
+      { to: 'mesh', reason: 'below-threshold', unfinished: 0 },
+    ]);
 
     // Chat: Cy keeps the panel closed and sees an unread count.
     await openChat(ada);

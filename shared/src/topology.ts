@@ -12,40 +12,61 @@ export interface TopologyPolicy {
   sfuFromSharing: number;
 }
 
-/** What the rule looks at: how many are in the room, and how many of them share a screen. */
+/** What the rule looks at: how many are in the room, how many share a screen, how many the mesh holds back. */
 export interface RoomLoad {
   participants: number;
   sharing: number;
+  /** Participants whose mesh sending has been limited by CPU or bandwidth for a sustained time (RoomTopology). */
+  strained: number;
 }
 
-/** Why a room switched: its size, a screen share in a room big enough, or (back to mesh) neither any more. */
-export type SwitchReason = 'participants' | 'screen-share' | 'below-threshold';
+/**
+ * Why a room switched: its size, a screen share in a room big enough, a mesh that held its senders back, or
+ * (back to mesh) none of these any more.
+ */
+export type SwitchReason = 'participants' | 'screen-share' | 'strain' | 'below-threshold';
+
+/** In a mesh of 2 each sender encodes once, as it would for the SFU: a strained pair gains nothing by moving. */
+export const STRAIN_MIN_PARTICIPANTS = 3;
 
 export interface TopologyState {
   topology: Topology;
   /** When the room stopped needing the SFU while on it, else null. */
   belowSince: number | null;
+  /**
+   * The room size at which the mesh strained, else null. The SFU stays needed while the room is at least
+   * that big (on the SFU the mesh's strain can no longer be seen, and going back would strain it again);
+   * once someone leaves, the room may try the mesh again.
+   */
+  strainedAt: number | null;
 }
 
-export const initialTopology: TopologyState = { topology: 'mesh', belowSince: null };
+export const initialTopology: TopologyState = { topology: 'mesh', belowSince: null, strainedAt: null };
+
+function strainedAt(state: TopologyState, load: RoomLoad): number | null {
+  if (load.strained > 0 && load.participants >= STRAIN_MIN_PARTICIPANTS) return Math.min(state.strainedAt ?? load.participants, load.participants);
+  return state.strainedAt !== null && load.participants >= state.strainedAt ? state.strainedAt : null;
+}
 
 /** Why the room needs the SFU now, or null when the mesh carries it. */
-export function sfuReason(load: RoomLoad, policy: TopologyPolicy): Exclude<SwitchReason, 'below-threshold'> | null {
+export function sfuReason(load: Omit<RoomLoad, 'strained'>, policy: TopologyPolicy): Exclude<SwitchReason, 'below-threshold' | 'strain'> | null {
   if (load.participants >= policy.sfuFrom) return 'participants';
   if (policy.sfuFromSharing > 0 && load.sharing > 0 && load.participants >= policy.sfuFromSharing) return 'screen-share';
   return null;
 }
 
 /**
- * The room's topology rule as a pure function: the SFU while the room needs it (`sfuReason`), back to mesh
- * only after it has not needed it for `meshHoldMs`. Returns the next state, the reason for the topology it
- * has, and when to evaluate again.
+ * The room's topology rule as a pure function: the SFU while the room needs it (`sfuReason`, or a mesh that
+ * strained at this size), back to mesh only after it has not needed it for `meshHoldMs`. Returns the next
+ * state, the reason for the topology it has, and when to evaluate again.
  */
 export function nextTopology(state: TopologyState, load: RoomLoad, now: number, policy: TopologyPolicy): TopologyState & { reason: SwitchReason; recheckAt: number | null } {
-  const needed = sfuReason(load, policy);
-  if (needed) return { topology: 'sfu', belowSince: null, reason: needed, recheckAt: null };
-  if (state.topology === 'mesh') return { topology: 'mesh', belowSince: null, reason: 'below-threshold', recheckAt: null };
+  const strained = strainedAt(state, load);
+  const needed = sfuReason(load, policy) ?? (strained !== null ? 'strain' : null);
+  if (needed) return { topology: 'sfu', belowSince: null, strainedAt: strained, reason: needed, recheckAt: null };
+  const mesh = { topology: 'mesh', belowSince: null, strainedAt: null, reason: 'below-threshold', recheckAt: null } as const;
+  if (state.topology === 'mesh') return mesh;
   const belowSince = state.belowSince ?? now;
-  if (load.participants === 0 || now - belowSince >= policy.meshHoldMs) return { topology: 'mesh', belowSince: null, reason: 'below-threshold', recheckAt: null };
-  return { topology: 'sfu', belowSince, reason: 'below-threshold', recheckAt: belowSince + policy.meshHoldMs };
+  if (load.participants === 0 || now - belowSince >= policy.meshHoldMs) return mesh;
+  return { topology: 'sfu', belowSince, strainedAt: null, reason: 'below-threshold', recheckAt: belowSince + policy.meshHoldMs };
 }

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { initialTopology, nextTopology, pushBounded, type Logger, type RoomLoad, type SwitchRecord, type Topology, type SwitchReason, type TopologyPolicy, type TopologyState } from '@confer/shared';
+import { initialTopology, nextTopology, pushBounded, type Logger, type RoomLoad, type StatsSample, type SwitchRecord, type Topology, type SwitchReason, type TopologyState } from '@confer/shared';
+import type { ServerTopologyPolicy } from './config.js';
+import { MeshStrain } from './MeshStrain.js';
 
 /** A switch gives up waiting for stragglers after this long, and is recorded with how many never finished. */
 const SWITCH_TIMEOUT_MS = 30_000;
@@ -12,9 +14,9 @@ interface RoomState extends TopologyState {
 }
 
 export interface RoomTopologyDeps {
-  policy: TopologyPolicy;
+  policy: ServerTopologyPolicy;
   /** Everyone in the room now, and how many of them share a screen. */
-  load(roomId: string): Promise<Pick<RoomLoad, 'sharing'> & { participants: string[] }>;
+  load(roomId: string): Promise<Omit<RoomLoad, 'participants' | 'strained'> & { participants: string[] }>;
   announce(roomId: string, event: { topology: Topology; switchId: string; startedAt: number; reason: SwitchReason }): void;
   complete(roomId: string, record: SwitchRecord): void;
   log: Logger;
@@ -27,8 +29,11 @@ export interface RoomTopologyDeps {
  */
 export class RoomTopology {
   private readonly rooms = new Map<string, RoomState>();
+  private readonly strain: MeshStrain;
 
-  constructor(private readonly deps: RoomTopologyDeps) {}
+  constructor(private readonly deps: RoomTopologyDeps) {
+    this.strain = new MeshStrain(deps.policy.strainMs);
+  }
 
   topology(roomId: string): Topology {
     return this.rooms.get(roomId)?.topology ?? 'mesh';
@@ -55,7 +60,8 @@ export class RoomTopology {
     clearTimeout(room.timer);
     const { participants, sharing } = await this.deps.load(roomId);
     const now = Date.now();
-    const next = nextTopology(room, { participants: participants.length, sharing }, now, this.deps.policy);
+    const strained = this.strain.count(roomId, now);
+    const next = nextTopology(room, { participants: participants.length, sharing, strained }, now, this.deps.policy);
     if (participants.length === 0) {
       if (room.current) clearTimeout(room.current.timeout);
       this.rooms.delete(roomId);
@@ -64,7 +70,8 @@ export class RoomTopology {
     const from = room.topology;
     room.topology = next.topology;
     room.belowSince = next.belowSince;
-    room.timer = next.recheckAt === null ? undefined : setTimeout(() => void this.evaluate(roomId), next.recheckAt - now);
+    room.strainedAt = next.strainedAt;
+    room.timer = next.recheckAt === null ? undefined : setTimeout(() => this.reevaluate(roomId), next.recheckAt - now);
     this.rooms.set(roomId, room);
     if (next.topology === from) return;
 
@@ -83,7 +90,7 @@ export class RoomTopology {
       pending,
       timeout: setTimeout(() => this.finish(roomId, room), SWITCH_TIMEOUT_MS),
     };
-    this.deps.log.info({ roomId, switchId, from, to: next.topology, reason: next.reason, participants: participants.length, sharing }, 'room topology switch started');
+    this.deps.log.info({ roomId, switchId, from, to: next.topology, reason: next.reason, participants: participants.length, sharing, strained }, 'room topology switch started');
     this.deps.announce(roomId, { topology: next.topology, switchId, startedAt: now, reason: next.reason });
     if (pending.size === 0) this.finish(roomId, room);
   }
@@ -97,8 +104,19 @@ export class RoomTopology {
     return true;
   }
 
-  /** Someone who left no longer holds a switch up. */
+  /** A participant's stats sample: a mesh that has held its sending back long enough moves the room. */
+  sampled(roomId: string, peerId: string, sample: StatsSample): void {
+    if (this.strain.observe(roomId, peerId, sample, Date.now()) && this.topology(roomId) === 'mesh') this.reevaluate(roomId);
+  }
+
+  /** An evaluation nobody awaits (a timer, a sample): its failure is logged, never thrown at the process. */
+  private reevaluate(roomId: string): void {
+    this.evaluate(roomId).catch((err: unknown) => this.deps.log.warn({ err, roomId }, 'room topology evaluation failed'));
+  }
+
+  /** Someone who left no longer holds a switch up, nor counts as strained. */
   peerLeft(roomId: string, peerId: string): void {
+    this.strain.forget(roomId, peerId);
     const room = this.rooms.get(roomId);
     if (room?.current) this.switched(roomId, peerId, room.current.switchId);
   }

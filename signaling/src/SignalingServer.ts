@@ -108,7 +108,10 @@ export class SignalingServer {
       rooms,
       topology,
       publish: (roomId, update) => this.io.to(statsRoom(roomId)).emit('stats:update', update),
-      onSample: (sample) => metrics.sampleScored(sample),
+      onSample: (roomId, peerId, sample) => {
+        metrics.sampleScored(sample);
+        topology.sampled(roomId, peerId, sample);
+      },
       log,
     });
     const metrics = new Metrics(() => stats.metrics());

@@ -59,8 +59,8 @@ export interface StatsHubDeps {
   topology: RoomTopology;
   /** Sends an update to the room's dashboard viewers (a Socket.IO room, so it fans out across servers). */
   publish(roomId: string, update: StatsUpdate): void;
-  /** Each scored sample, for /metrics. */
-  onSample(sample: ScoredSample): void;
+  /** Each scored sample, for /metrics and the topology rule. */
+  onSample(roomId: string, peerId: string, sample: ScoredSample): void;
   log: Logger;
   sfuIntervalMs?: number;
 }
@@ -106,7 +106,7 @@ export class StatsHub {
     for (const sample of samples) {
       const scored: ScoredSample = { ...sample, receivedAt, ...scoreSample(sample) };
       pushWithin(history, entry(scored), STATS_HISTORY_SAMPLES, HISTORY_BYTES_PER_PEER);
-      this.deps.onSample(scored);
+      this.deps.onSample(roomId, peerId, scored);
       this.deps.publish(roomId, { type: 'sample', roomId, peerId, sample: scored });
     }
   }

@@ -33,7 +33,9 @@ const schema = z.object({
   /** How long a room must stay below TOPOLOGY_SFU_FROM before it returns to mesh, in ms. */
   TOPOLOGY_MESH_HOLD_MS: envInt(8000, 0, 600_000),
   /** Participants from which a room with a screen share moves to the SFU (0: only TOPOLOGY_SFU_FROM counts). */
-  TOPOLOGY_SFU_FROM_SHARING: envInt(0, 0, 1000),
+  TOPOLOGY_SFU_FROM_SHARING: envInt(3, 0, 1000),
+  /** How long a participant's mesh video must be limited by CPU or bandwidth before a room of 3+ moves to the SFU, in ms (0: never). */
+  TOPOLOGY_STRAIN_MS: envInt(10_000, 0, 600_000),
   /** How long a dropped connection keeps its seat for a reconnect, in ms. */
   RECONNECT_GRACE_MS: envInt(10_000, 0, 120_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
@@ -114,6 +116,9 @@ export interface AccessConfig {
   joinTokensRequired: boolean;
 }
 
+/** The rule's policy, and how long a participant's mesh sending must be held back before the room moves for it (0: never). */
+export type ServerTopologyPolicy = TopologyPolicy & { strainMs: number };
+
 export interface SignalingConfig {
   port: number;
   host: string;
@@ -125,7 +130,7 @@ export interface SignalingConfig {
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   roomCapacity: number;
   reconnectGraceMs: number;
-  topology: TopologyPolicy;
+  topology: ServerTopologyPolicy;
   operatorToken: string | null;
   access: AccessConfig;
   maxRooms: number;
@@ -155,7 +160,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: c.LOG_LEVEL,
     roomCapacity: c.ROOM_CAPACITY,
     reconnectGraceMs: c.RECONNECT_GRACE_MS,
-    topology: { sfuFrom: c.TOPOLOGY_SFU_FROM, meshHoldMs: c.TOPOLOGY_MESH_HOLD_MS, sfuFromSharing: c.TOPOLOGY_SFU_FROM_SHARING },
+    topology: { sfuFrom: c.TOPOLOGY_SFU_FROM, meshHoldMs: c.TOPOLOGY_MESH_HOLD_MS, sfuFromSharing: c.TOPOLOGY_SFU_FROM_SHARING, strainMs: c.TOPOLOGY_STRAIN_MS },
     operatorToken: c.OPERATOR_TOKEN ?? null,
     access: {
       sessionSecret: c.SESSION_SECRET ?? randomBytes(32).toString('base64url'),

@@ -3,6 +3,7 @@ import type { Ack, JoinResponse, SfuJoinResponse, SwitchRecord } from '@confer/s
 import { silentLogger } from '@confer/shared';
 import { startApp, type RunningApp } from './app.js';
 import { join as joinRoom, socketClients, type Client } from '../test-support/clients.js';
+import { sendingSample } from '../test-support/samples.js';
 
 type Joined = Extract<Ack<JoinResponse>, { ok: true }>;
 
@@ -72,6 +73,37 @@ describe('room topology', () => {
       ['sfu', 'screen-share'],
       ['mesh', 'below-threshold'],
     ]);
+  });
+
+  it('moves a mesh of 3 to the SFU when a participant’s sending stays limited for TOPOLOGY_STRAIN_MS, keeps it there while 3, and back at 2', async () => {
+    // The SFU at 5 here, so that 3 are a mesh; strain counts after 300 ms.
+    const strained = await startApp({ PORT: '0', TURN_MODE: 'off', SFU_WORKERS: '1', SFU_WEBRTC_PORT: '0', TOPOLOGY_STRAIN_MS: '300', TOPOLOGY_MESH_HOLD_MS: '500', OPERATOR_TOKEN }, silentLogger);
+    const own = socketClients(() => strained.url);
+    try {
+      const [a, b, c] = [await own.connect(), await own.connect(), await own.connect()];
+      const ids: string[] = [];
+      for (const [s, name] of [[a, 'A'], [b, 'B'], [c, 'C']] as const) ids.push((await join(s, 'strain', name)).data.peerId);
+      const next = (s: Client) => new Promise<{ topology: string; reason: string }>((resolve) => s.once('room:topology', resolve));
+      const toSfu = next(b);
+      const report = async (limit: 'cpu' | 'none') => expect(await a.timeout(5000).emitWithAck('stats:report', { samples: [sendingSample(ids[1]!, limit)] })).toEqual({ ok: true, data: {} });
+      await report('cpu');
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      await report('cpu');
+      expect(await toSfu).toMatchObject({ topology: 'sfu', reason: 'strain' });
+      // Calm on the SFU (no mesh strain to see), the room of 3 stays; at 2 it goes back after the hold time.
+      await report('none');
+      const toMesh = next(b);
+      c.close();
+      expect(await toMesh).toMatchObject({ topology: 'mesh', reason: 'below-threshold' });
+      const history = (await (await fetch(`${strained.url}/api/rooms/strain/topology`, operator)).json()) as { switches: SwitchRecord[] };
+      expect(history.switches.map((s) => [s.to, s.reason])).toEqual([
+        ['sfu', 'strain'],
+        ['mesh', 'below-threshold'],
+      ]);
+    } finally {
+      own.closeAll();
+      await strained.close();
+    }
   });
 
   it('hands out SFU transports, refuses bad media requests with typed errors, and reports the room', async () => {

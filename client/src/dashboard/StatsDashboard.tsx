@@ -19,7 +19,7 @@ export function downloadSnapshot(snapshot: RoomStatsSnapshot, now = Date.now()):
   setTimeout(() => URL.revokeObjectURL(url));
 }
 
-const reasons: Record<SwitchReason, string> = { participants: 'room size', 'screen-share': 'screen share', 'below-threshold': 'room smaller' };
+const reasons: Record<SwitchReason, string> = { participants: 'room size', 'screen-share': 'screen share', strain: 'mesh strained', 'below-threshold': 'room smaller' };
 
 function SwitchTimeline({ switches }: { switches: SwitchRecord[] }) {
   if (switches.length === 0) return <p className="detail stats-switches">No topology switches yet.</p>;
