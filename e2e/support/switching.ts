@@ -13,6 +13,8 @@ export interface TileReport {
   blanks: Record<string, number>;
   /** Every distinct order of the remote tiles seen, as peer ids. */
   orders: string[][];
+  /** Main-thread tasks over 50 ms while the monitor ran (PerformanceObserver 'longtask'), their durations in ms. */
+  longTasks: number[];
 }
 
 /**
@@ -21,8 +23,11 @@ export interface TileReport {
  */
 export function startTileMonitor(page: Page): Promise<void> {
   return page.evaluate(() => {
-    type State = { report: { gaps: Record<string, number>; blanks: Record<string, number>; orders: string[][] }; stop: boolean };
-    const state: State = { report: { gaps: {}, blanks: {}, orders: [] }, stop: false };
+    type State = { report: { gaps: Record<string, number>; blanks: Record<string, number>; orders: string[][]; longTasks: number[] }; stop: boolean; tasks: PerformanceObserver };
+    const report: State['report'] = { gaps: {}, blanks: {}, orders: [], longTasks: [] };
+    const tasks = new PerformanceObserver((list) => report.longTasks.push(...list.getEntries().map((e) => Math.round(e.duration))));
+    tasks.observe({ type: 'longtask' });
+    const state: State = { report, stop: false, tasks };
     (window as unknown as { __tiles: State }).__tiles = state;
     const watched = new WeakSet<HTMLVideoElement>();
     const lastFrame = new Map<string, number>();
@@ -74,8 +79,9 @@ export function startTileMonitor(page: Page): Promise<void> {
 
 export function stopTileMonitor(page: Page): Promise<TileReport> {
   return page.evaluate(() => {
-    const state = (window as unknown as { __tiles: { report: TileReport; stop: boolean } }).__tiles;
+    const state = (window as unknown as { __tiles: { report: TileReport; stop: boolean; tasks: PerformanceObserver } }).__tiles;
     state.stop = true;
+    state.tasks.disconnect();
     return state.report;
   });
 }
