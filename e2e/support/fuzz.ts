@@ -266,8 +266,9 @@ function template(rng: Rng, event: KnownEvent, ctx: TemplateContext): Record<str
     case 'sfu:consume-data':
       return { dataProducerId: id() };
     case 'sfu:consume':
-      return { producerId: id(), rtpCapabilities: { codecs: [] } };
+      return { producerIds: [id(), id()], rtpCapabilities: { codecs: [] } };
     case 'sfu:resume':
+      return { consumerIds: [id()] };
     case 'sfu:pause':
       return { consumerId: id() };
     case 'sfu:layers':

@@ -272,8 +272,27 @@ export class MediasoupSfu implements Sfu {
     return dataConsumerOptions(dataConsumer, owner);
   }
 
-  consume(roomId: string, peerId: string, producerId: string, rtpCapabilities: RtpJson): Promise<SfuConsumerOptions> {
-    return this.serial(roomId, peerId, () => this.newConsumer(roomId, peerId, producerId, rtpCapabilities));
+  consume(roomId: string, peerId: string, producerIds: string[], rtpCapabilities: RtpJson): Promise<SfuConsumerOptions[]> {
+    return this.serial(roomId, peerId, () => MediasoupSfu.each(producerIds, (producerId) => this.newConsumer(roomId, peerId, producerId, rtpCapabilities)));
+  }
+
+  /**
+   * A batch request: what succeeds of it. Items refused (a producer or consumer closed meanwhile) are left
+   * out; only when every item is refused is the first refusal the answer.
+   */
+  private static async each<T, R>(items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+    const done: R[] = [];
+    let refusal: SfuRequestError | undefined;
+    for (const item of items) {
+      try {
+        done.push(await fn(item));
+      } catch (error) {
+        if (!(error instanceof SfuRequestError)) throw error;
+        refusal ??= error;
+      }
+    }
+    if (done.length === 0 && refusal) throw refusal;
+    return done;
   }
 
   /** One consumer per (peer, producer): asking again returns the one there is (a client retrying a timed-out request). */
@@ -299,12 +318,14 @@ export class MediasoupSfu implements Sfu {
     return consumer;
   }
 
-  resumeConsumer(roomId: string, peerId: string, consumerId: string): Promise<void> {
+  resumeConsumers(roomId: string, peerId: string, consumerIds: string[]): Promise<void> {
     return this.serial(roomId, peerId, async () => {
-      const consumer = await this.consumer(roomId, peerId, consumerId);
-      await consumer.resume();
-      // A fresh consumer needs a key frame before it can show anything.
-      if (consumer.kind === 'video') await consumer.requestKeyFrame();
+      await MediasoupSfu.each(consumerIds, async (consumerId) => {
+        const consumer = await this.consumer(roomId, peerId, consumerId);
+        await consumer.resume();
+        // A fresh consumer needs a key frame before it can show anything.
+        if (consumer.kind === 'video') await consumer.requestKeyFrame();
+      });
     });
   }
 

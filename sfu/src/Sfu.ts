@@ -54,9 +54,10 @@ export interface Sfu {
   closeProducer(roomId: string, peerId: string, producerId: string): Promise<void>;
   produceData(roomId: string, peerId: string, transportId: string, sctpStreamParameters: RtpJson, label: string, protocol: string): Promise<SfuDataProducerInfo>;
   consumeData(roomId: string, peerId: string, dataProducerId: string): Promise<SfuDataConsumerOptions>;
-  /** A paused consumer of `producerId` on the peer's receive transport. */
-  consume(roomId: string, peerId: string, producerId: string, rtpCapabilities: RtpJson): Promise<SfuConsumerOptions>;
-  resumeConsumer(roomId: string, peerId: string, consumerId: string): Promise<void>;
+  /** Paused consumers of these producers on the peer's receive transport (those that can be consumed). */
+  consume(roomId: string, peerId: string, producerIds: string[], rtpCapabilities: RtpJson): Promise<SfuConsumerOptions[]>;
+  /** Resumes the peer's consumers, with a key frame for each video one. */
+  resumeConsumers(roomId: string, peerId: string, consumerIds: string[]): Promise<void>;
   pauseConsumer(roomId: string, peerId: string, consumerId: string): Promise<void>;
   setPreferredLayers(roomId: string, peerId: string, consumerId: string, spatialLayer: number): Promise<void>;
   /** Closes everything the peer has on the SFU (transports, producers, consumers). */

@@ -9,6 +9,7 @@ import type {
   MediaSource,
   SfuConsumeDataRequest,
   SfuConsumerRequest,
+  SfuConsumersRequest,
   SfuJoinRequest,
   SfuLayersRequest,
   SfuProduceDataRequest,
@@ -194,9 +195,13 @@ export interface ClientToServerEvents {
   /** Opens the sender's data channel into the SFU (chat). */
   'sfu:produce-data': (request: SfuProduceDataRequest, ack: AckCallback<{ dataProducerId: string }>) => void;
   'sfu:consume-data': (request: SfuConsumeDataRequest, ack: AckCallback<SfuDataConsumerOptions>) => void;
-  /** Consumers start paused; the client resumes them once it is ready to render. */
-  'sfu:consume': (request: SfuConsumeRequest, ack: AckCallback<SfuConsumerOptions>) => void;
-  'sfu:resume': (request: SfuConsumerRequest, ack: AckCallback<Empty>) => void;
+  /**
+   * Consumers of several producers, paused until the client is ready to render: one round trip and one
+   * renegotiation for all of them. Producers that cannot be consumed (closed meanwhile) are left out.
+   */
+  'sfu:consume': (request: SfuConsumeRequest, ack: AckCallback<{ consumers: SfuConsumerOptions[] }>) => void;
+  /** Resumes consumers (a key frame is requested for each video one); ones closed meanwhile are skipped. */
+  'sfu:resume': (request: SfuConsumersRequest, ack: AckCallback<Empty>) => void;
   /** Stops forwarding a consumer (its tile is off screen or the page is hidden); sfu:resume restarts it. */
   'sfu:pause': (request: SfuConsumerRequest, ack: AckCallback<Empty>) => void;
   'sfu:layers': (request: SfuLayersRequest, ack: AckCallback<Empty>) => void;

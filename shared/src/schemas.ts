@@ -117,8 +117,12 @@ export const sfuProduceSchema = z
   })
   .refine((r) => (r.kind === 'audio') === (r.source === 'mic'), 'source does not match kind (mic is audio; camera and screen are video)');
 export type SfuProduceRequest = z.infer<typeof sfuProduceSchema>;
+/** A receiver takes everything a full room sends (16 participants: 15 others' mic, camera and screen) in one request. */
+export const MAX_CONSUMERS_PER_REQUEST = 48;
+const consumerIds = z.array(id).min(1).max(MAX_CONSUMERS_PER_REQUEST);
+/** Consumes several producers at once, so the browser sets them all up in one renegotiation. */
 export const sfuConsumeSchema = z.strictObject({
-  producerId: id,
+  producerIds: consumerIds,
   rtpCapabilities: z.looseObject({ codecs: z.array(z.looseObject({})).max(64).optional() }),
 });
 export type SfuConsumeRequest = z.infer<typeof sfuConsumeSchema>;
@@ -126,6 +130,8 @@ export const sfuProducerSchema = z.strictObject({ producerId: id });
 export type SfuProducerRequest = z.infer<typeof sfuProducerSchema>;
 export const sfuConsumerSchema = z.strictObject({ consumerId: id });
 export type SfuConsumerRequest = z.infer<typeof sfuConsumerSchema>;
+export const sfuConsumersSchema = z.strictObject({ consumerIds });
+export type SfuConsumersRequest = z.infer<typeof sfuConsumersSchema>;
 export const sfuLayersSchema = z.strictObject({ consumerId: id, spatialLayer: z.number().int().min(0).max(2) });
 export type SfuLayersRequest = z.infer<typeof sfuLayersSchema>;
 

@@ -58,8 +58,9 @@ export class Seats {
       return closedMidJoin;
     }
     await this.occupy(socket, peer.peerId, roomId, fixedName);
-    socket.to(roomId).emit('room:peer-joined', peer);
+    // The room's new topology first: a room this join moves to the SFU must not open mesh links to the newcomer.
     await this.deps.topology.evaluate(roomId, peer.peerId);
+    socket.to(roomId).emit('room:peer-joined', peer);
     void this.deps.stats.roomChanged(roomId);
     log.info({ roomId, peers: added.others.length + 1, resumed }, resumed ? 'peer restored its seat' : 'peer joined');
     return { ok: true, data: this.joinResponse(socket, roomId, added.others, added.seal, resumed) };

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger, type Ack, type SfuConsumerOptions, type SfuJoinResponse } from '@confer/shared';
+import { MAX_CONSUMERS_PER_REQUEST, silentLogger, type Ack, type SfuConsumerOptions, type SfuJoinResponse } from '@confer/shared';
 import { startApp, type RunningApp } from './app.js';
 import { join, socketClients, type Client } from '../test-support/clients.js';
 
@@ -59,15 +59,15 @@ describe('SFU under attack', () => {
     expect(producers[0]).toMatchObject({ source: 'mic' });
   });
 
-  it('consuming one producer 150 times makes one consumer', async () => {
+  it('consuming one producer 150 times (and 48 times in one request) makes one consumer', async () => {
     const { sockets, joined } = await onSfu('many-consumers', 2);
     const produced = await sockets[0]!.timeout(10_000).emitWithAck('sfu:produce', mic(joined[0]!.data.sendTransport.id, 2000));
     if (!produced.ok) throw new Error(produced.error.message);
     const rtpCapabilities = joined[1]!.data.routerRtpCapabilities;
     const answers = (await Promise.all(
-      Array.from({ length: 150 }, () => sockets[1]!.timeout(10_000).emitWithAck('sfu:consume', { producerId: produced.data.producerId, rtpCapabilities })),
-    )) as Ack<SfuConsumerOptions>[];
-    const ids = new Set(answers.flatMap((a) => (a.ok ? [a.data.id] : [])));
+      Array.from({ length: 150 }, () => sockets[1]!.timeout(10_000).emitWithAck('sfu:consume', { producerIds: new Array<string>(MAX_CONSUMERS_PER_REQUEST).fill(produced.data.producerId), rtpCapabilities })),
+    )) as Ack<{ consumers: SfuConsumerOptions[] }>[];
+    const ids = new Set(answers.flatMap((a) => (a.ok ? a.data.consumers.map((c) => c.id) : [])));
     expect(ids.size).toBe(1);
     expect((await sfu('many-consumers')).consumers).toHaveLength(1);
   });

@@ -131,7 +131,8 @@ describe('room topology', () => {
       rtpParameters: { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }] },
     });
     expect(wrongTransport).toMatchObject({ ok: false, error: { code: 'MEDIA_ERROR', message: expect.stringContaining('no send transport') } });
-    expect(await a.timeout(5000).emitWithAck('sfu:resume', { consumerId: 'nope' })).toMatchObject({ ok: false, error: { code: 'MEDIA_ERROR' } });
+    expect(await a.timeout(5000).emitWithAck('sfu:resume', { consumerIds: ['nope'] })).toMatchObject({ ok: false, error: { code: 'MEDIA_ERROR' } });
+    expect(await a.timeout(5000).emitWithAck('sfu:consume', { producerIds: ['nope', 'neither'], rtpCapabilities: { codecs: [] } })).toMatchObject({ ok: false, error: { code: 'MEDIA_ERROR', message: expect.stringContaining('nope') } });
     const screenAsAudio = await a.timeout(5000).emitWithAck('sfu:produce', {
       transportId: answer.data.sendTransport.id,
       kind: 'audio',

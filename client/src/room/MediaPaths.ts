@@ -170,7 +170,7 @@ export class MediaPaths {
   listen(): () => void {
     const { socket } = this.o;
     const handlers = {
-      'sfu:producer-added': (producer: SfuProducerInfo) => void this.sfu?.consume(producer).catch((e: Error) => console.warn('consume failed', e.message)),
+      'sfu:producer-added': (producer: SfuProducerInfo) => this.sfu?.consume(producer),
       'sfu:producer-closed': ({ producerId }: { producerId: string }) => this.sfu?.removeProducer(producerId),
       'sfu:data-producer-added': (info: SfuDataProducerInfo) => void this.sfu?.consumeData(info).catch((e: Error) => console.warn('chat channel failed', e.message)),
       // The SFU lost our media (its worker died): set it up again.

@@ -1,14 +1,12 @@
 import { Device, type types } from 'mediasoup-client';
 import type { MediaSource, SfuDataProducerInfo, SfuProducerInfo, SfuTransportOptions } from '@confer/shared';
 import type { ChatChannel } from '../chat/ChatService';
-import { waitUntilDecoding } from '../media/decodeWaiter';
-import { linkStats } from '../media/linkStats';
 import type { LinkState, LinkStats, LocalTracks, TrackSource } from '../media/mediaTypes';
 import { IceRecovery } from '../net/IceRecovery';
 import type { SignalingSocket } from '../signaling/SignalingClient';
 import { request, type Payload } from '../signaling/request';
-import { toRawStats } from '../stats/buildStats';
 import type { StatsTarget } from '../stats/StatsCollector';
+import { SfuConsumers } from './SfuConsumers';
 
 /** Three simulcast layers (quarter, half, full resolution) with bitrate caps in the range the field uses. */
 export const SIMULCAST_ENCODINGS: types.RtpEncodingParameters[] = [
@@ -34,11 +32,6 @@ const DISCONNECTED_RESTART_MS = 2000;
 const RESTART_TIMEOUT_MS = 10_000;
 
 const sourceOf: Record<TrackSource, MediaSource> = { audio: 'mic', video: 'camera', screen: 'screen' };
-
-/** The spatial layer worth receiving for a tile rendered `width` CSS pixels wide. */
-export function layerForWidth(width: number): number {
-  return width < 240 ? 0 : width < 480 ? 1 : 2;
-}
 
 export interface SfuSessionOptions {
   socket: SignalingSocket;
@@ -66,29 +59,19 @@ export interface SfuSessionOptions {
   onTransportFailed(): void;
 }
 
-interface PeerConsumers {
-  stream: MediaStream;
-  consumers: Map<string, types.Consumer>;
-  shown: boolean;
-}
-
 /** This participant's side of the SFU: one send transport (simulcast camera, mic), one receive transport. */
 export class SfuSession {
   private device: Device | null = null;
   private sendTransport: types.Transport | null = null;
   private recvTransport: types.Transport | null = null;
   private readonly producers = new Map<TrackSource, types.Producer>();
-  /** Each peer's microphone and camera... */
-  private readonly peers = new Map<string, PeerConsumers>();
-  /** ...and its shared screen. */
-  private readonly screens = new Map<string, PeerConsumers>();
+  /** The others' media; null until the receive transport exists. */
+  private receiver: SfuConsumers | null = null;
   private readonly dataConsumers = new Map<string, types.DataConsumer>();
   private tracks: LocalTracks;
   private closed = false;
-  private readonly preferred = new Map<string, number>();
-  /** Producers announced while start() was still setting up; consumed once it is done. */
+  /** Producers announced while start() was still setting up; consumed once the receive transport exists. */
   private early: SfuProducerInfo[] | null = [];
-  private readonly consumed = new Set<string>();
   private earlyData: SfuDataProducerInfo[] | null = [];
   private readonly recoveries: IceRecovery[] = [];
   /** Transports (by id) that are not connected right now after having been: the session is recovering. */
@@ -104,15 +87,17 @@ export class SfuSession {
     const device = (this.device = new Device());
     await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as unknown as types.RtpCapabilities });
     this.sendTransport = this.transport(joined.sendTransport, 'send');
-    this.recvTransport = this.transport(joined.recvTransport, 'recv');
-    // Chat failing to open must not cost the call its media.
-    const chat = this.openChat().catch((error: Error) => console.warn('SFU chat channel failed', error.message));
-    await Promise.all([this.produce('audio'), this.produce('video'), this.produce('screen'), chat]);
-    const early = this.early ?? [];
+    const recvTransport = (this.recvTransport = this.transport(joined.recvTransport, 'recv'));
+    // Receiving starts with sending: the two transports negotiate independently.
+    const { onPeerStream, onPeerScreen, socket } = this.o;
+    this.receiver = new SfuConsumers({ socket, transport: recvTransport, rtpCapabilities: device.rtpCapabilities, onPeerStream, onPeerScreen });
+    this.receiver.add([...joined.producers, ...(this.early ?? [])]);
     this.early = null;
     const earlyData = this.earlyData ?? [];
     this.earlyData = null;
-    await Promise.all([...[...joined.dataProducers, ...earlyData].map((d) => this.consumeData(d)), ...[...joined.producers, ...early].map((p) => this.consume(p))]);
+    // Chat failing to open must not cost the call its media.
+    const chat = this.openChat().catch((error: Error) => console.warn('SFU chat channel failed', error.message));
+    await Promise.all([this.produce('audio'), this.produce('video'), this.produce('screen'), chat, ...[...joined.dataProducers, ...earlyData].map((d) => this.consumeData(d))]);
   }
 
   /** Our chat channel: one data producer that every other peer consumes. */
@@ -229,75 +214,25 @@ export class SfuSession {
     this.producers.set(kind, producer);
   }
 
-  /** Consumes a producer of another peer: paused on the server until we are ready, then resumed. */
-  async consume(info: SfuProducerInfo): Promise<void> {
-    if (this.early) {
-      this.early.push(info);
-      return;
-    }
-    // The same producer can be both in the join answer and announced while joining.
-    if (!this.device || !this.recvTransport || this.closed || this.consumed.has(info.producerId)) return;
-    this.consumed.add(info.producerId);
-    const options = await request(this.o.socket, 'sfu:consume', { producerId: info.producerId, rtpCapabilities: this.device.rtpCapabilities as unknown as Payload<'sfu:consume'>['rtpCapabilities'] });
-    const consumer = await this.recvTransport.consume({
-      id: options.id,
-      producerId: options.producerId,
-      kind: options.kind,
-      rtpParameters: options.rtpParameters as unknown as types.RtpParameters,
-    });
-    const group = info.source === 'screen' ? this.screens : this.peers;
-    let peer = group.get(info.peerId);
-    if (!peer) group.set(info.peerId, (peer = { stream: new MediaStream(), consumers: new Map(), shown: false }));
-    peer.consumers.set(consumer.id, consumer);
-    peer.stream.addTrack(consumer.track);
-    await request(this.o.socket, 'sfu:resume', { consumerId: consumer.id });
-    const layer = this.preferred.get(info.peerId);
-    if (info.source === 'camera' && layer !== undefined) await request(this.o.socket, 'sfu:layers', { consumerId: consumer.id, spatialLayer: layer });
-    void this.showWhenFlowing(info.peerId, peer, info.source === 'screen' ? this.o.onPeerScreen : this.o.onPeerStream);
-  }
-
-  /** Hands the peer's stream over only once its media really arrives, so its tile never blanks. */
-  private async showWhenFlowing(peerId: string, peer: PeerConsumers, show: (peerId: string, stream: MediaStream) => void): Promise<void> {
-    // Another consumer's wait (audio and video each start one) may show it first.
-    const arrived = await waitUntilDecoding(() => this.peerStats(peer), {
-      expectVideo: () => [...peer.consumers.values()].some((c) => c.kind === 'video'),
-      alive: () => !peer.shown && !this.closed && (this.peers.get(peerId) === peer || this.screens.get(peerId) === peer),
-    });
-    if (!arrived) return;
-    peer.shown = true;
-    show(peerId, peer.stream);
+  /** Another peer's producer: consumed with any others announced at about the same time (SfuConsumers). */
+  consume(info: SfuProducerInfo): void {
+    if (this.early) this.early.push(info);
+    else if (!this.closed) this.receiver?.add([info]);
   }
 
   isShowing(peerId: string): boolean {
-    return this.peers.get(peerId)?.shown ?? false;
+    return this.receiver?.isShowing(peerId) ?? false;
   }
 
-  /** The producer of a peer went away (it left the SFU, or stopped sharing its screen). */
+  /** The producer (or data producer) of a peer went away (it left the SFU, or stopped sharing its screen). */
   removeProducer(producerId: string): void {
     this.dataConsumers.get(producerId)?.close();
     this.dataConsumers.delete(producerId);
-    for (const group of [this.peers, this.screens]) {
-      for (const [peerId, peer] of group) {
-        for (const [id, consumer] of peer.consumers) {
-          if (consumer.producerId !== producerId) continue;
-          peer.stream.removeTrack(consumer.track);
-          consumer.close();
-          peer.consumers.delete(id);
-        }
-        // A share that stopped is gone; the next one arrives as a new stream.
-        if (group === this.screens && peer.consumers.size === 0) {
-          group.delete(peerId);
-          this.o.onPeerScreen(peerId, null);
-        }
-      }
-    }
+    this.receiver?.removeProducer(producerId);
   }
 
   removePeer(peerId: string): void {
-    for (const group of [this.peers, this.screens]) {
-      for (const consumer of group.get(peerId)?.consumers.values() ?? []) consumer.close();
-      group.delete(peerId);
-    }
+    this.receiver?.removePeer(peerId);
   }
 
   /**
@@ -328,42 +263,22 @@ export class SfuSession {
 
   /** Stops (or restarts) forwarding a peer's video to us: its tile is off screen, or the page is hidden. */
   async setVideoPaused(peerId: string, paused: boolean): Promise<void> {
-    for (const consumer of this.peers.get(peerId)?.consumers.values() ?? []) {
-      if (consumer.kind !== 'video' || consumer.closed || consumer.paused === paused) continue;
-      if (paused) consumer.pause();
-      else consumer.resume();
-      await request(this.o.socket, paused ? 'sfu:pause' : 'sfu:resume', { consumerId: consumer.id }).catch(() => undefined);
-    }
+    await this.receiver?.setVideoPaused(peerId, paused);
   }
 
   /** Follows the size a peer's tile is rendered at: small tiles get the low layer. */
   async setPreferredWidth(peerId: string, width: number): Promise<void> {
-    const layer = layerForWidth(width);
-    if (this.preferred.get(peerId) === layer) return;
-    this.preferred.set(peerId, layer);
-    for (const consumer of this.peers.get(peerId)?.consumers.values() ?? []) {
-      if (consumer.kind === 'video') await request(this.o.socket, 'sfu:layers', { consumerId: consumer.id, spatialLayer: layer }).catch(() => undefined);
-    }
-  }
-
-  private async peerStats(peer: PeerConsumers): Promise<LinkStats> {
-    // A consumer whose transport just closed (SFU reset, leaving) has no stats any more. Screens are
-    // consumed into a group of their own, so a peer's consumers here are its mic and camera.
-    const live = [...peer.consumers.values()].filter((c) => !c.closed);
-    const source = (c: types.Consumer): MediaSource => (c.kind === 'video' ? 'camera' : 'mic');
-    const reports = await Promise.all(live.map(async (c) => ({ source: source(c), raw: toRawStats(await c.getStats().catch(() => new Map() as RTCStatsReport)) })));
-    return linkStats(reports.flatMap(({ source, raw }) => raw.map((stats) => ({ source, stats }))));
+    await this.receiver?.setPreferredWidth(peerId, width);
   }
 
   async stats(): Promise<Record<string, LinkStats & { path: 'sfu' }>> {
-    const entries = await Promise.all([...this.peers].map(async ([id, peer]) => [id, { ...(await this.peerStats(peer)), path: 'sfu' as const }] as const));
-    return Object.fromEntries(entries);
+    return (await this.receiver?.stats()) ?? {};
   }
 
   /** Both transports for the stats collector: our producers' tracks, and each consumer's track by its peer. */
   statsTargets(): StatsTarget[] {
     const targets: StatsTarget[] = [];
-    const { sendTransport, recvTransport } = this;
+    const { sendTransport } = this;
     if (sendTransport && !sendTransport.closed) {
       const label = ({ trackIdentifier }: { trackIdentifier: string | null }) => {
         const producer = [...this.producers.values()].find((p) => p.track?.id === trackIdentifier);
@@ -371,18 +286,8 @@ export class SfuSession {
       };
       targets.push({ context: { id: 'sfu:send', path: 'sfu', peerId: null, direction: 'send', label }, getStats: () => sendTransport.getStats() });
     }
-    if (recvTransport && !recvTransport.closed) {
-      const label = ({ trackIdentifier }: { trackIdentifier: string | null }) => {
-        for (const [group, screen] of [[this.peers, false], [this.screens, true]] as const) {
-          for (const [peerId, peer] of group) {
-            const consumer = [...peer.consumers.values()].find((c) => c.track.id === trackIdentifier);
-            if (consumer) return { source: screen ? ('screen' as const) : consumer.kind === 'audio' ? ('mic' as const) : ('camera' as const), peerId };
-          }
-        }
-        return null;
-      };
-      targets.push({ context: { id: 'sfu:recv', path: 'sfu', peerId: null, direction: 'recv', label }, getStats: () => recvTransport.getStats() });
-    }
+    const received = this.receiver?.statsTarget();
+    if (received) targets.push(received);
     return targets;
   }
 
@@ -390,6 +295,7 @@ export class SfuSession {
   close(leaveServer = true): void {
     if (this.closed) return;
     this.closed = true;
+    this.receiver?.close();
     for (const recovery of this.recoveries) recovery.dispose();
     this.sendTransport?.close();
     this.recvTransport?.close();

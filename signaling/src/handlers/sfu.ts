@@ -36,8 +36,8 @@ export function registerSfu(router: RequestRouter<PeerSocket>, ctx: ServerContex
       }),
     )
     .on('sfu:consume-data', (r, call) => media(call, (roomId, peerId) => sfu.consumeData(roomId, peerId, r.dataProducerId)))
-    .on('sfu:consume', (r, call) => media(call, (roomId, peerId) => sfu.consume(roomId, peerId, r.producerId, r.rtpCapabilities)))
-    .on('sfu:resume', (r, call) => media(call, async (roomId, peerId) => (await sfu.resumeConsumer(roomId, peerId, r.consumerId), none)))
+    .on('sfu:consume', (r, call) => media(call, async (roomId, peerId) => ({ consumers: await sfu.consume(roomId, peerId, r.producerIds, r.rtpCapabilities) })))
+    .on('sfu:resume', (r, call) => media(call, async (roomId, peerId) => (await sfu.resumeConsumers(roomId, peerId, r.consumerIds), none)))
     .on('sfu:pause', (r, call) => media(call, async (roomId, peerId) => (await sfu.pauseConsumer(roomId, peerId, r.consumerId), none)))
     .on('sfu:layers', (r, call) => media(call, async (roomId, peerId) => (await sfu.setPreferredLayers(roomId, peerId, r.consumerId, r.spatialLayer), none)))
     .on('sfu:leave', (_, call) => media(call, async (roomId, peerId) => (sfu.leavePeer(roomId, peerId), none)));

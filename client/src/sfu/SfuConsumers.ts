@@ -1,0 +1,193 @@
+import type { types } from 'mediasoup-client';
+import type { MediaSource, SfuConsumerOptions, SfuProducerInfo } from '@confer/shared';
+import { waitUntilDecoding } from '../media/decodeWaiter';
+import { linkStats } from '../media/linkStats';
+import type { LinkStats } from '../media/mediaTypes';
+import type { SignalingSocket } from '../signaling/SignalingClient';
+import { request, type Payload } from '../signaling/request';
+import { toRawStats } from '../stats/buildStats';
+import type { StatsTarget } from '../stats/StatsCollector';
+
+/**
+ * Producers announced within this long of each other are consumed together: one request, and one
+ * renegotiation of the receive transport (mediasoup-client creates consumers asked for in the same tick
+ * at once). Each renegotiation took 0.1-0.7 s on a busy page, and a switch to the SFU brings a burst of them.
+ */
+const BATCH_MS = 40;
+
+/** The spatial layer worth receiving for a tile rendered `width` CSS pixels wide. */
+export function layerForWidth(width: number): number {
+  return width < 240 ? 0 : width < 480 ? 1 : 2;
+}
+
+export interface SfuConsumersOptions {
+  socket: SignalingSocket;
+  transport: types.Transport;
+  rtpCapabilities: types.RtpCapabilities;
+  /** A peer's media arrives through the SFU and decodes (make-before-break: only then is it shown). */
+  onPeerStream(peerId: string, stream: MediaStream): void;
+  /** A peer's shared screen decodes through the SFU; null once it stopped. */
+  onPeerScreen(peerId: string, stream: MediaStream | null): void;
+}
+
+interface PeerConsumers {
+  stream: MediaStream;
+  consumers: Map<string, types.Consumer>;
+  shown: boolean;
+}
+
+/** The receiving side of an SFU session: the others' producers, consumed in batches, grouped by peer. */
+export class SfuConsumers {
+  /** Each peer's microphone and camera... */
+  private readonly peers = new Map<string, PeerConsumers>();
+  /** ...and its shared screen. */
+  private readonly screens = new Map<string, PeerConsumers>();
+  private readonly preferred = new Map<string, number>();
+  /** Producers asked for (the same one can be both in the join answer and announced while joining). */
+  private readonly consumed = new Set<string>();
+  private batch: SfuProducerInfo[] = [];
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+
+  constructor(private readonly o: SfuConsumersOptions) {}
+
+  /** Consumes these producers of other peers, together with any announced in the next moments. */
+  add(producers: SfuProducerInfo[]): void {
+    this.batch.push(...producers.filter((p) => !this.consumed.has(p.producerId)));
+    for (const p of producers) this.consumed.add(p.producerId);
+    if (this.batch.length > 0 && this.flushTimer === undefined) this.flushTimer = setTimeout(() => void this.flush(), BATCH_MS);
+  }
+
+  private async flush(): Promise<void> {
+    this.flushTimer = undefined;
+    const batch = this.batch;
+    this.batch = [];
+    if (this.closed || batch.length === 0) return;
+    const rtpCapabilities = this.o.rtpCapabilities as unknown as Payload<'sfu:consume'>['rtpCapabilities'];
+    try {
+      const { consumers } = await request(this.o.socket, 'sfu:consume', { producerIds: batch.map((p) => p.producerId), rtpCapabilities });
+      if (this.closed) return;
+      // In one tick, so that mediasoup-client sets them all up in one renegotiation.
+      const made = await Promise.all(consumers.map((options) => this.receive(options)));
+      if (this.closed || made.length === 0) return;
+      await request(this.o.socket, 'sfu:resume', { consumerIds: made.map(({ consumer }) => consumer.id) });
+      await Promise.all(made.map(({ consumer, options }) => this.applyLayer(options.peerId, consumer)));
+      for (const peer of new Set(made.map(({ peer }) => peer))) void this.showWhenFlowing(peer);
+    } catch (error) {
+      console.warn('consume failed', (error as Error).message);
+    }
+  }
+
+  private async receive(options: SfuConsumerOptions): Promise<{ consumer: types.Consumer; options: SfuConsumerOptions; peer: [string, PeerConsumers, boolean] }> {
+    const consumer = await this.o.transport.consume({ id: options.id, producerId: options.producerId, kind: options.kind, rtpParameters: options.rtpParameters as unknown as types.RtpParameters });
+    const screen = options.source === 'screen';
+    const group = screen ? this.screens : this.peers;
+    let peer = group.get(options.peerId);
+    if (!peer) group.set(options.peerId, (peer = { stream: new MediaStream(), consumers: new Map(), shown: false }));
+    peer.consumers.set(consumer.id, consumer);
+    peer.stream.addTrack(consumer.track);
+    return { consumer, options, peer: [options.peerId, peer, screen] };
+  }
+
+  private async applyLayer(peerId: string, consumer: types.Consumer): Promise<void> {
+    const layer = this.preferred.get(peerId);
+    if (consumer.kind === 'video' && layer !== undefined && this.peers.get(peerId)?.consumers.has(consumer.id)) await request(this.o.socket, 'sfu:layers', { consumerId: consumer.id, spatialLayer: layer });
+  }
+
+  /** Hands the peer's stream over only once its media really arrives, so its tile never blanks. */
+  private async showWhenFlowing([peerId, peer, screen]: [string, PeerConsumers, boolean]): Promise<void> {
+    const group = screen ? this.screens : this.peers;
+    // An earlier batch's wait for this peer may show it first.
+    const arrived = await waitUntilDecoding(() => this.peerStats(peer), {
+      expectVideo: () => [...peer.consumers.values()].some((c) => c.kind === 'video'),
+      alive: () => !peer.shown && !this.closed && group.get(peerId) === peer,
+    });
+    if (!arrived) return;
+    peer.shown = true;
+    (screen ? this.o.onPeerScreen : this.o.onPeerStream)(peerId, peer.stream);
+  }
+
+  isShowing(peerId: string): boolean {
+    return this.peers.get(peerId)?.shown ?? false;
+  }
+
+  /** The producer of a peer went away (it left the SFU, or stopped sharing its screen). */
+  removeProducer(producerId: string): void {
+    for (const group of [this.peers, this.screens]) {
+      for (const [peerId, peer] of group) {
+        for (const [id, consumer] of peer.consumers) {
+          if (consumer.producerId !== producerId) continue;
+          peer.stream.removeTrack(consumer.track);
+          consumer.close();
+          peer.consumers.delete(id);
+        }
+        // A share that stopped is gone; the next one arrives as a new stream.
+        if (group === this.screens && peer.consumers.size === 0) {
+          group.delete(peerId);
+          this.o.onPeerScreen(peerId, null);
+        }
+      }
+    }
+  }
+
+  removePeer(peerId: string): void {
+    for (const group of [this.peers, this.screens]) {
+      for (const consumer of group.get(peerId)?.consumers.values() ?? []) consumer.close();
+      group.delete(peerId);
+    }
+  }
+
+  /** Stops (or restarts) forwarding a peer's video to us: its tile is off screen, or the page is hidden. */
+  async setVideoPaused(peerId: string, paused: boolean): Promise<void> {
+    for (const consumer of this.peers.get(peerId)?.consumers.values() ?? []) {
+      if (consumer.kind !== 'video' || consumer.closed || consumer.paused === paused) continue;
+      if (paused) consumer.pause();
+      else consumer.resume();
+      const answer = paused ? request(this.o.socket, 'sfu:pause', { consumerId: consumer.id }) : request(this.o.socket, 'sfu:resume', { consumerIds: [consumer.id] });
+      await answer.catch(() => undefined);
+    }
+  }
+
+  /** Follows the size a peer's tile is rendered at: small tiles get the low layer. */
+  async setPreferredWidth(peerId: string, width: number): Promise<void> {
+    const layer = layerForWidth(width);
+    if (this.preferred.get(peerId) === layer) return;
+    this.preferred.set(peerId, layer);
+    for (const consumer of this.peers.get(peerId)?.consumers.values() ?? []) await this.applyLayer(peerId, consumer).catch(() => undefined);
+  }
+
+  private async peerStats(peer: PeerConsumers): Promise<LinkStats> {
+    // A consumer whose transport just closed (SFU reset, leaving) has no stats any more. Screens are
+    // consumed into a group of their own, so a peer's consumers here are its mic and camera.
+    const live = [...peer.consumers.values()].filter((c) => !c.closed);
+    const source = (c: types.Consumer): MediaSource => (c.kind === 'video' ? 'camera' : 'mic');
+    const reports = await Promise.all(live.map(async (c) => ({ source: source(c), raw: toRawStats(await c.getStats().catch(() => new Map() as RTCStatsReport)) })));
+    return linkStats(reports.flatMap(({ source, raw }) => raw.map((stats) => ({ source, stats }))));
+  }
+
+  async stats(): Promise<Record<string, LinkStats & { path: 'sfu' }>> {
+    const entries = await Promise.all([...this.peers].map(async ([id, peer]) => [id, { ...(await this.peerStats(peer)), path: 'sfu' as const }] as const));
+    return Object.fromEntries(entries);
+  }
+
+  /** The receive transport for the stats collector: each consumer's track by its peer. */
+  statsTarget(): StatsTarget | null {
+    const { transport } = this.o;
+    if (transport.closed) return null;
+    const label = ({ trackIdentifier }: { trackIdentifier: string | null }) => {
+      for (const [group, screen] of [[this.peers, false], [this.screens, true]] as const) {
+        for (const [peerId, peer] of group) {
+          const consumer = [...peer.consumers.values()].find((c) => c.track.id === trackIdentifier);
+          if (consumer) return { source: screen ? ('screen' as const) : consumer.kind === 'audio' ? ('mic' as const) : ('camera' as const), peerId };
+        }
+      }
+      return null;
+    };
+    return { context: { id: 'sfu:recv', path: 'sfu', peerId: null, direction: 'recv', label }, getStats: () => transport.getStats() };
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.flushTimer);
+  }
+}
