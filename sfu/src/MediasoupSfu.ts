@@ -273,7 +273,8 @@ export class MediasoupSfu implements Sfu {
   }
 
   consume(roomId: string, peerId: string, producerIds: string[], rtpCapabilities: RtpJson): Promise<SfuConsumerOptions[]> {
-    return this.serial(roomId, peerId, () => MediasoupSfu.each(producerIds, (producerId) => this.newConsumer(roomId, peerId, producerId, rtpCapabilities)));
+    // A producer asked for twice gets one consumer, returned once: a browser cannot take one SSRC twice.
+    return this.serial(roomId, peerId, () => MediasoupSfu.each([...new Set(producerIds)], (producerId) => this.newConsumer(roomId, peerId, producerId, rtpCapabilities)));
   }
 
   /**

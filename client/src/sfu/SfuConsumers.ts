@@ -53,8 +53,13 @@ export class SfuConsumers {
 
   /** Consumes these producers of other peers, together with any announced in the next moments. */
   add(producers: SfuProducerInfo[]): void {
-    this.batch.push(...producers.filter((p) => !this.consumed.has(p.producerId)));
-    for (const p of producers) this.consumed.add(p.producerId);
+    // One by one: the same producer can be in a list twice (the join answer and an announcement while joining),
+    // and consuming it twice in one batch fails the whole renegotiation (one SSRC on two m-lines).
+    for (const p of producers) {
+      if (this.consumed.has(p.producerId)) continue;
+      this.consumed.add(p.producerId);
+      this.batch.push(p);
+    }
     if (this.batch.length > 0 && this.flushTimer === undefined) this.flushTimer = setTimeout(() => void this.flush(), BATCH_MS);
   }
 
@@ -74,6 +79,8 @@ export class SfuConsumers {
       await Promise.all(made.map(({ consumer, options }) => this.applyLayer(options.peerId, consumer)));
       for (const peer of new Set(made.map(({ peer }) => peer))) void this.showWhenFlowing(peer);
     } catch (error) {
+      // Announced again (a peer re-joining the SFU produces anew), a producer of this batch is consumed then.
+      for (const p of batch) this.consumed.delete(p.producerId);
       console.warn('consume failed', (error as Error).message);
     }
   }

@@ -1,0 +1,65 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { types } from 'mediasoup-client';
+import type { SfuProducerInfo } from '@confer/shared';
+import type { SignalingSocket } from '../signaling/SignalingClient';
+import { SfuConsumers } from './SfuConsumers';
+
+const requests: { event: string; payload: Record<string, unknown> }[] = [];
+vi.mock('../signaling/request', () => ({
+  request: vi.fn(async (_socket: unknown, event: string, payload: Record<string, unknown>) => {
+    requests.push({ event, payload });
+    if (event !== 'sfu:consume') return {};
+    return { consumers: (payload.producerIds as string[]).map((producerId) => ({ id: `c-${producerId}`, producerId, peerId: 'bo', kind: 'video', source: 'camera', rtpParameters: {} })) };
+  }),
+}));
+
+// jsdom has no MediaStream: a stand-in that holds tracks.
+class FakeStream {
+  private readonly tracks: unknown[] = [];
+  addTrack(track: unknown) {
+    this.tracks.push(track);
+  }
+  removeTrack() {}
+}
+
+const producer = (producerId: string): SfuProducerInfo => ({ producerId, peerId: 'bo', kind: 'video', source: 'camera' });
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+});
+
+describe('SfuConsumers', () => {
+  it('consumes the producers announced close together in one request, one renegotiation and one resume, each producer once', async () => {
+    vi.useFakeTimers();
+    vi.stubGlobal('MediaStream', FakeStream);
+    requests.length = 0;
+    const ticks: number[] = [];
+    let tick = 0;
+    const transport = {
+      closed: false,
+      consume: vi.fn(async (o: { id: string; producerId: string }) => {
+        ticks.push(tick);
+        return { id: o.id, producerId: o.producerId, kind: 'video', track: {}, closed: false, getStats: async () => new Map() };
+      }),
+    };
+    const receiver = new SfuConsumers({ socket: {} as SignalingSocket, transport: transport as unknown as types.Transport, rtpCapabilities: {}, onPeerStream: vi.fn(), onPeerScreen: vi.fn() });
+    // The join answer and an announcement while joining both name p1.
+    receiver.add([producer('p1'), producer('p1'), producer('p2')]);
+    await vi.advanceTimersByTimeAsync(10);
+    receiver.add([producer('p2'), producer('p3')]);
+    tick++;
+    await vi.advanceTimersByTimeAsync(50);
+    expect(requests.map((r) => r.event)).toEqual(['sfu:consume', 'sfu:resume']);
+    expect(requests[0]!.payload.producerIds).toEqual(['p1', 'p2', 'p3']);
+    expect(requests[1]!.payload.consumerIds).toEqual(['c-p1', 'c-p2', 'c-p3']);
+    // All three asked of mediasoup-client in the same tick: it creates them in one renegotiation.
+    expect(new Set(ticks).size).toBe(1);
+    expect(transport.consume).toHaveBeenCalledTimes(3);
+    // Announced again later: nothing more.
+    receiver.add([producer('p3')]);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(requests).toHaveLength(2);
+    receiver.close();
+  });
+});
