@@ -1,13 +1,15 @@
 /**
  * Call settings a URL can carry: `?relay=1` forces TURN, `?video=320x240&fps=15` sets the camera,
- * `?screen=400x300` caps the size of a screen share, `?stats=0` turns the stats collector off (to measure
- * what it costs). A join token travels in the
+ * `?screen=400x300` caps the size of a screen share, `?stats=0` turns the stats collector off and `?standby=0`
+ * the SFU's warm standby (to measure what each costs). A join token travels in the
  * fragment (`#token=…`), which browsers never send to a server, so it cannot end up in a log.
  */
 export interface CallOptions {
   forceRelay: boolean;
   joinToken: string | null;
   stats: boolean;
+  /** Keep an idle SFU session when the server says the room is one short of it. */
+  standby: boolean;
   video: { width: number; height: number; frameRate: number };
   /** Largest size a screen share is captured at; null: the screen's own. */
   screen: { width: number; height: number } | null;
@@ -20,6 +22,8 @@ const sizeParam = (value: string | null) => {
 
 export const defaultVideo = { width: 640, height: 360, frameRate: 30 };
 
+const off = (value: string | null) => ['0', 'false', 'no', 'off'].includes(value ?? '');
+
 export function parseCallOptions(search: string, hash = ''): CallOptions {
   const params = new URLSearchParams(search);
   const size = sizeParam(params.get('video'));
@@ -27,7 +31,8 @@ export function parseCallOptions(search: string, hash = ''): CallOptions {
   return {
     forceRelay: ['1', 'true', 'yes'].includes(params.get('relay') ?? ''),
     joinToken: new URLSearchParams(hash.replace(/^#/, '')).get('token'),
-    stats: !['0', 'false', 'no', 'off'].includes(params.get('stats') ?? ''),
+    stats: !off(params.get('stats')),
+    standby: !off(params.get('standby')),
     video: {
       ...(size ?? { width: defaultVideo.width, height: defaultVideo.height }),
       frameRate: Number.isFinite(fps) && fps >= 1 && fps <= 60 ? fps : defaultVideo.frameRate,

@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { test, type APIRequestContext, type Browser, type Page } from '@playwright/test';
-import type { HealthReport } from '@confer/shared';
+import { STANDBY_SETUP_DELAY_MS, type HealthReport } from '@confer/shared';
 import { asOperator, expectMediaFlowing, joinRoom, stats } from '../support/participants.js';
 import { longestGap, startTileMonitor, stopTileMonitor, type TileReport } from '../support/switching.js';
 
 /**
- * `npm run bench:switch`: a room goes 4 → 5 → 4 people, at 160x120 and at 320x240 (10 fps). Per page it
+ * `npm run bench:switch`: a room goes 4 → 5 → 4 people, at 160x120 and at 320x240 (10 fps), each with the
+ * SFU's warm standby on and off (`?standby=0`), in one run. It prints what the standby costs a steady
+ * 4-person mesh (the machine's CPU, the bytes the pages send). Per page it
  * prints the longest remote-tile freeze in a steady mesh, during 4 → 5, in a steady SFU room and during
  * 5 → 4, how far each switch's freeze is above that page's steady one (the issue's goal: ≤ 200 ms), and the
  * longest main-thread task in each phase (goal: < 100 ms). Then the time until every tile decodes on the new
@@ -25,6 +28,25 @@ async function waitForPath(pages: Page[], path: string, peers: number): Promise<
   }
 }
 
+/** The whole machine's busy and total CPU time so far (/proc/stat), in clock ticks. */
+function machineTicks(): { busy: number; total: number } {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const n = fields.map(Number);
+  const idle = (n[3] ?? 0) + (n[4] ?? 0);
+  const total = n.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+/** Bytes a page has sent on all its connections (mesh links, SFU transports), DTLS and ICE included. */
+const bytesSent = (page: Page): Promise<number> =>
+  page.evaluate(async () => {
+    let sum = 0;
+    for (const { getStats } of window.__confer.room.diagnostics.connections()) {
+      for (const r of (await getStats()).values()) if ((r as { type: string }).type === 'transport') sum += (r as { bytesSent?: number }).bytesSent ?? 0;
+    }
+    return sum;
+  });
+
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 10 ms
@@ -37,9 +59,9 @@ async function watched(pages: Page[], during: () => Promise<void>): Promise<Tile
   return Promise.all(pages.map(stopTileMonitor));
 }
 
-async function switchRun(browser: Browser, request: APIRequestContext, size: string): Promise<string[]> {
-  const query = `video=${size}&fps=10`;
-  const room = `bench-switch-${size}-${Date.now()}`;
+async function switchRun(browser: Browser, request: APIRequestContext, size: string, standby: boolean): Promise<string[]> {
+  const query = `video=${size}&fps=10${standby ? '' : '&standby=0'}`;
+  const room = `bench-switch-${size}-${standby ? 'standby' : 'cold'}-${Date.now()}`;
   const pages: Page[] = [];
   for (const name of NAMES) pages.push(await joinRoom(browser, room, name, { query }));
   await waitForPath(pages, 'mesh', 3);
@@ -47,7 +69,13 @@ async function switchRun(browser: Browser, request: APIRequestContext, size: str
   const wait = (ms: number) => pages[0]!.waitForTimeout(ms);
   const reports = {} as Record<Phase, TileReport[]>;
 
+  // The standby session is set up a few seconds after the 4th join (client/src/room/MediaPaths.ts).
+  await wait(STANDBY_SETUP_DELAY_MS + 2000);
+  const [machine0, sent0] = [machineTicks(), await Promise.all(pages.map(bytesSent))];
   reports['steady mesh'] = await watched(pages, () => wait(STEADY_MS));
+  const [machine1, sent1] = [machineTicks(), await Promise.all(pages.map(bytesSent))];
+  const meshCores = ((machine1.busy - machine0.busy) / (machine1.total - machine0.total)) * cpus().length;
+  const meshKbps = sent1.reduce((sum, b, i) => sum + b - sent0[i]!, 0) * 8 / STEADY_MS;
   let fifth: Page | undefined;
   const t0 = Date.now();
   let toSfuMs = 0;
@@ -75,7 +103,7 @@ async function switchRun(browser: Browser, request: APIRequestContext, size: str
   for (const page of pages) await page.context().close();
 
   const ms = (n: number) => `${n.toFixed(0)}`.padStart(5);
-  const lines = [`${size}@10, per page: longest remote-tile freeze (ms) | above the page's steady freeze | longest main-thread task (ms)`];
+  const lines = [`${size}@10, warm standby ${standby ? 'on' : 'off'}; per page: longest remote-tile freeze (ms) | above the page's steady freeze | longest main-thread task (ms)`];
   lines.push(`        ${PHASES.map((p) => p.padStart(12)).join('')}   4→5 over  5→4 over   long tasks (${PHASES.join(' / ')})`);
   NAMES.forEach((name, i) => {
     const gap = (p: Phase) => longestGap([reports[p][i]!]);
@@ -83,6 +111,7 @@ async function switchRun(browser: Browser, request: APIRequestContext, size: str
     const task = (p: Phase) => Math.max(0, ...reports[p][i]!.longTasks);
     lines.push(`  ${name.padEnd(4)}  ${PHASES.map((p) => ms(gap(p)).padStart(12)).join('')}   ${ms(gap('4 → 5') - steady)}     ${ms(gap('5 → 4') - steady)}      ${PHASES.map((p) => ms(task(p)).trim()).join(' / ')}`);
   });
+  lines.push(`  steady 4-person mesh: the machine ${meshCores.toFixed(2)} of ${cpus().length} cores busy; the 4 pages send ${meshKbps.toFixed(0)} kbps together`);
   lines.push(`  every tile decoding via the SFU ${toSfuMs} ms after the 5th joined; back on the mesh ${toMeshMs} ms after it left (with the hold time)`);
   lines.push(`  server-recorded switches (start → last participant done): ${switches.map((s) => `to ${s.to} ${s.durationMs} ms (${s.unfinished} unfinished)`).join(', ')}`);
   lines.push(`  steady 5-person SFU room: worker CPU ${cpuPct.toFixed(1)} % of one core; it receives ${(sfu.recvBitrate / 1000).toFixed(0)} kbps, forwards ${(sfu.sendBitrate / 1000).toFixed(0)} kbps`);
@@ -90,8 +119,8 @@ async function switchRun(browser: Browser, request: APIRequestContext, size: str
 }
 
 test('mesh ⇄ SFU switch', async ({ browser, request }) => {
-  test.setTimeout(SIZES.length * 240_000);
+  test.setTimeout(SIZES.length * 2 * 240_000);
   const out: string[] = [];
-  for (const size of SIZES) out.push(...(await switchRun(browser, request, size)), '');
+  for (const size of SIZES) for (const standby of [true, false]) out.push(...(await switchRun(browser, request, size, standby)), '');
   console.log(`\n${out.join('\n')}`);
 });

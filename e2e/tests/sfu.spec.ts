@@ -1,9 +1,10 @@
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import type { HealthReport } from '@confer/shared';
-import { asOperator, closeAll, expectMediaFlowing, expectPath, joinAll, joinRoom, servers, SIMULCAST_VIDEO, type JoinOptions } from '../support/participants.js';
+import { asOperator, closeAll, expectMediaFlowing, expectPath, joinAll, joinRoom, onEveryPage, servers, SIMULCAST_VIDEO, type JoinOptions } from '../support/participants.js';
 import { expectMakeBeforeBreak, expectSeamless, startTileMonitor, stopTileMonitor, switchesOf } from '../support/switching.js';
 
 interface SfuReport {
+  transports: number;
   producers: { kind: string; layers: number; activeLayers: number }[];
   consumers: { peerId: string; kind: string; spatialLayer: number | null; preferredSpatialLayer: number | null; paused: boolean }[];
 }
@@ -85,6 +86,24 @@ test.describe('on the SFU (a server that moves rooms there at 3)', () => {
  */
 const FIVE_PAGES: JoinOptions = { query: 'video=160x120&fps=5&stats=0', viewport: { width: 320, height: 240 } };
 
+/** Every page hears every other over the mesh: the audio energy each mesh link receives keeps rising (a disabled track sends silence). */
+async function expectSoundOnMesh(pages: Page[]): Promise<void> {
+  const energy = (page: Page) =>
+    page.evaluate(async () => {
+      const out: Record<string, number> = {};
+      for (const { id, getStats } of window.__confer.room.diagnostics.connections()) {
+        if (!id.startsWith('mesh:')) continue;
+        for (const r of (await getStats()).values()) if (r.type === 'inbound-rtp' && r.kind === 'audio') out[id] = (r as { totalAudioEnergy?: number }).totalAudioEnergy ?? 0;
+      }
+      return out;
+    });
+  await onEveryPage(pages, async (page) => {
+    const before = await energy(page);
+    expect(Object.keys(before)).toHaveLength(pages.length - 1);
+    await expect.poll(async () => Object.entries(await energy(page)).filter(([id, e]) => e > (before[id] ?? 0) + 1e-4).length, { timeout: 10_000, message: 'audio energy from every mesh peer rises' }).toBe(pages.length - 1);
+  });
+}
+
 test('4 → 5 → 4 (the default threshold): the room moves to the SFU and back, and nobody sees it happen', async ({ browser, request }) => {
   test.setTimeout(240_000);
   const room = `switch-${Date.now()}`;
@@ -92,6 +111,10 @@ test('4 → 5 → 4 (the default threshold): the room moves to the SFU and back,
   try {
     await expectPath(pages, 'mesh', 3);
     await expectMediaFlowing(pages, 3);
+    // Warm standby: one short of the SFU, every page holds an idle SFU session (both transports, camera and
+    // microphone produced but sending nothing, nothing consumed) while the mesh still carries their sound.
+    await expect.poll(async () => { const s = await sfuOf(request, room); return [s.transports, s.producers.length, s.consumers.length]; }, { timeout: 20_000 }).toEqual([8, 8, 0]);
+    await expectSoundOnMesh(pages);
 
     // The 5th participant: everyone switches to the SFU, the newcomer goes straight there.
     await Promise.all(pages.map(startTileMonitor));

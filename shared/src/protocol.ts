@@ -58,6 +58,8 @@ export interface JoinResponse {
   /** Everyone else already in the room; the newcomer offers to each of them. */
   peers: PeerInfo[];
   topology: Topology;
+  /** The room keeps an idle SFU session on every client (warm standby; `room:standby` follows changes). */
+  standby: boolean;
   /** Most participants the room admits. */
   capacity: number;
   /** STUN/TURN servers with short-lived TURN credentials issued for this join. */
@@ -227,6 +229,8 @@ export interface ServerToClientEvents {
   'signal:receive': (event: { from: string; signal: Signal }) => void;
   /** The room starts switching topology; switchId is reported back with topology:switched. */
   'room:topology': (event: { topology: Topology; switchId: string; startedAt: number; reason: SwitchReason }) => void;
+  /** Warm standby started (the room is one short of the SFU) or ended: set up, or close, an idle SFU session. */
+  'room:standby': (event: { standby: boolean }) => void;
   /** Every participant finished the switch (or it timed out). */
   'room:switch-complete': (event: SwitchRecord) => void;
   /** On the SFU: who is speaking most (mesh rooms detect speaking in each browser). */

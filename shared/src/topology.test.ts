@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { initialTopology, nextTopology, sfuReason, type RoomLoad } from './topology.js';
+import { initialTopology, nextStandby, nextTopology, sfuReason, type RoomLoad } from './topology.js';
 
-const policy = { sfuFrom: 5, meshHoldMs: 8000, sfuFromSharing: 0 };
+const policy = { sfuFrom: 5, meshHoldMs: 8000, sfuFromSharing: 0, standby: true };
 const n = (participants: number, sharing = 0, strained = 0): RoomLoad => ({ participants, sharing, strained });
 
 describe('nextTopology', () => {
@@ -83,5 +83,28 @@ describe('a mesh that holds its senders back moves the room to the SFU', () => {
     expect(nextTopology(smaller, n(3), 69_000, policy)).toMatchObject({ topology: 'mesh', strainedAt: null });
     // A newcomer brings it back to the size that strained: still the mesh until it strains again.
     expect(nextTopology({ ...smaller, topology: 'mesh', belowSince: null }, n(4), 70_000, policy).topology).toBe('mesh');
+  });
+});
+
+describe('warm standby', () => {
+  const off = { standby: false, belowSince: null };
+
+  it('starts one participant short of the SFU (never for one alone), and not at all when turned off', () => {
+    expect(nextStandby(off, 3, 0, policy).standby).toBe(false);
+    expect(nextStandby(off, 4, 0, policy)).toEqual({ standby: true, belowSince: null, recheckAt: null });
+    expect(nextStandby(off, 5, 0, policy).standby).toBe(true);
+    expect(nextStandby(off, 4, 0, { ...policy, standby: false }).standby).toBe(false);
+    expect(nextStandby(off, 1, 0, { ...policy, sfuFrom: 2 }).standby).toBe(false);
+    expect(nextStandby(off, 2, 0, { ...policy, sfuFrom: 2 }).standby).toBe(true);
+  });
+
+  it('ends after the hold time below that size; a rejoin within it keeps it', () => {
+    const on = nextStandby(off, 4, 0, policy);
+    const left = nextStandby(on, 3, 1000, policy);
+    expect(left).toEqual({ standby: true, belowSince: 1000, recheckAt: 9000 });
+    expect(nextStandby(left, 4, 5000, policy)).toEqual({ standby: true, belowSince: null, recheckAt: null });
+    expect(nextStandby(left, 3, 8999, policy).standby).toBe(true);
+    expect(nextStandby(left, 3, 9000, policy)).toEqual({ standby: false, belowSince: null, recheckAt: null });
+    expect(nextStandby(left, 0, 1001, policy).standby).toBe(false);
   });
 });

@@ -10,6 +10,8 @@ export interface TopologyPolicy {
    * screen once per other participant, which is what a mesh cannot carry first. 0: no earlier move.
    */
   sfuFromSharing: number;
+  /** Keep every client's SFU session set up and idle one participant short of `sfuFrom` (warm standby). */
+  standby: boolean;
 }
 
 /** What the rule looks at: how many are in the room, how many share a screen, how many the mesh holds back. */
@@ -69,4 +71,29 @@ export function nextTopology(state: TopologyState, load: RoomLoad, now: number, 
   const belowSince = state.belowSince ?? now;
   if (load.participants === 0 || now - belowSince >= policy.meshHoldMs) return mesh;
   return { topology: 'sfu', belowSince, strainedAt: null, reason: 'below-threshold', recheckAt: belowSince + policy.meshHoldMs };
+}
+
+/**
+ * A client sets its idle SFU session up this long after the standby began (or the room came back to the
+ * mesh), so that it does not compete with the mesh links being set up at that moment.
+ */
+export const STANDBY_SETUP_DELAY_MS = 3000;
+
+/** Whether a room keeps its SFU sessions on standby, and since when it has been too small for that. */
+export interface StandbyState {
+  standby: boolean;
+  belowSince: number | null;
+}
+
+/**
+ * Warm standby as a pure function: from `sfuFrom - 1` participants (2 at least) every client keeps an idle
+ * SFU session (transports up, producers paused, nothing consumed), so that a switch only resumes and
+ * consumes. It ends once the room has been smaller than that for `meshHoldMs`, like the SFU itself.
+ */
+export function nextStandby(state: StandbyState, participants: number, now: number, policy: TopologyPolicy): StandbyState & { recheckAt: number | null } {
+  if (policy.standby && participants >= Math.max(2, policy.sfuFrom - 1)) return { standby: true, belowSince: null, recheckAt: null };
+  if (!state.standby) return { standby: false, belowSince: null, recheckAt: null };
+  const belowSince = state.belowSince ?? now;
+  if (participants === 0 || now - belowSince >= policy.meshHoldMs) return { standby: false, belowSince: null, recheckAt: null };
+  return { standby: true, belowSince, recheckAt: belowSince + policy.meshHoldMs };
 }

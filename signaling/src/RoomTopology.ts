@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { initialTopology, nextTopology, pushBounded, type Logger, type RoomLoad, type StatsSample, type SwitchRecord, type Topology, type SwitchReason, type TopologyState } from '@confer/shared';
+import { initialTopology, nextStandby, nextTopology, pushBounded, type Logger, type RoomLoad, type StandbyState, type StatsSample, type SwitchRecord, type Topology, type SwitchReason, type TopologyState } from '@confer/shared';
 import type { ServerTopologyPolicy } from './config.js';
 import { MeshStrain } from './MeshStrain.js';
 
 /** A switch gives up waiting for stragglers after this long, and is recorded with how many never finished. */
 const SWITCH_TIMEOUT_MS = 30_000;
+const noStandby: StandbyState = { standby: false, belowSince: null };
 const HISTORY = 20;
 
 interface RoomState extends TopologyState {
+  standby: StandbyState;
   timer?: NodeJS.Timeout;
   current?: SwitchRecord & { pending: Set<string>; timeout: NodeJS.Timeout };
   history: SwitchRecord[];
@@ -18,6 +20,8 @@ export interface RoomTopologyDeps {
   /** Everyone in the room now, and how many of them share a screen. */
   load(roomId: string): Promise<Omit<RoomLoad, 'participants' | 'strained'> & { participants: string[] }>;
   announce(roomId: string, event: { topology: Topology; switchId: string; startedAt: number; reason: SwitchReason }): void;
+  /** The room's warm standby started or ended. */
+  standby(roomId: string, standby: boolean): void;
   complete(roomId: string, record: SwitchRecord): void;
   log: Logger;
 }
@@ -39,6 +43,11 @@ export class RoomTopology {
     return this.rooms.get(roomId)?.topology ?? 'mesh';
   }
 
+  /** Whether the room's clients keep an idle SFU session (warm standby). */
+  standby(roomId: string): boolean {
+    return this.rooms.get(roomId)?.standby.standby ?? false;
+  }
+
   history(roomId: string): { topology: Topology; switching: boolean; switches: SwitchRecord[] } | null {
     const room = this.rooms.get(roomId);
     if (!room) return null;
@@ -51,12 +60,12 @@ export class RoomTopology {
    * returning participants do not switch it back and forth; the usual rule (with its hold time) then applies.
    */
   seed(roomId: string, topology: Topology): void {
-    if (!this.rooms.has(roomId)) this.rooms.set(roomId, { ...initialTopology, topology, history: [] });
+    if (!this.rooms.has(roomId)) this.rooms.set(roomId, { ...initialTopology, topology, standby: noStandby, history: [] });
   }
 
   /** Applies the rule after a join (`joiner`), a leave, or the end of a hold time. */
   async evaluate(roomId: string, joiner?: string): Promise<void> {
-    const room = this.rooms.get(roomId) ?? { ...initialTopology, history: [] };
+    const room = this.rooms.get(roomId) ?? { ...initialTopology, standby: noStandby, history: [] };
     clearTimeout(room.timer);
     const { participants, sharing } = await this.deps.load(roomId);
     const now = Date.now();
@@ -71,8 +80,13 @@ export class RoomTopology {
     room.topology = next.topology;
     room.belowSince = next.belowSince;
     room.strainedAt = next.strainedAt;
-    room.timer = next.recheckAt === null ? undefined : setTimeout(() => this.reevaluate(roomId), next.recheckAt - now);
+    const { recheckAt: standbyRecheck, ...standby } = nextStandby(room.standby, participants.length, now, this.deps.policy);
+    const standbyChanged = standby.standby !== room.standby.standby;
+    room.standby = standby;
+    const recheckAt = Math.min(next.recheckAt ?? Infinity, standbyRecheck ?? Infinity);
+    room.timer = recheckAt === Infinity ? undefined : setTimeout(() => this.reevaluate(roomId), recheckAt - now);
     this.rooms.set(roomId, room);
+    if (standbyChanged) this.deps.standby(roomId, standby.standby);
     if (next.topology === from) return;
 
     if (room.current) this.finish(roomId, room); // a switch overtaken by the next one ends here

@@ -118,8 +118,9 @@ export class Seats {
     const { peerId } = socket.data;
     const { iceServers, expiresAt } = this.deps.turn.iceServersFor(peerId);
     const topology: Topology = this.deps.topology.topology(roomId);
+    const standby = this.deps.topology.standby(roomId);
     const resumeToken = this.deps.access.resumeToken(peerId, roomId, seal, socket.data.fixedName);
-    return { peerId, roomId, peers, topology, capacity: this.deps.config.roomCapacity, iceServers, iceCredentialsExpireAt: expiresAt, resumeToken, resumed };
+    return { peerId, roomId, peers, topology, standby, capacity: this.deps.config.roomCapacity, iceServers, iceCredentialsExpireAt: expiresAt, resumeToken, resumed };
   }
 
   async leave(roomId: string, peerId: string, log: Logger): Promise<void> {

@@ -96,6 +96,7 @@ export class SignalingServer {
         this.io.to(roomId).emit('room:topology', event);
         void stats.roomChanged(roomId);
       },
+      standby: (roomId, standby) => this.io.to(roomId).emit('room:standby', { standby }),
       complete: (roomId, record) => {
         this.io.to(roomId).emit('room:switch-complete', record);
         metrics.switchCompleted(record);

@@ -36,6 +36,8 @@ const schema = z.object({
   TOPOLOGY_SFU_FROM_SHARING: envInt(3, 0, 1000),
   /** How long a participant's mesh video must be limited by CPU or bandwidth before a room of 3+ moves to the SFU, in ms (0: never). */
   TOPOLOGY_STRAIN_MS: envInt(10_000, 0, 600_000),
+  /** Warm standby: one participant short of TOPOLOGY_SFU_FROM every client keeps an idle SFU session, so the switch only resumes and consumes. */
+  TOPOLOGY_STANDBY: envBool(true),
   /** How long a dropped connection keeps its seat for a reconnect, in ms. */
   RECONNECT_GRACE_MS: envInt(10_000, 0, 120_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
@@ -160,7 +162,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: c.LOG_LEVEL,
     roomCapacity: c.ROOM_CAPACITY,
     reconnectGraceMs: c.RECONNECT_GRACE_MS,
-    topology: { sfuFrom: c.TOPOLOGY_SFU_FROM, meshHoldMs: c.TOPOLOGY_MESH_HOLD_MS, sfuFromSharing: c.TOPOLOGY_SFU_FROM_SHARING, strainMs: c.TOPOLOGY_STRAIN_MS },
+    topology: { sfuFrom: c.TOPOLOGY_SFU_FROM, meshHoldMs: c.TOPOLOGY_MESH_HOLD_MS, sfuFromSharing: c.TOPOLOGY_SFU_FROM_SHARING, standby: c.TOPOLOGY_STANDBY, strainMs: c.TOPOLOGY_STRAIN_MS },
     operatorToken: c.OPERATOR_TOKEN ?? null,
     access: {
       sessionSecret: c.SESSION_SECRET ?? randomBytes(32).toString('base64url'),

@@ -75,6 +75,31 @@ describe('room topology', () => {
     ]);
   });
 
+  it('keeps a warm standby one short of the SFU: sfu:join works then, it ends after the hold time, and leaving frees the transports', async () => {
+    // The SFU at 3 here: the standby starts at 2.
+    const [a, b] = [await client(), await client()];
+    await join(a, 'standby', 'A');
+    expect(await a.timeout(5000).emitWithAck('sfu:join', {})).toMatchObject({ ok: false, error: { code: 'MEDIA_ERROR' } });
+    const on = new Promise((resolve) => a.once('room:standby', resolve));
+    expect((await join(b, 'standby', 'B')).data).toMatchObject({ topology: 'mesh', standby: true });
+    expect(await on).toEqual({ standby: true });
+    for (const s of [a, b]) expect(await s.timeout(5000).emitWithAck('sfu:join', {})).toMatchObject({ ok: true });
+    const transports = async () => {
+      const answer = await fetch(`${app.url}/api/rooms/standby/sfu`, operator);
+      return answer.status === 404 ? 0 : ((await answer.json()) as { transports: number }).transports;
+    };
+    expect(await transports()).toBe(4);
+    // One leaves: after the hold time the standby ends; the other leaves the SFU as a client then does.
+    const off = new Promise((resolve) => a.once('room:standby', resolve));
+    const left = Date.now();
+    b.close();
+    expect(await off).toEqual({ standby: false });
+    expect(Date.now() - left).toBeGreaterThanOrEqual(450);
+    await a.timeout(5000).emitWithAck('sfu:leave', {});
+    await expect.poll(transports).toBe(0);
+    expect(await a.timeout(5000).emitWithAck('sfu:join', {})).toMatchObject({ ok: false, error: { code: 'MEDIA_ERROR' } });
+  });
+
   it('moves a mesh of 3 to the SFU when a participant’s sending stays limited for TOPOLOGY_STRAIN_MS, keeps it there while 3, and back at 2', async () => {
     // The SFU at 5 here, so that 3 are a mesh; strain counts after 300 ms.
     const strained = await startApp({ PORT: '0', TURN_MODE: 'off', SFU_WORKERS: '1', SFU_WEBRTC_PORT: '0', TOPOLOGY_STRAIN_MS: '300', TOPOLOGY_MESH_HOLD_MS: '500', OPERATOR_TOKEN }, silentLogger);

@@ -1,4 +1,4 @@
-import type { Signal, SfuDataProducerInfo, SfuProducerInfo } from '@confer/shared';
+import { STANDBY_SETUP_DELAY_MS, type Signal, type SfuDataProducerInfo, type SfuProducerInfo } from '@confer/shared';
 import type { ChatChannel, ChatService } from '../chat/ChatService';
 import { waitUntilDecoding } from '../media/decodeWaiter';
 import type { LinkState, LinkStats, LocalTracks, TrackSource } from '../media/mediaTypes';
@@ -37,6 +37,8 @@ export class MediaPaths {
   /** SFU set-ups that failed in a row (their retries back off). */
   private sfuFailures = 0;
   private sfuRetry: ReturnType<typeof setTimeout> | undefined;
+  private standbyWanted = false;
+  private standbyTimer: ReturnType<typeof setTimeout> | undefined;
   /** Remote tiles currently off screen; with a hidden page, no video is needed at all. */
   private readonly offscreen = new Set<string>();
 
@@ -59,8 +61,38 @@ export class MediaPaths {
     return this.mesh?.has(peerId) ?? false;
   }
 
+  /** An SFU session that carries media (one on standby does not). */
   get sfuOpen(): boolean {
-    return this.sfu !== null;
+    return this.sfu !== null && !this.sfu.idle;
+  }
+
+  /** The server's warm standby for the room: an idle SFU session while the room is on the mesh. */
+  setStandby(on: boolean): void {
+    this.standbyWanted = on;
+    this.syncStandby();
+  }
+
+  /**
+   * Opens (after STANDBY_SETUP_DELAY_MS, so as not to compete with the mesh links set up at that moment) or closes the idle SFU session as the standby asks; the SFU path itself
+   * is not touched.
+   */
+  syncStandby(): void {
+    if (this.o.paths.topology !== 'mesh') return;
+    if (!this.standbyWanted) {
+      this.clearStandbyTimer();
+      if (this.sfu?.idle) this.closeSfu();
+      return;
+    }
+    if (this.sfu || this.standbyTimer !== undefined) return;
+    this.standbyTimer = setTimeout(() => {
+      this.standbyTimer = undefined;
+      if (this.standbyWanted && !this.sfu && this.o.paths.topology === 'mesh') void this.startSfu();
+    }, STANDBY_SETUP_DELAY_MS);
+  }
+
+  private clearStandbyTimer(): void {
+    clearTimeout(this.standbyTimer);
+    this.standbyTimer = undefined;
   }
 
   /** Opens mesh links to these peers (the mesh itself on first use); `initiator` says who offers. */
@@ -110,9 +142,16 @@ export class MediaPaths {
     }
   }
 
+  /** The SFU path: a session on standby starts carrying media, else a new one starts (idle while on the mesh). */
   async startSfu(): Promise<void> {
-    if (this.sfu) return;
+    const standby = this.o.paths.topology === 'mesh';
+    this.clearStandbyTimer();
+    if (this.sfu) {
+      if (!standby) this.sfu.activate();
+      return;
+    }
     const sfu: SfuSession = (this.sfu = new SfuSession({
+      standby,
       socket: this.o.socket,
       rtcConfig: this.o.rtcConfig(),
       tracks: this.o.tracks(),
@@ -148,7 +187,7 @@ export class MediaPaths {
    */
   resetSfu(): void {
     this.closeSfu(false);
-    if (this.o.paths.topology !== 'sfu') return;
+    if (this.o.paths.topology !== 'sfu') return this.syncStandby();
     this.setSfuTilesLink('reconnecting');
     void this.startSfu();
   }
@@ -228,6 +267,8 @@ export class MediaPaths {
   }
 
   close(): void {
+    this.standbyWanted = false;
+    this.clearStandbyTimer();
     this.mesh?.close();
     this.mesh = null;
     this.closeSfu(false);

@@ -67,6 +67,7 @@ export class RoomClient {
       rtcConfig: () => ({ iceServers: this.session.current?.iceServers ?? [], iceTransportPolicy: options.forceRelay ? 'relay' : 'all' }),
       tracks: () => devices.tracks(),
       retry,
+      standby: options.standby,
     });
   }
 

@@ -18,6 +18,8 @@ export interface RoomMediaOptions {
   rtcConfig(): RTCConfiguration;
   tracks(): LocalTracks;
   retry: RetryPolicies;
+  /** Follow the server's warm standby (callOptions `standby=0` turns it off, to measure it). */
+  standby: boolean;
 }
 
 /**
@@ -47,6 +49,8 @@ export class RoomMedia {
       closeSfu: () => this.media.closeSfu(),
       finished: (switchId) => {
         view.set({ switching: false });
+        // Back on the mesh of a room still one short of the SFU: its idle SFU session again.
+        this.media.syncStandby();
         if (switchId) void ask(socket, 'topology:switched', { switchId });
         // A chat message in flight on a path that just closed is in its sender's history: fetch it.
         chat.resync();
@@ -79,14 +83,17 @@ export class RoomMedia {
     const onSignal = ({ from, signal }: { from: string; signal: Signal }) =>
       'receiving' in signal ? this.paths.peerReceiving(from, signal.receiving) : this.media.meshSignal(from, signal);
     const onTopology = ({ topology, switchId }: { topology: Topology; switchId: string }) => this.switchTo(topology, switchId);
+    const onStandby = ({ standby }: { standby: boolean }) => this.setStandby(standby);
     const onVisibility = () => this.media.applyVideoPausing();
     socket.on('signal:receive', onSignal);
     socket.on('room:topology', onTopology);
+    socket.on('room:standby', onStandby);
     document.addEventListener('visibilitychange', onVisibility);
     const stopSfu = this.media.listen();
     return () => {
       socket.off('signal:receive', onSignal);
       socket.off('room:topology', onTopology);
+      socket.off('room:standby', onStandby);
       document.removeEventListener('visibilitychange', onVisibility);
       stopSfu();
     };
@@ -97,6 +104,11 @@ export class RoomMedia {
     this.paths.start(data.topology);
     if (data.topology === 'sfu') void this.media.startSfu();
     else this.media.startMesh(data.peers.map((p) => p.peerId), () => true);
+    this.setStandby(data.standby);
+  }
+
+  private setStandby(standby: boolean): void {
+    this.media.setStandby(standby && this.o.standby);
   }
 
   /** Our seat is back (held, or restored by a restarted server): bring the media in line with the room. */
@@ -108,6 +120,7 @@ export class RoomMedia {
     // A restarted server has none of our SFU media.
     if (data.resumed === 'restored' && data.topology === 'sfu' && this.topology === 'sfu') this.media.resetSfu();
     this.switchTo(data.topology, null);
+    this.setStandby(data.standby);
   }
 
   /** Follows the server's topology decision. */

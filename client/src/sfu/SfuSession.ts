@@ -34,6 +34,11 @@ const RESTART_TIMEOUT_MS = 10_000;
 const sourceOf: Record<TrackSource, MediaSource> = { audio: 'mic', video: 'camera', screen: 'screen' };
 
 export interface SfuSessionOptions {
+  /**
+   * Start idle (warm standby): transports connected, camera and microphone produced but paused (no RTP),
+   * nothing consumed, no chat; `activate()` turns it into the SFU path.
+   */
+  standby?: boolean;
   socket: SignalingSocket;
   rtcConfig: Pick<RTCConfiguration, 'iceServers' | 'iceTransportPolicy'>;
   tracks: LocalTracks;
@@ -70,7 +75,10 @@ export class SfuSession {
   private readonly dataConsumers = new Map<string, types.DataConsumer>();
   private tracks: LocalTracks;
   private closed = false;
-  /** Producers announced while start() was still setting up; consumed once the receive transport exists. */
+  private standby: boolean;
+  /** Transports made and camera and microphone produced: what a standby session waits with. */
+  private started = false;
+  /** Producers announced while start() was still setting up, or while on standby; consumed on activation. */
   private early: SfuProducerInfo[] | null = [];
   private earlyData: SfuDataProducerInfo[] | null = [];
   private readonly recoveries: IceRecovery[] = [];
@@ -79,6 +87,12 @@ export class SfuSession {
 
   constructor(private readonly o: SfuSessionOptions) {
     this.tracks = { ...o.tracks };
+    this.standby = o.standby ?? false;
+  }
+
+  /** On standby: set up, carrying nothing. */
+  get idle(): boolean {
+    return this.standby;
   }
 
   async start(): Promise<void> {
@@ -87,17 +101,38 @@ export class SfuSession {
     const device = (this.device = new Device());
     await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as unknown as types.RtpCapabilities });
     this.sendTransport = this.transport(joined.sendTransport, 'send');
-    const recvTransport = (this.recvTransport = this.transport(joined.recvTransport, 'recv'));
+    this.recvTransport = this.transport(joined.recvTransport, 'recv');
+    this.early?.push(...joined.producers);
+    this.earlyData?.push(...joined.dataProducers);
+    const media = Promise.all([this.produce('audio'), this.produce('video')]);
     // Receiving starts with sending: the two transports negotiate independently.
+    if (!this.standby) return void (await Promise.all([media, this.activateNow()]));
+    await media;
+    this.started = true;
+    if (!this.standby) await this.activateNow();
+  }
+
+  /** The room moved to the SFU: a session on standby starts sending and receiving. */
+  activate(): void {
+    if (!this.standby) return;
+    this.standby = false;
+    if (this.started) void this.activateNow().catch((error: Error) => console.warn('SFU activation failed', error.message));
+  }
+
+  /** Resumes our producers, consumes what the others send, opens chat and (if shared) our screen. */
+  private async activateNow(): Promise<void> {
+    const { recvTransport, device } = this;
+    if (this.closed || !recvTransport || !device) return;
+    for (const producer of this.producers.values()) producer.resume();
     const { onPeerStream, onPeerScreen, socket } = this.o;
     this.receiver = new SfuConsumers({ socket, transport: recvTransport, rtpCapabilities: device.rtpCapabilities, onPeerStream, onPeerScreen });
-    this.receiver.add([...joined.producers, ...(this.early ?? [])]);
+    this.receiver.add(this.early ?? []);
     this.early = null;
     const earlyData = this.earlyData ?? [];
     this.earlyData = null;
     // Chat failing to open must not cost the call its media.
     const chat = this.openChat().catch((error: Error) => console.warn('SFU chat channel failed', error.message));
-    await Promise.all([this.produce('audio'), this.produce('video'), this.produce('screen'), chat, ...[...joined.dataProducers, ...earlyData].map((d) => this.consumeData(d))]);
+    await Promise.all([this.produce('screen'), chat, ...earlyData.map((d) => this.consumeData(d))]);
   }
 
   /** Our chat channel: one data producer that every other peer consumes. */
@@ -201,17 +236,22 @@ export class SfuSession {
     });
   }
 
+  /** Sends a track; on standby paused (no RTP at all), and no screen. */
   private async produce(kind: TrackSource): Promise<void> {
     const track = this.tracks[kind];
-    if (!track || !this.sendTransport || this.producers.has(kind) || this.closed) return;
+    if (!track || !this.sendTransport || this.producers.has(kind) || this.closed || (kind === 'screen' && this.standby)) return;
     const encodings = { audio: undefined, video: SIMULCAST_ENCODINGS, screen: SCREEN_ENCODINGS }[kind];
     const producer = await this.sendTransport.produce({
       track,
       stopTracks: false,
+      // Paused means no RTP to the SFU, with the track itself left alone: the mesh sends the same track.
+      zeroRtpOnPause: true,
+      disableTrackOnPause: false,
       appData: { source: sourceOf[kind] },
       ...(encodings ? { encodings, codecOptions: { videoGoogleStartBitrate: 1000 } } : {}),
     });
     this.producers.set(kind, producer);
+    if (this.standby) producer.pause();
   }
 
   /** Another peer's producer: consumed with any others announced at about the same time (SfuConsumers). */
@@ -226,12 +266,16 @@ export class SfuSession {
 
   /** The producer (or data producer) of a peer went away (it left the SFU, or stopped sharing its screen). */
   removeProducer(producerId: string): void {
+    this.early = this.early?.filter((p) => p.producerId !== producerId) ?? null;
+    this.earlyData = this.earlyData?.filter((d) => d.dataProducerId !== producerId) ?? null;
     this.dataConsumers.get(producerId)?.close();
     this.dataConsumers.delete(producerId);
     this.receiver?.removeProducer(producerId);
   }
 
   removePeer(peerId: string): void {
+    this.early = this.early?.filter((p) => p.peerId !== peerId) ?? null;
+    this.earlyData = this.earlyData?.filter((d) => d.peerId !== peerId) ?? null;
     this.receiver?.removePeer(peerId);
   }
 
@@ -250,7 +294,7 @@ export class SfuSession {
     }
     if (!producer) return this.produce(kind);
     await producer.replaceTrack({ track });
-    if (track) producer.resume();
+    if (track && !this.standby) producer.resume();
     else producer.pause();
   }
 

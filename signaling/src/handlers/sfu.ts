@@ -13,8 +13,10 @@ export function registerSfu(router: RequestRouter<PeerSocket>, ctx: ServerContex
   router
     .on('sfu:join', (r, call) =>
       media(call, (roomId, peerId) => {
-        // SFU media is for rooms on the SFU: a mesh room's peer has no business holding transports there.
-        if (ctx.topology.topology(roomId) !== 'sfu') throw new SfuRequestError(`room ${roomId} is on the mesh: it moves to the SFU at ${ctx.config.topology.sfuFrom} participants`);
+        // SFU media is for rooms on the SFU or on standby for it: a small mesh room's peer has no business holding transports there.
+        if (ctx.topology.topology(roomId) !== 'sfu' && !ctx.topology.standby(roomId)) {
+          throw new SfuRequestError(`room ${roomId} is on the mesh: it moves to the SFU at ${ctx.config.topology.sfuFrom} participants`);
+        }
         return sfu.joinPeer(roomId, peerId, r.sctpCapabilities);
       }),
     )
