@@ -35,11 +35,12 @@ describe('routing', () => {
 
 describe('parseCallOptions', () => {
   it('reads relay and video settings from the query, with defaults', () => {
-    expect(parseCallOptions('')).toEqual({ forceRelay: false, joinToken: null, stats: true, video: { width: 640, height: 360, frameRate: 30 }, screen: null });
-    expect(parseCallOptions('?relay=1&video=320x240&fps=15&stats=0&screen=400x300')).toEqual({
+    expect(parseCallOptions('')).toEqual({ forceRelay: false, joinToken: null, stats: true, standby: true, video: { width: 640, height: 360, frameRate: 30 }, screen: null });
+    expect(parseCallOptions('?relay=1&video=320x240&fps=15&stats=0&standby=0&screen=400x300')).toEqual({
       forceRelay: true,
       joinToken: null,
       stats: false,
+      standby: false,
       video: { width: 320, height: 240, frameRate: 15 },
       screen: { width: 400, height: 300 },
     });
