@@ -73,8 +73,8 @@ export class MediaPaths {
   }
 
   /**
-   * Opens (after STANDBY_SETUP_DELAY_MS, so as not to compete with the mesh links set up at that moment) or closes the idle SFU session as the standby asks; the SFU path itself
-   * is not touched.
+   * Opens the idle SFU session the standby asks for (after STANDBY_SETUP_DELAY_MS, so as not to compete with
+   * the mesh links set up at that moment), or closes it; the SFU path itself is not touched.
    */
   syncStandby(): void {
     if (this.o.paths.topology !== 'mesh') return;

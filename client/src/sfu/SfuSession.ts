@@ -106,7 +106,10 @@ export class SfuSession {
     this.earlyData?.push(...joined.dataProducers);
     const media = Promise.all([this.produce('audio'), this.produce('video')]);
     // Receiving starts with sending: the two transports negotiate independently.
-    if (!this.standby) return void (await Promise.all([media, this.activateNow()]));
+    if (!this.standby) {
+      await Promise.all([media, this.activateNow()]);
+      return;
+    }
     await media;
     this.started = true;
     if (!this.standby) await this.activateNow();
@@ -123,7 +126,8 @@ export class SfuSession {
   private async activateNow(): Promise<void> {
     const { recvTransport, device } = this;
     if (this.closed || !recvTransport || !device) return;
-    for (const producer of this.producers.values()) producer.resume();
+    // A camera turned off meanwhile stays paused.
+    for (const producer of this.producers.values()) if (producer.track) producer.resume();
     const { onPeerStream, onPeerScreen, socket } = this.o;
     this.receiver = new SfuConsumers({ socket, transport: recvTransport, rtpCapabilities: device.rtpCapabilities, onPeerStream, onPeerScreen });
     this.receiver.add(this.early ?? []);
