@@ -68,9 +68,18 @@ export function nextTopology(state: TopologyState, load: RoomLoad, now: number, 
   if (needed) return { topology: 'sfu', belowSince: null, strainedAt: strained, reason: needed, recheckAt: null };
   const mesh = { topology: 'mesh', belowSince: null, strainedAt: null, reason: 'below-threshold', recheckAt: null } as const;
   if (state.topology === 'mesh') return mesh;
-  const belowSince = state.belowSince ?? now;
-  if (load.participants === 0 || now - belowSince >= policy.meshHoldMs) return mesh;
-  return { topology: 'sfu', belowSince, strainedAt: null, reason: 'below-threshold', recheckAt: belowSince + policy.meshHoldMs };
+  const held = holding(state.belowSince, load.participants, now, policy);
+  return held ? { topology: 'sfu', strainedAt: null, reason: 'below-threshold', ...held } : mesh;
+}
+
+/**
+ * The hold time both the SFU and its standby keep after the room stopped needing them: still holding (since
+ * when, and when to look again), or null once it is over or the room is empty.
+ */
+function holding(belowSince: number | null, participants: number, now: number, policy: TopologyPolicy): { belowSince: number; recheckAt: number } | null {
+  const since = belowSince ?? now;
+  if (participants === 0 || now - since >= policy.meshHoldMs) return null;
+  return { belowSince: since, recheckAt: since + policy.meshHoldMs };
 }
 
 /**
@@ -92,8 +101,6 @@ export interface StandbyState {
  */
 export function nextStandby(state: StandbyState, participants: number, now: number, policy: TopologyPolicy): StandbyState & { recheckAt: number | null } {
   if (policy.standby && participants >= Math.max(2, policy.sfuFrom - 1)) return { standby: true, belowSince: null, recheckAt: null };
-  if (!state.standby) return { standby: false, belowSince: null, recheckAt: null };
-  const belowSince = state.belowSince ?? now;
-  if (participants === 0 || now - belowSince >= policy.meshHoldMs) return { standby: false, belowSince: null, recheckAt: null };
-  return { standby: true, belowSince, recheckAt: belowSince + policy.meshHoldMs };
+  const held = state.standby ? holding(state.belowSince, participants, now, policy) : null;
+  return held ? { standby: true, ...held } : { standby: false, belowSince: null, recheckAt: null };
 }
