@@ -1,7 +1,9 @@
 import type { PeerInfo } from '@confer/shared';
-import type { LinkState } from '../media/mediaTypes';
+import { useShallow } from 'zustand/react/shallow';
+import { useRoomStore } from '../state/roomStore';
 
-export function ParticipantList({ self, peers }: { self: PeerInfo; peers: { info: PeerInfo; link: LinkState }[] }) {
+export function ParticipantList({ self }: { self: PeerInfo }) {
+  const peers = useRoomStore(useShallow((s) => s.order.map((id) => s.peers[id]).filter((p) => p !== undefined)));
   const row = (info: PeerInfo, suffix: string) => (
     <li key={info.peerId} data-testid="participant">
       <span>{info.displayName}</span>

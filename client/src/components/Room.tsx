@@ -1,4 +1,5 @@
-import { useMemo, useState, type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import type { SendResult } from '../chat/ChatService';
 import { useChatStore } from '../state/chatStore';
 import { useMediaStore } from '../state/mediaStore';
@@ -8,9 +9,8 @@ import { DevicePicker } from './DevicePicker';
 import type { LobbyActions } from './Lobby';
 import { ChatPanel } from './ChatPanel';
 import { ParticipantList } from './ParticipantList';
-import { ShareTile } from './ShareTile';
 import { TileGrid } from './TileGrid';
-import { VideoTile } from './VideoTile';
+import { RemoteTile, SelfTile, SharedScreens } from './RoomTiles';
 
 export function Room({
   roomId,
@@ -23,27 +23,23 @@ export function Room({
   actions: Omit<ControlActions, 'toggleParticipants' | 'toggleChat' | 'toggleStats'> &
     Pick<LobbyActions, 'selectDevice'> & { sendChat(text: string): SendResult; setTileWidth?(peerId: string, width: number): void; setTileVisible?(peerId: string, visible: boolean): void };
 }) {
-  const { self, peers, order, topology, switching, activeSpeakerId, audiblePeerIds, lastSwitch, selfQuality } = useRoomStore();
-  const media = useMediaStore();
+  const self = useRoomStore((s) => s.self);
+  const order = useRoomStore((s) => s.order);
+  const { topology, switching, lastSwitch } = useRoomStore(useShallow(({ topology, switching, lastSwitch }) => ({ topology, switching, lastSwitch })));
+  const media = useMediaStore(
+    useShallow(({ audioMuted, videoMuted, screenTrack, shareError, devices, cameraId, microphoneId, speakerId }) => ({ audioMuted, videoMuted, sharing: screenTrack !== null, shareError, devices, cameraId, microphoneId, speakerId })),
+  );
   const [participantsOpen, setParticipantsOpen] = useState(false);
   const [statsOpen, setStatsOpen] = useState(false);
-  const chat = useChatStore();
-  // One stream per track pair: a new object on every render would reload the self-view each time the store changes.
-  const { videoTrack, audioTrack } = media;
-  const selfStream = useMemo(
-    () => (videoTrack || audioTrack ? new MediaStream([videoTrack, audioTrack].filter((t): t is MediaStreamTrack => t !== null)) : null),
-    [videoTrack, audioTrack],
-  );
+  const { open: chatOpen, unread, setOpen: setChatOpen } = useChatStore(useShallow(({ open, unread, setOpen }) => ({ open, unread, setOpen })));
   if (!self) return null;
-  const remotes = order.map((id) => peers[id]).filter((p) => p !== undefined);
-  const sharers = remotes.filter((p) => p.info.screenSharing);
-  const sharing = media.screenTrack !== null;
+  const { sharing } = media;
 
   return (
     <main className="room">
       <header className="room-header">
         <h1 className="room-name">{roomId}</h1>
-        <span data-testid="participant-count">{remotes.length + 1} in call</span>
+        <span data-testid="participant-count">{order.length + 1} in call</span>
         <span className="detail" data-testid="topology" data-topology={topology} title="How media flows: directly between browsers (mesh) or through the media server (SFU)">
           {topology === 'sfu' ? 'via server' : 'peer to peer'}
           {switching ? ' (switching…)' : ''}
@@ -63,35 +59,15 @@ export function Room({
           {media.shareError}
         </p>
       )}
-      {sharers.length > 0 && (
-        <section className="stage" aria-label="Shared screens" style={{ gridTemplateColumns: `repeat(${Math.min(sharers.length, 2)}, minmax(0, 1fr))` }}>
-          {sharers.map((p) => (
-            <ShareTile key={p.info.peerId} peerId={p.info.peerId} name={p.info.displayName} stream={p.screen} />
-          ))}
-        </section>
-      )}
-      <TileGrid count={remotes.length + 1}>
-        <VideoTile peerId={self.peerId} name={self.displayName} stream={selfStream} audioMuted={media.audioMuted} videoMuted={media.videoMuted} isSelf quality={selfQuality} />
-        {remotes.map((p) => (
-          <VideoTile
-            key={p.info.peerId}
-            peerId={p.info.peerId}
-            name={p.info.displayName}
-            stream={p.stream}
-            audioMuted={p.info.audioMuted}
-            videoMuted={p.info.videoMuted}
-            link={p.link}
-            speakerId={media.speakerId}
-            activeSpeaker={topology === 'sfu' && activeSpeakerId === p.info.peerId}
-            audible={topology === 'sfu' && audiblePeerIds.includes(p.info.peerId)}
-            onWidth={actions.setTileWidth}
-            onVisible={actions.setTileVisible}
-            quality={p.quality}
-          />
+      <SharedScreens />
+      <TileGrid count={order.length + 1}>
+        <SelfTile />
+        {order.map((id) => (
+          <RemoteTile key={id} peerId={id} onWidth={actions.setTileWidth} onVisible={actions.setTileVisible} />
         ))}
       </TileGrid>
-      {participantsOpen && <ParticipantList self={{ ...self, audioMuted: media.audioMuted, videoMuted: media.videoMuted }} peers={remotes} />}
-      {chat.open && <ChatPanel selfId={self.peerId} send={actions.sendChat} />}
+      {participantsOpen && <ParticipantList self={{ ...self, audioMuted: media.audioMuted, videoMuted: media.videoMuted }} />}
+      {chatOpen && <ChatPanel selfId={self.peerId} send={actions.sendChat} />}
       {statsOpen && statsPanel?.(() => setStatsOpen(false))}
       <details className="settings">
         <summary>Devices</summary>
@@ -100,8 +76,8 @@ export function Room({
         <DevicePicker label="Speaker" devices={media.devices.speakers} value={media.speakerId} onChange={(id) => actions.selectDevice('speaker', id)} />
       </details>
       <Controls
-        state={{ audioMuted: media.audioMuted, videoMuted: media.videoMuted, sharing, participantsOpen, chatOpen: chat.open, statsOpen, unread: chat.unread }}
-        actions={{ ...actions, toggleParticipants: () => setParticipantsOpen((o) => !o), toggleChat: () => chat.setOpen(!chat.open), toggleStats: () => setStatsOpen((o) => !o) }}
+        state={{ audioMuted: media.audioMuted, videoMuted: media.videoMuted, sharing, participantsOpen, chatOpen, statsOpen, unread }}
+        actions={{ ...actions, toggleParticipants: () => setParticipantsOpen((o) => !o), toggleChat: () => setChatOpen(!chatOpen), toggleStats: () => setStatsOpen((o) => !o) }}
       />
     </main>
   );

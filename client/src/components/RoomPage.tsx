@@ -15,7 +15,8 @@ export function RoomPage({ roomId, signaling, options }: { roomId: string; signa
     const media = new MediaController(options);
     return { media, room: new RoomClient(signaling, media, roomId, options) };
   }, [roomId, signaling, options]);
-  const { phase, error } = useRoomStore();
+  const phase = useRoomStore((s) => s.phase);
+  const error = useRoomStore((s) => s.error);
 
   useEffect(() => {
     useRoomStore.getState().reset();

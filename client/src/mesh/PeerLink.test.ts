@@ -74,6 +74,18 @@ describe('PeerLink recovery', () => {
       onChatChannel: () => undefined,
     });
 
+  it('the newcomer offers at once, without waiting for negotiationneeded, and only once while that offer is out', async () => {
+    link();
+    const pc = FakePeerConnection.last;
+    await vi.advanceTimersByTimeAsync(0);
+    expect(signals).toEqual([{ description: { type: 'offer', sdp: 'v=0 restart' } }]);
+    // The browser's own event for the same transceivers comes while the offer awaits its answer.
+    pc.signalingState = 'have-local-offer';
+    pc.onnegotiationneeded?.();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(signals).toHaveLength(1);
+  });
+
   it('restarts ICE when the connection fails, and sends the new offer', async () => {
     link();
     const pc = FakePeerConnection.last;

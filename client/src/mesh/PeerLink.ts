@@ -81,7 +81,10 @@ export class PeerLink {
     };
     pc.ondatachannel = ({ channel }) => this.watchChatChannel(channel);
     pc.onicecandidate = ({ candidate }) => o.send({ candidate: candidate ? toCandidateInit(candidate) : null });
-    pc.onnegotiationneeded = () => void this.makeOffer();
+    // Skipped while an offer is out: the browser asks again on returning to 'stable' if still needed.
+    pc.onnegotiationneeded = () => {
+      if (pc.signalingState === 'stable' && !this.makingOffer) void this.makeOffer();
+    };
     pc.onconnectionstatechange = () => this.onConnectionState();
     if (o.initiator) {
       for (const kind of ['audio', 'video'] as const) {
@@ -91,6 +94,9 @@ export class PeerLink {
       // Ordered and reliable: chat messages arrive once, in order (the answering side gets it via ondatachannel).
       this.watchChatChannel(pc.createDataChannel('chat', { ordered: true }));
       this.syncScreen();
+      // At once, not on 'negotiationneeded': that event waits behind whatever the page does next (the room's
+      // first render), while the offer can be in the making meanwhile.
+      void this.makeOffer();
     }
   }
 

@@ -1,0 +1,49 @@
+import { act, render, screen } from '@testing-library/react';
+import { Profiler } from 'react';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { initialMediaState, useMediaStore } from '../state/mediaStore';
+import { useRoomStore } from '../state/roomStore';
+import { RemoteTile, SelfTile } from './RoomTiles';
+
+const peer = (peerId: string, displayName: string) => ({ peerId, displayName, audioMuted: false, videoMuted: false, screenSharing: false });
+const quality = { score: 2, level: 'poor' as const, reasons: ['packet loss'] };
+
+describe('room tiles', () => {
+  beforeEach(() => {
+    useMediaStore.setState(initialMediaState);
+    useRoomStore.getState().reset();
+    const store = useRoomStore.getState();
+    store.set({ phase: 'in-room', self: peer('me', 'Ada') });
+    store.upsertPeer(peer('p1', 'Bo'));
+    store.upsertPeer(peer('p2', 'Cy'));
+  });
+
+  it('news about one peer re-renders that peer tile only (a switch or join is a burst of such news)', () => {
+    const renders = { me: vi.fn(), p1: vi.fn(), p2: vi.fn() };
+    render(
+      <>
+        <Profiler id="me" onRender={renders.me}>
+          <SelfTile />
+        </Profiler>
+        {(['p1', 'p2'] as const).map((id) => (
+          <Profiler key={id} id={id} onRender={renders[id]}>
+            <RemoteTile peerId={id} />
+          </Profiler>
+        ))}
+      </>,
+    );
+    expect(screen.getAllByTestId('tile')).toHaveLength(3);
+    for (const spy of Object.values(renders)) spy.mockClear();
+
+    act(() => useRoomStore.getState().patchPeer('p1', { link: 'connected', quality }));
+    expect(renders.p1).toHaveBeenCalled();
+    expect(renders.p2).not.toHaveBeenCalled();
+    expect(renders.me).not.toHaveBeenCalled();
+
+    renders.p1.mockClear();
+    act(() => useRoomStore.getState().set({ selfQuality: quality }));
+    expect(renders.me).toHaveBeenCalled();
+    expect(renders.p1).not.toHaveBeenCalled();
+    expect(renders.p2).not.toHaveBeenCalled();
+  });
+});
