@@ -16,7 +16,7 @@ class FakePeerConnection {
   restartIce = vi.fn(() => void this.onnegotiationneeded?.());
   onconnectionstatechange: (() => void) | null = null;
   onnegotiationneeded: (() => void) | null = null;
-  ontrack = null;
+  ontrack: ((event: unknown) => void) | null = null;
   ondatachannel = null;
   onicecandidate = null;
   constructor() {
@@ -32,9 +32,10 @@ class FakePeerConnection {
   async setLocalDescription() {
     this.localDescription = { type: 'offer', sdp: `v=0 restart` };
   }
-  getTransceivers() {
+  getTransceivers(): unknown[] {
     return [];
   }
+  async setRemoteDescription() {}
   close() {
     this.connectionState = 'closed';
   }
@@ -84,6 +85,33 @@ describe('PeerLink recovery', () => {
     pc.onnegotiationneeded?.();
     await vi.advanceTimersByTimeAsync(0);
     expect(signals).toHaveLength(1);
+  });
+
+  it("tells of the peer's media once our answer has left, not while the peer waits for it", async () => {
+    vi.stubGlobal('MediaStream', class { addTrack() {} });
+    const events: string[] = [];
+    const transceiver = { receiver: { track: { kind: 'video' } }, direction: 'sendrecv', sender: { track: {} } };
+    const answering = new PeerLink({
+      remoteId: 'b',
+      polite: true,
+      initiator: false,
+      rtcConfig: {},
+      tracks: { audio: null, video: null, screen: null },
+      send: (s) => events.push('description' in s ? `sent ${s.description.type}` : 'sent other'),
+      onState: () => undefined,
+      onStream: () => events.push('stream shown'),
+      onScreen: () => undefined,
+      onChatChannel: () => undefined,
+    });
+    const pc = FakePeerConnection.last;
+    pc.getTransceivers = () => [transceiver];
+    // Tracks arrive inside setRemoteDescription, as in the browser.
+    pc.setRemoteDescription = async () => pc.ontrack?.({ track: transceiver.receiver.track, transceiver });
+    pc.setLocalDescription = async () => {
+      pc.localDescription = { type: 'answer', sdp: 'v=0 answer' };
+    };
+    await answering.handle({ description: { type: 'offer', sdp: 'v=0 offer' } });
+    expect(events).toEqual(['sent answer', 'stream shown']);
   });
 
   it('restarts ICE when the connection fails, and sends the new offer', async () => {

@@ -52,9 +52,16 @@ export class PeerLink {
   private makingOffer = false;
   private ignoreOffer = false;
   private queue: Promise<void> = Promise.resolve();
+  /**
+   * Media that arrived during the negotiation step being applied, told once that step is done: a new tile
+   * renders after our answer has left, not while the peer waits for it (tracks arrive inside setRemoteDescription).
+   */
+  private arrived: (() => void)[] = [];
   private tracks: LocalTracks;
   private readonly recovery: IceRecovery;
   private state: LinkState = 'connecting';
+  /** Settles once the newcomer's first offer has been sent (at once for the answering side). */
+  readonly offered: Promise<void> = Promise.resolve();
   /** Our own screen's transceiver, once we have shared on this link (reused for later shares). */
   private screenTransceiver: RTCRtpTransceiver | null = null;
 
@@ -75,9 +82,9 @@ export class PeerLink {
     });
     pc.ontrack = ({ track, transceiver }) => {
       // The first audio and video transceivers carry microphone and camera; any other is a shared screen.
-      if (!isMainTransceiver(pc, transceiver)) return o.onScreen(new MediaStream([track]));
+      if (!isMainTransceiver(pc, transceiver)) return this.arrived.push(() => o.onScreen(new MediaStream([track])));
       this.remoteStream.addTrack(track);
-      o.onStream(this.remoteStream);
+      this.arrived.push(() => o.onStream(this.remoteStream));
     };
     pc.ondatachannel = ({ channel }) => this.watchChatChannel(channel);
     pc.onicecandidate = ({ candidate }) => o.send({ candidate: candidate ? toCandidateInit(candidate) : null });
@@ -94,9 +101,8 @@ export class PeerLink {
       // Ordered and reliable: chat messages arrive once, in order (the answering side gets it via ondatachannel).
       this.watchChatChannel(pc.createDataChannel('chat', { ordered: true }));
       this.syncScreen();
-      // At once, not on 'negotiationneeded': that event waits behind whatever the page does next (the room's
-      // first render), while the offer can be in the making meanwhile.
-      void this.makeOffer();
+      // At once, not on 'negotiationneeded': that event waits behind whatever the page does next.
+      this.offered = this.makeOffer();
     }
   }
 
@@ -107,7 +113,12 @@ export class PeerLink {
 
   /** Applies a signal from the remote peer, after every signal that came before it. */
   handle(signal: LinkSignal): Promise<void> {
-    this.queue = this.queue.then(() => this.apply(signal)).catch((error: unknown) => console.warn(`signal from ${this.o.remoteId} failed`, error));
+    this.queue = this.queue
+      .then(() => this.apply(signal))
+      .catch((error: unknown) => console.warn(`signal from ${this.o.remoteId} failed`, error))
+      .finally(() => {
+        for (const announce of this.arrived.splice(0)) announce();
+      });
     return this.queue;
   }
 

@@ -95,8 +95,8 @@ export class MediaPaths {
     this.standbyTimer = undefined;
   }
 
-  /** Opens mesh links to these peers (the mesh itself on first use); `initiator` says who offers. */
-  startMesh(peerIds: string[], initiator: (peerId: string) => boolean): void {
+  /** Opens mesh links to these peers (the mesh itself on first use); `initiator` says who offers. Settles once our offers are out. */
+  startMesh(peerIds: string[], initiator: (peerId: string) => boolean): Promise<void> {
     const mesh = (this.mesh ??= new MeshSession({
       selfId: this.o.selfId(),
       relinkPolicy: this.o.retry.relink,
@@ -114,7 +114,7 @@ export class MediaPaths {
         this.o.chat.attach(key, channel);
       },
     }));
-    for (const peerId of peerIds) mesh.connect(peerId, initiator(peerId));
+    return Promise.all(peerIds.map((peerId) => mesh.connect(peerId, initiator(peerId)).offered)).then(() => undefined);
   }
 
   /** A mesh signal from a peer; on the SFU, stray ones (a closing link's ICE restart) must not open new links. */

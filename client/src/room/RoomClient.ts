@@ -12,6 +12,9 @@ import { RoomMedia } from './RoomMedia';
 import { RoomSession } from './RoomSession';
 import { RoomView } from './RoomView';
 
+/** The longest the lobby stays up after the join answer while our first offers are being made. */
+const SHOW_ROOM_WITHIN_MS = 250;
+
 /**
  * One room from the user's side (mediasoup-demo's RoomClient role), a façade over RoomSession (our seat),
  * RoomMedia (mesh and SFU, switched make-before-break), RoomView (the room store), chat and the stats
@@ -133,7 +136,10 @@ export class RoomClient {
     this.view.entered({ peerId: data.peerId, displayName: this.session.name, audioMuted, videoMuted, screenSharing }, data.topology, data.peers, fresh);
     // Rejoining afresh while presenting: the server starts everyone as not sharing.
     if (screenSharing) this.update({ screenSharing });
-    this.media.start(data);
+    // The room renders once our first offers are out (or after SHOW_ROOM_WITHIN_MS): rendering it before
+    // would hold each offer back by the render's length, and the peers' answers with it.
+    const offered = this.media.start(data);
+    void Promise.race([offered, new Promise((resolve) => setTimeout(resolve, SHOW_ROOM_WITHIN_MS))]).then(() => this.view.show());
     if (this.options.stats) this.collector.start();
   }
 

@@ -99,12 +99,18 @@ export class RoomMedia {
     };
   }
 
-  /** A new seat: media from scratch on the room's topology (a newcomer to an SFU room goes straight to the SFU). */
-  start(data: JoinResponse): void {
+  /**
+   * A new seat: media from scratch on the room's topology (a newcomer to an SFU room goes straight to the SFU).
+   * Settles once our mesh offers are out (at once on the SFU).
+   */
+  start(data: JoinResponse): Promise<void> {
     this.paths.start(data.topology);
-    if (data.topology === 'sfu') void this.media.startSfu();
-    else this.media.startMesh(data.peers.map((p) => p.peerId), () => true);
     this.setStandby(data.standby);
+    if (data.topology === 'sfu') {
+      void this.media.startSfu();
+      return Promise.resolve();
+    }
+    return this.media.startMesh(data.peers.map((p) => p.peerId), () => true);
   }
 
   private setStandby(standby: boolean): void {
@@ -131,7 +137,7 @@ export class RoomMedia {
     this.o.view.switching(topology);
     if (topology === 'sfu') return void this.media.startSfu();
     // Back to mesh: the peer with the smaller id offers, so each pair negotiates once.
-    this.media.startMesh(this.o.view.roster, (peerId) => selfId < peerId);
+    void this.media.startMesh(this.o.view.roster, (peerId) => selfId < peerId);
   }
 
   /** In mesh the newcomer offers; we open our side now so its offer finds a link waiting. */

@@ -22,7 +22,18 @@ describe('RoomView', () => {
     expect(view.roster).toEqual(['b', 'c']);
     view.entered(peer('me'), 'sfu', [peer('d')], true);
     expect(view.roster).toEqual(['d']);
-    expect(useRoomStore.getState()).toMatchObject({ phase: 'in-room', topology: 'sfu', self: { peerId: 'me' } });
+    // Entered is not yet shown: the lobby stays until show() (our first offers are out).
+    expect(useRoomStore.getState()).toMatchObject({ phase: 'lobby', topology: 'sfu', self: { peerId: 'me' } });
+    view.show();
+    expect(useRoomStore.getState().phase).toBe('in-room');
+  });
+
+  it('does not show a room we have left meanwhile', () => {
+    const view = new RoomView();
+    view.entered(peer('me'), 'mesh', [], false);
+    view.set({ phase: 'left' });
+    view.show();
+    expect(useRoomStore.getState().phase).toBe('left');
   });
 
   it('writes a tile only when something changed (a link state, a quality)', () => {

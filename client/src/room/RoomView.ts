@@ -23,11 +23,17 @@ export class RoomView {
     return this.state.peers[peerId]?.info ?? null;
   }
 
-  /** A new seat's room: ourselves and everyone already there (`fresh`: the old roster is gone). */
+  /** A new seat's room: ourselves and everyone already there (`fresh`: the old roster is gone); shown by show(). */
   entered(self: PeerInfo, topology: Topology, peers: PeerInfo[], fresh: boolean): void {
     if (fresh) this.state.set({ peers: {}, order: [] });
-    this.state.set({ phase: 'in-room', topology, self });
+    this.state.set({ topology, self });
     this.upsert(peers);
+  }
+
+  /** The room replaces the lobby (unless we left meanwhile). */
+  show(): void {
+    const { phase } = this.state;
+    if (phase !== 'in-room' && phase !== 'left') this.state.set({ phase: 'in-room' });
   }
 
   upsert(peers: PeerInfo[]): void {
