@@ -116,10 +116,19 @@ export class PeerLink {
     this.queue = this.queue
       .then(() => this.apply(signal))
       .catch((error: unknown) => console.warn(`signal from ${this.o.remoteId} failed`, error))
-      .finally(() => {
-        for (const announce of this.arrived.splice(0)) announce();
-      });
+      .then(() => this.announceArrived());
     return this.queue;
+  }
+
+  /** One listener's failure neither hides the others' news nor stops the signals queued after it. */
+  private announceArrived(): void {
+    for (const announce of this.arrived.splice(0)) {
+      try {
+        announce();
+      } catch (error) {
+        console.warn(`media from ${this.o.remoteId} not shown`, error);
+      }
+    }
   }
 
   private async apply(signal: LinkSignal): Promise<void> {

@@ -105,12 +105,11 @@ export class RoomMedia {
    */
   start(data: JoinResponse): Promise<void> {
     this.paths.start(data.topology);
+    let offered = Promise.resolve();
+    if (data.topology === 'sfu') void this.media.startSfu();
+    else offered = this.media.startMesh(data.peers.map((p) => p.peerId), () => true);
     this.setStandby(data.standby);
-    if (data.topology === 'sfu') {
-      void this.media.startSfu();
-      return Promise.resolve();
-    }
-    return this.media.startMesh(data.peers.map((p) => p.peerId), () => true);
+    return offered;
   }
 
   private setStandby(standby: boolean): void {
