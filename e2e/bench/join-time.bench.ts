@@ -1,6 +1,5 @@
 import { test, type Browser, type Page } from '@playwright/test';
-import { createTurnCredentials } from '@confer/turn';
-import { callContext, joinRoom } from '../support/participants.js';
+import { callContext, joinFromPage, joinRoom, servers } from '../support/participants.js';
 import { startBareRelay } from './bare/relay.js';
 
 /**
@@ -26,11 +25,14 @@ interface Bare {
   bare: { open(w: number, h: number, fps: number): Promise<void>; useIceServers(servers: RTCIceServer[]): void; enter(room: string): Promise<void>; call(): Promise<number> };
 }
 
-/** The STUN and TURN servers our server hands a joining peer (coturn of the e2e server, fresh REST credentials). */
-function appIceServers(): RTCIceServer[] {
-  const urls = (process.env.CONFER_E2E_TURN_URLS ?? '').split(',');
-  const { username, credential } = createTurnCredentials({ secret: process.env.CONFER_E2E_TURN_SECRET ?? '', user: 'bench', ttlSeconds: 600 });
-  return [{ urls: urls.map((u) => u.replace(/^turns?:([^?]+).*$/, 'stun:$1')).slice(0, 1) }, { urls, username, credential }];
+/** The STUN and TURN servers our server hands a joining peer, from a real join answer (fresh credentials). */
+async function appIceServers(browser: Browser): Promise<RTCIceServer[]> {
+  const context = await callContext(browser, servers.default());
+  try {
+    return (await joinFromPage(await context.newPage(), `bench-ice-${Date.now()}`)).iceServers;
+  } finally {
+    await context.close();
+  }
 }
 
 /**
@@ -100,7 +102,7 @@ test('join to first presented remote frame, 2 peers, against a bare pair over a 
   const kinds = {
     ours: (room: string) => ourCall(browser, room),
     bare: (room: string) => bareCall(browser, relay.url, room),
-    'bare + TURN': (room: string) => bareCall(browser, relay.url, room, appIceServers()),
+    'bare + TURN': async (room: string) => bareCall(browser, relay.url, room, await appIceServers(browser)),
   };
   const times = Object.fromEntries(Object.keys(kinds).map((k) => [k, [] as number[]]));
   try {

@@ -1,5 +1,5 @@
 import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import type { Topology } from '@confer/shared';
+import type { JoinResponse, Topology } from '@confer/shared';
 import { giveOwnCamera } from './cameras.js';
 
 /** What `window.__confer.room.diagnostics.stats()` reports per remote peer (client/src/room/RoomClient.ts PeerStats). */
@@ -63,6 +63,15 @@ export async function joinRoom(browser: Browser, room: string, name: string, { q
   await page.getByLabel('Your name').fill(name);
   if (join) await page.getByRole('button', { name: 'Join' }).click();
   return page;
+}
+
+/** Joins `roomId` straight through the page's signaling client (no media): the server's join answer, TURN credentials included. */
+export async function joinFromPage(page: Page, roomId: string): Promise<JoinResponse> {
+  await page.goto('/');
+  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-status', 'connected');
+  const answer = await page.evaluate((id) => window.__confer.signaling.join({ roomId: id, displayName: 'relay tester' }), roomId);
+  if (!answer.ok) throw new Error(`join failed: ${answer.error.message}`);
+  return answer.data;
 }
 
 /** Everyone in `names` joins `room`, one after the other; if one cannot, the pages opened so far are closed. */

@@ -1,6 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
-import type { IceServer, JoinResponse } from '@confer/shared';
+import type { IceServer } from '@confer/shared';
 import { createTurnCredentials } from '@confer/turn';
+import { joinFromPage } from '../support/participants.js';
 
 interface RelayResult {
   relayCandidates: number;
@@ -59,14 +60,6 @@ function relayOnlyCall(page: Page, iceServers: IceServer[]): Promise<RelayResult
     b.close();
     return result;
   }, iceServers);
-}
-
-async function joinFromPage(page: Page, roomId: string): Promise<JoinResponse> {
-  await page.goto('/');
-  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-status', 'connected');
-  const answer = await page.evaluate((id) => window.__confer.signaling.join({ roomId: id, displayName: 'relay tester' }), roomId);
-  if (!answer.ok) throw new Error(`join failed: ${answer.error.message}`);
-  return answer.data;
 }
 
 test('credentials issued at join complete a real TURN allocation and relay data', async ({ page }) => {
