@@ -220,6 +220,7 @@ function validFails(event: KnownEvent, inRoom: boolean): boolean {
     case 'sfu:resume':
     case 'sfu:pause':
     case 'sfu:layers':
+    case 'sfu:idle':
       return true;
     default: // the rest only fail outside a room (NOT_IN_ROOM)
       return !inRoom;
@@ -237,6 +238,7 @@ function template(rng: Rng, event: KnownEvent, ctx: TemplateContext): Record<str
     case 'room:join':
       return { roomId: `fuzz-${rng.string(8)}`, displayName: 'Fuzz', audioMuted: rng.chance(0.5), videoMuted: rng.chance(0.5) };
     case 'room:leave':
+    case 'sfu:idle':
     case 'sfu:leave':
     case 'ice:refresh':
       return {};

@@ -5,7 +5,7 @@ import { expectMakeBeforeBreak, expectSeamless, startTileMonitor, stopTileMonito
 
 interface SfuReport {
   transports: number;
-  producers: { kind: string; layers: number; activeLayers: number }[];
+  producers: { producerId: string; kind: string; layers: number; activeLayers: number }[];
   consumers: { peerId: string; kind: string; spatialLayer: number | null; preferredSpatialLayer: number | null; paused: boolean }[];
 }
 const sfuOf = async (request: APIRequestContext, room: string) => (await (await request.get(`/api/rooms/${room}/sfu`, asOperator())).json()) as SfuReport;
@@ -113,7 +113,10 @@ test('4 → 5 → 4 (the default threshold): the room moves to the SFU and back,
     await expectMediaFlowing(pages, 3);
     // Warm standby: one short of the SFU, every page holds an idle SFU session (both transports, camera and
     // microphone produced but sending nothing, nothing consumed) while the mesh still carries their sound.
-    await expect.poll(async () => { const s = await sfuOf(request, room); return [s.transports, s.producers.length, s.consumers.length]; }, { timeout: 20_000 }).toEqual([8, 8, 0]);
+    const standbyOf = async () => { const s = await sfuOf(request, room); return [s.transports, s.producers.length, s.consumers.length]; };
+    await expect.poll(standbyOf, { timeout: 20_000 }).toEqual([8, 8, 0]);
+    const producerIds = async () => (await sfuOf(request, room)).producers.map((p) => p.producerId).sort();
+    const standbyProducers = await producerIds();
     await expectSoundOnMesh(pages);
 
     // The 5th participant: everyone switches to the SFU, the newcomer goes straight there.
@@ -140,6 +143,9 @@ test('4 → 5 → 4 (the default threshold): the room moves to the SFU and back,
       { to: 'sfu', reason: 'participants', unfinished: 0 },
       { to: 'mesh', reason: 'below-threshold', unfinished: 0 },
     ]);
+    // Back on the mesh the same SFU sessions are idle again (nothing consumed), not torn down and built anew.
+    await expect.poll(standbyOf, { timeout: 20_000 }).toEqual([8, 8, 0]);
+    expect(await producerIds()).toEqual(standbyProducers);
   } finally {
     await closeAll(pages);
   }

@@ -232,3 +232,43 @@ describe('MediasoupSfu ICE restart', () => {
     }
   });
 });
+
+describe('MediasoupSfu standby', () => {
+  it('idles a peer: its consumers, chat and screen close, its transports and camera stay, and it is told what the others send', async () => {
+    const sfu = await MediasoupSfu.start(config, silentLogger);
+    const closed: unknown[] = [];
+    sfu.onEvent((e) => e.type === 'producer-closed' && closed.push(e));
+    try {
+      const sctp = { numStreams: { OS: 1024, MIS: 1024 } };
+      const a = await sfu.joinPeer('idle', 'a', sctp);
+      const b = await sfu.joinPeer('idle', 'b', sctp);
+      const vp8 = (ssrc: number) => ({ codecs: [{ mimeType: 'video/VP8', payloadType: VP8_PT, clockRate: 90000 }], encodings: [{ ssrc }] });
+      const camera = await sfu.produce('idle', 'a', a.sendTransport.id, 'video', 'camera', vp8(1111));
+      const screen = await sfu.produce('idle', 'a', a.sendTransport.id, 'video', 'screen', vp8(2222));
+      const chatA = await sfu.produceData('idle', 'a', a.sendTransport.id, { streamId: 1, ordered: true }, 'chat', '');
+      const chatB = await sfu.produceData('idle', 'b', b.sendTransport.id, { streamId: 1, ordered: true }, 'chat', '');
+      await sfu.consume('idle', 'b', [camera.producerId, screen.producerId], a.routerRtpCapabilities);
+      await sfu.consumeData('idle', 'b', chatA.dataProducerId);
+      await sfu.consumeData('idle', 'a', chatB.dataProducerId);
+
+      const listed = await sfu.idlePeer('idle', 'b');
+      expect(listed.producers.map((p) => p.producerId).sort()).toEqual([camera.producerId, screen.producerId].sort());
+      expect(listed.dataProducers).toEqual([{ dataProducerId: chatA.dataProducerId, peerId: 'a' }]);
+      // b consumes nothing and has no chat channel; a hears that b's channel closed.
+      await expect.poll(async () => (await sfu.roomStats('idle'))?.dataConsumers).toBe(0);
+      const stats = (await sfu.roomStats('idle'))!;
+      expect(stats.consumers).toEqual([]);
+      expect(stats.dataProducers).toBe(1);
+      expect(stats.transports).toBe(4);
+      expect(closed).toContainEqual({ type: 'producer-closed', roomId: 'idle', peerId: 'a', producerId: chatB.dataProducerId });
+
+      // a idles: its screen goes, its camera stays, and can be consumed when the room comes back.
+      await sfu.idlePeer('idle', 'a');
+      expect((await sfu.roomStats('idle'))!.producers.map((p) => p.source)).toEqual(['camera']);
+      await expect(sfu.consume('idle', 'b', [camera.producerId], a.routerRtpCapabilities)).resolves.toHaveLength(1);
+      await expect(sfu.idlePeer('idle', 'nobody')).rejects.toThrow('has not joined the SFU');
+    } finally {
+      await sfu.close();
+    }
+  });
+});

@@ -1,11 +1,11 @@
 import type { types } from 'mediasoup';
-import { type Logger, type MediaSource, type RtpJson, type SfuConsumerOptions, type SfuDataConsumerOptions, type SfuDataProducerInfo, type SfuJoinResponse, type SfuProducerInfo, type SfuTransportOptions } from '@confer/shared';
+import { type Logger, type MediaSource, type RtpJson, type SfuConsumerOptions, type SfuDataConsumerOptions, type SfuDataProducerInfo, type SfuJoinResponse, type SfuMediaList, type SfuProducerInfo, type SfuTransportOptions } from '@confer/shared';
 import type { SfuConfig } from './config.js';
 import { mediaCodecs } from './mediaCodecs.js';
 import { KeyedQueue } from './KeyedQueue.js';
 import { collectRoomStats } from './roomStats.js';
 import type { PeerMedia, Room, WorkerSlot } from './sfuRooms.js';
-import { consumerOptions, dataConsumerOptions, producerInfo } from './wireShapes.js';
+import { consumerOptions, dataConsumerOptions, othersMedia, producerInfo } from './wireShapes.js';
 import { SfuRequestError, type Sfu, type SfuEvent, type SfuHealth, type SfuRoomStats } from './Sfu.js';
 import { WorkerPool } from './WorkerPool.js';
 
@@ -152,14 +152,25 @@ export class MediasoupSfu implements Sfu {
       };
     };
     const [sendTransport, recvTransport] = [await create('send'), await create('recv')];
-    const producers: SfuProducerInfo[] = [];
-    const dataProducers: SfuDataProducerInfo[] = [];
-    for (const [otherId, other] of room.peers) {
-      if (otherId === peerId) continue;
-      for (const p of other.producers.values()) producers.push(producerInfo(p, otherId));
-      for (const d of other.dataProducers.values()) dataProducers.push({ dataProducerId: d.id, peerId: otherId });
-    }
-    return { routerRtpCapabilities: room.router.rtpCapabilities as unknown as RtpJson, sendTransport, recvTransport, producers, dataProducers };
+    return { routerRtpCapabilities: room.router.rtpCapabilities as unknown as RtpJson, sendTransport, recvTransport, ...othersMedia(room, peerId) };
+  }
+
+  idlePeer(roomId: string, peerId: string): Promise<SfuMediaList> {
+    return this.serial(roomId, peerId, async () => {
+      const { room, peer } = await this.peer(roomId, peerId);
+      // The others' consumers of our data producer and screen see them close (producer-closed).
+      const closing: Map<string, { close(): void }>[] = [peer.consumers, peer.dataConsumers, peer.dataProducers];
+      for (const made of closing) {
+        for (const item of made.values()) item.close();
+        made.clear();
+      }
+      for (const [id, producer] of peer.producers) {
+        if (producer.appData.source !== 'screen') continue;
+        producer.close();
+        peer.producers.delete(id);
+      }
+      return othersMedia(room, peerId);
+    });
   }
 
   connectTransport(roomId: string, peerId: string, transportId: string, dtlsParameters: RtpJson): Promise<void> {

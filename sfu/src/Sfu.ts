@@ -6,6 +6,7 @@ import type {
   SfuDataConsumerOptions,
   SfuDataProducerInfo,
   SfuJoinResponse,
+  SfuMediaList,
   SfuProducerInfo,
   SfuRoomStats,
 } from '@confer/shared';
@@ -60,6 +61,12 @@ export interface Sfu {
   resumeConsumers(roomId: string, peerId: string, consumerIds: string[]): Promise<void>;
   pauseConsumer(roomId: string, peerId: string, consumerId: string): Promise<void>;
   setPreferredLayers(roomId: string, peerId: string, consumerId: string, spatialLayer: number): Promise<void>;
+  /**
+   * The peer's session goes back on standby (its room returned to the mesh): its consumers, data consumers,
+   * data producers and screen producer close; its transports and camera and microphone producers stay. Answers
+   * with the others' media, to consume when the room comes back.
+   */
+  idlePeer(roomId: string, peerId: string): Promise<SfuMediaList>;
   /** Closes everything the peer has on the SFU (transports, producers, consumers). */
   leavePeer(roomId: string, peerId: string): void;
   /** Releases the room's router once nobody is left in it. */

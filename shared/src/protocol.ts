@@ -102,13 +102,16 @@ export interface SfuDataConsumerOptions {
   protocol: string;
 }
 
-export interface SfuJoinResponse {
+/** The other peers' producers and data producers on the SFU, to consume. */
+export interface SfuMediaList {
+  producers: SfuProducerInfo[];
+  dataProducers: SfuDataProducerInfo[];
+}
+
+export interface SfuJoinResponse extends SfuMediaList {
   routerRtpCapabilities: RtpJson;
   sendTransport: SfuTransportOptions;
   recvTransport: SfuTransportOptions;
-  /** Producers of the other peers, to consume. */
-  producers: SfuProducerInfo[];
-  dataProducers: SfuDataProducerInfo[];
 }
 
 export interface SfuConsumerOptions {
@@ -207,6 +210,11 @@ export interface ClientToServerEvents {
   /** Stops forwarding a consumer (its tile is off screen or the page is hidden); sfu:resume restarts it. */
   'sfu:pause': (request: SfuConsumerRequest, ack: AckCallback<Empty>) => void;
   'sfu:layers': (request: SfuLayersRequest, ack: AckCallback<Empty>) => void;
+  /**
+   * Back on the mesh with the standby still wanted: this peer's SFU session goes idle (consumers, chat and screen
+   * close; transports, camera and microphone stay). The others' media, to consume on the next switch.
+   */
+  'sfu:idle': (request: Empty, ack: AckCallback<SfuMediaList>) => void;
   /** Leaves the SFU (the room went back to mesh): closes this peer's transports. */
   'sfu:leave': (request: Empty, ack: AckCallback<Empty>) => void;
   /** Fresh ICE servers (TURN credentials expire): the client applies them to every connection it has. */

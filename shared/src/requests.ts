@@ -48,6 +48,7 @@ export const requestSchemas = {
   'sfu:resume': sfuConsumersSchema,
   'sfu:pause': sfuConsumerSchema,
   'sfu:layers': sfuLayersSchema,
+  'sfu:idle': emptyRequestSchema,
   'sfu:leave': emptyRequestSchema,
   'ice:refresh': emptyRequestSchema,
   'topology:switched': switchedSchema,

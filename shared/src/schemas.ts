@@ -31,7 +31,7 @@ export const joinRequestSchema = z.strictObject({
 });
 export type JoinRequest = z.input<typeof joinRequestSchema>;
 
-/** Requests that carry nothing (room:leave, sfu:leave, ice:refresh): any field is refused. */
+/** Requests that carry nothing (room:leave, sfu:idle, sfu:leave, ice:refresh): any field is refused. */
 export const emptyRequestSchema = z.strictObject({});
 export type EmptyRequest = z.infer<typeof emptyRequestSchema>;
 

@@ -24,6 +24,9 @@ vi.mock('../sfu/SfuSession', () => ({
     activate() {
       this.idle = false;
     }
+    deactivate() {
+      this.idle = true;
+    }
     close() {
       this.closed = true;
     }
@@ -55,7 +58,7 @@ describe('MediaPaths warm standby', () => {
   });
   afterEach(() => vi.useRealTimers());
 
-  it('opens an idle SFU session on the mesh, uses it for the switch, sets it up again back on the mesh, and closes it when the standby ends', async () => {
+  it('opens an idle SFU session on the mesh, uses it for the switch, keeps it (idle) back on the mesh, and closes it when the standby ends', async () => {
     const { media, at } = paths();
     media.setStandby(true);
     // Not at once: the mesh links being set up at that moment go first.
@@ -79,22 +82,42 @@ describe('MediaPaths warm standby', () => {
     media.setStandby(true);
     expect(sessions[0]!.closed).toBe(false);
 
-    // Back on the mesh: the path closes (PathSwitcher), and the switch's end sets up a new idle session.
+    // Back on the mesh (PathSwitcher leaves the SFU path): the same session goes idle, nothing is rebuilt.
     at.topology = 'mesh';
-    media.closeSfu();
-    expect(sessions[0]!.closed).toBe(true);
-    media.syncStandby();
-    vi.advanceTimersByTime(STANDBY_SETUP_DELAY_MS);
-    expect(sessions).toHaveLength(2);
-    expect(sessions[1]).toMatchObject({ idle: true, closed: false });
-
-    // The standby ends: the idle session goes, and nothing is left open.
-    media.setStandby(false);
-    expect(sessions[1]!.closed).toBe(true);
+    media.leaveSfu();
+    expect(sessions[0]).toMatchObject({ idle: true, closed: false });
     expect(media.sfuOpen).toBe(false);
     media.syncStandby();
     vi.advanceTimersByTime(STANDBY_SETUP_DELAY_MS);
-    expect(sessions).toHaveLength(2);
+    expect(sessions).toHaveLength(1);
+
+    // ...and carries the next switch again.
+    at.topology = 'sfu';
+    await media.startSfu();
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]!.idle).toBe(false);
+    at.topology = 'mesh';
+    media.leaveSfu();
+
+    // The standby ends: the idle session goes, and nothing is left open.
+    media.setStandby(false);
+    expect(sessions[0]!.closed).toBe(true);
+    expect(media.sfuOpen).toBe(false);
+    media.syncStandby();
+    vi.advanceTimersByTime(STANDBY_SETUP_DELAY_MS);
+    expect(sessions).toHaveLength(1);
+  });
+
+  it('leaving the SFU path without a standby wanted closes the session', async () => {
+    const { media, at } = paths();
+    at.topology = 'sfu';
+    await media.startSfu();
+    at.topology = 'mesh';
+    media.leaveSfu();
+    expect(sessions[0]!.closed).toBe(true);
+    media.syncStandby();
+    vi.advanceTimersByTime(STANDBY_SETUP_DELAY_MS);
+    expect(sessions).toHaveLength(1);
   });
 
   it('a standby that ends, or a switch that comes, before the delay sets nothing up on the side', async () => {

@@ -192,6 +192,12 @@ export class MediaPaths {
     void this.startSfu();
   }
 
+  /** The room is back on the mesh: the SFU session stops carrying media, and stays (idle) while the standby is wanted. */
+  leaveSfu(): void {
+    if (this.standbyWanted && this.sfu && this.o.paths.topology === 'mesh') this.sfu.deactivate();
+    else this.closeSfu();
+  }
+
   /** `leaveServer`: tell the server too (not when it already dropped our SFU media). */
   closeSfu(leaveServer = true): void {
     clearTimeout(this.sfuRetry);

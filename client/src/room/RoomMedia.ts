@@ -46,7 +46,7 @@ export class RoomMedia {
       showScreen: (peerId, screen) => view.showScreen(peerId, screen),
       tellPeer: (peerId, path) => this.sendSignal(peerId, { receiving: path }),
       closeMesh: (peerIds) => this.media.closeMesh(peerIds),
-      closeSfu: () => this.media.closeSfu(),
+      closeSfu: () => this.media.leaveSfu(),
       finished: (switchId) => {
         view.set({ switching: false });
         // Back on the mesh of a room still one short of the SFU: its idle SFU session again.

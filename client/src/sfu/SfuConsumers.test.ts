@@ -36,11 +36,14 @@ describe('SfuConsumers', () => {
     requests.length = 0;
     const ticks: number[] = [];
     let tick = 0;
+    const made: { closed: boolean }[] = [];
     const transport = {
       closed: false,
       consume: vi.fn(async (o: { id: string; producerId: string }) => {
         ticks.push(tick);
-        return { id: o.id, producerId: o.producerId, kind: 'video', track: {}, closed: false, getStats: async () => new Map() };
+        const consumer = { id: o.id, producerId: o.producerId, kind: 'video', track: {}, closed: false, getStats: async () => new Map(), close: () => (consumer.closed = true) };
+        made.push(consumer);
+        return consumer;
       }),
     };
     const receiver = new SfuConsumers({ socket: {} as SignalingSocket, transport: transport as unknown as types.Transport, rtpCapabilities: {}, onPeerStream: vi.fn(), onPeerScreen: vi.fn() });
@@ -60,6 +63,8 @@ describe('SfuConsumers', () => {
     receiver.add([producer('p3')]);
     await vi.advanceTimersByTimeAsync(50);
     expect(requests).toHaveLength(2);
+    // Closing (the session going idle keeps its transport) closes every consumer on the browser's side.
     receiver.close();
+    expect(made.map((c) => c.closed)).toEqual([true, true, true]);
   });
 });

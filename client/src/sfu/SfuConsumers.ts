@@ -74,7 +74,11 @@ export class SfuConsumers {
       if (this.closed) return;
       // In one tick, so that mediasoup-client sets them all up in one renegotiation.
       const made = await Promise.all(consumers.map((options) => this.receive(options)));
-      if (this.closed || made.length === 0) return;
+      if (this.closed || made.length === 0) {
+        // Closed meanwhile (the session went idle): these came too late to be closed with the rest.
+        for (const { consumer } of made) consumer.close();
+        return;
+      }
       await request(this.o.socket, 'sfu:resume', { consumerIds: made.map(({ consumer }) => consumer.id) });
       await Promise.all(made.map(({ consumer, options }) => this.applyLayer(options.peerId, consumer)));
       for (const peer of new Set(made.map(({ peer }) => peer))) void this.showWhenFlowing(peer);
@@ -193,8 +197,12 @@ export class SfuConsumers {
     return { context: { id: 'sfu:recv', path: 'sfu', peerId: null, direction: 'recv', label }, getStats: () => transport.getStats() };
   }
 
+  /** Stops consuming: the consumers close here (one renegotiation for all), the session going idle keeps the transport. */
   close(): void {
     this.closed = true;
     clearTimeout(this.flushTimer);
+    for (const group of [this.peers, this.screens]) {
+      for (const peer of group.values()) for (const consumer of peer.consumers.values()) consumer.close();
+    }
   }
 }

@@ -1,12 +1,12 @@
 import { Device, type types } from 'mediasoup-client';
-import type { MediaSource, SfuDataProducerInfo, SfuProducerInfo, SfuTransportOptions } from '@confer/shared';
+import type { MediaSource, SfuDataProducerInfo, SfuProducerInfo } from '@confer/shared';
 import type { ChatChannel } from '../chat/ChatService';
 import type { LinkState, LinkStats, LocalTracks, TrackSource } from '../media/mediaTypes';
-import { IceRecovery } from '../net/IceRecovery';
 import type { SignalingSocket } from '../signaling/SignalingClient';
-import { request, type Payload } from '../signaling/request';
+import { request } from '../signaling/request';
 import type { StatsTarget } from '../stats/StatsCollector';
 import { SfuConsumers } from './SfuConsumers';
+import { SfuTransports } from './SfuTransports';
 
 /** Three simulcast layers (quarter, half, full resolution) with bitrate caps in the range the field uses. */
 export const SIMULCAST_ENCODINGS: types.RtpEncodingParameters[] = [
@@ -24,19 +24,12 @@ export const SCREEN_ENCODINGS: types.RtpEncodingParameters[] = [{ maxBitrate: 2_
  */
 const SCTP_CAPABILITIES = { numStreams: { OS: 1024, MIS: 1024 } };
 
-/** ICE restarts per transport before the whole SFU session is set up again (RoomClient.resetSfu). */
-const MAX_ICE_RESTARTS = 2;
-/** A 'disconnected' transport gets this long to heal by itself before its ICE restart. */
-const DISCONNECTED_RESTART_MS = 2000;
-/** A restart not 'connected' again within this counts as failed (then the next restart, or the re-join). */
-const RESTART_TIMEOUT_MS = 10_000;
-
 const sourceOf: Record<TrackSource, MediaSource> = { audio: 'mic', video: 'camera', screen: 'screen' };
 
 export interface SfuSessionOptions {
   /**
    * Start idle (warm standby): transports connected, camera and microphone produced but paused (no RTP),
-   * nothing consumed, no chat; `activate()` turns it into the SFU path.
+   * nothing consumed, no chat; `activate()` turns it into the SFU path, `deactivate()` idle again.
    */
   standby?: boolean;
   socket: SignalingSocket;
@@ -60,15 +53,17 @@ export interface SfuSessionOptions {
    * once both are up again. The remote tiles shown via the SFU show it.
    */
   onLinkState(state: Extract<LinkState, 'connected' | 'reconnecting'>): void;
-  /** A transport did not come back after its ICE restarts: the owner sets the whole SFU session up again. */
+  /**
+   * The session cannot go on (a transport did not come back after its ICE restarts, or going idle failed):
+   * the owner sets the whole SFU session up again.
+   */
   onTransportFailed(): void;
 }
 
 /** This participant's side of the SFU: one send transport (simulcast camera, mic), one receive transport. */
 export class SfuSession {
   private device: Device | null = null;
-  private sendTransport: types.Transport | null = null;
-  private recvTransport: types.Transport | null = null;
+  private transports: SfuTransports | null = null;
   private readonly producers = new Map<TrackSource, types.Producer>();
   /** The others' media; null until the receive transport exists. */
   private receiver: SfuConsumers | null = null;
@@ -76,14 +71,12 @@ export class SfuSession {
   private tracks: LocalTracks;
   private closed = false;
   private standby: boolean;
-  /** Transports made and camera and microphone produced: what a standby session waits with. */
-  private started = false;
+  /** Start, activations and deactivations, one after the other: each works on what the last one left. */
+  private steps: Promise<void> = Promise.resolve();
+  private chatProducer: types.DataProducer | null = null;
   /** Producers announced while start() was still setting up, or while on standby; consumed on activation. */
   private early: SfuProducerInfo[] | null = [];
   private earlyData: SfuDataProducerInfo[] | null = [];
-  private readonly recoveries: IceRecovery[] = [];
-  /** Transports (by id) that are not connected right now after having been: the session is recovering. */
-  private readonly recovering = new Set<string>();
 
   constructor(private readonly o: SfuSessionOptions) {
     this.tracks = { ...o.tracks };
@@ -95,54 +88,92 @@ export class SfuSession {
     return this.standby;
   }
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    const started = this.startNow();
+    this.steps = started.catch(() => undefined);
+    return started;
+  }
+
+  private async startNow(): Promise<void> {
     const joined = await request(this.o.socket, 'sfu:join', { sctpCapabilities: SCTP_CAPABILITIES });
     if (this.closed) return;
     const device = (this.device = new Device());
     await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as unknown as types.RtpCapabilities });
-    this.sendTransport = this.transport(joined.sendTransport, 'send');
-    this.recvTransport = this.transport(joined.recvTransport, 'recv');
+    const { socket, rtcConfig, onLinkState, onTransportFailed } = this.o;
+    this.transports = new SfuTransports(device, joined, { socket, rtcConfig, onLinkState, onTransportFailed });
     this.early?.push(...joined.producers);
     this.earlyData?.push(...joined.dataProducers);
     const media = Promise.all([this.produce('audio'), this.produce('video')]);
     // Receiving starts with sending: the two transports negotiate independently.
-    if (!this.standby) {
-      await Promise.all([media, this.activateNow()]);
-      return;
-    }
-    await media;
-    this.started = true;
-    if (!this.standby) await this.activateNow();
+    await Promise.all([media, this.standby ? undefined : this.activateNow()]);
   }
 
   /** The room moved to the SFU: a session on standby starts sending and receiving. */
   activate(): void {
-    if (!this.standby) return;
+    if (!this.standby || this.closed) return;
     this.standby = false;
-    if (this.started) void this.activateNow().catch((error: Error) => console.warn('SFU activation failed', error.message));
+    this.step('activation', () => this.activateNow());
+  }
+
+  /**
+   * The room is back on the mesh and the standby still wanted: stop carrying media but keep the transports
+   * and the camera and microphone producers, so that the next switch is again only "resume and consume".
+   */
+  deactivate(): void {
+    if (this.standby || this.closed) return;
+    this.standby = true;
+    this.step('standby', () => this.idleNow());
+  }
+
+  private step(what: string, fn: () => Promise<void>): void {
+    this.steps = this.steps.then(() => (this.closed ? undefined : fn())).catch((error: Error) => console.warn(`SFU ${what} failed`, error.message));
   }
 
   /** Resumes our producers, consumes what the others send, opens chat and (if shared) our screen. */
   private async activateNow(): Promise<void> {
-    const { recvTransport, device } = this;
-    if (this.closed || !recvTransport || !device) return;
+    const { transports, device } = this;
+    if (this.closed || !transports || !device) return;
     // A camera turned off meanwhile stays paused.
     for (const producer of this.producers.values()) if (producer.track) producer.resume();
     const { onPeerStream, onPeerScreen, socket } = this.o;
-    this.receiver = new SfuConsumers({ socket, transport: recvTransport, rtpCapabilities: device.rtpCapabilities, onPeerStream, onPeerScreen });
+    this.receiver = new SfuConsumers({ socket, transport: transports.recv, rtpCapabilities: device.rtpCapabilities, onPeerStream, onPeerScreen });
     this.receiver.add(this.early ?? []);
     this.early = null;
-    const earlyData = this.earlyData ?? [];
+    // Listed by the server and announced meanwhile: the same channel once.
+    const earlyData = [...new Map((this.earlyData ?? []).map((d) => [d.dataProducerId, d])).values()];
     this.earlyData = null;
     // Chat failing to open must not cost the call its media.
     const chat = this.openChat().catch((error: Error) => console.warn('SFU chat channel failed', error.message));
     await Promise.all([this.produce('screen'), chat, ...earlyData.map((d) => this.consumeData(d))]);
   }
 
+  /** Back to what a standby session holds: consumers, chat and screen go (on the server too), camera and mic pause. */
+  private async idleNow(): Promise<void> {
+    // What is announced from now on waits for the next activation, with what the server lists below.
+    this.early = [];
+    this.earlyData = [];
+    this.receiver?.close();
+    this.receiver = null;
+    for (const consumer of this.dataConsumers.values()) consumer.close();
+    this.dataConsumers.clear();
+    this.chatProducer?.close();
+    this.chatProducer = null;
+    this.o.onChatChannel(null);
+    this.producers.get('screen')?.close();
+    this.producers.delete('screen');
+    for (const producer of this.producers.values()) producer.pause();
+    const others = await request(this.o.socket, 'sfu:idle', {}).catch(() => null);
+    // Without the list the next switch would not know what to consume: set the standby up afresh instead.
+    if (!others) return this.o.onTransportFailed();
+    this.early?.push(...others.producers);
+    this.earlyData?.push(...others.dataProducers);
+  }
+
   /** Our chat channel: one data producer that every other peer consumes. */
   private async openChat(): Promise<void> {
-    if (!this.sendTransport || this.closed) return;
-    const producer = await this.sendTransport.produceData({ ordered: true, label: 'chat' });
+    if (!this.transports || this.closed) return;
+    const producer = await this.transports.send.produceData({ ordered: true, label: 'chat' });
+    this.chatProducer = producer;
     const opened = () => this.o.onChatChannel({ send: (data) => producer.readyState === 'open' && producer.send(data) });
     // On a transport whose SCTP association is up already, the channel can open before produceData returns.
     if (producer.readyState === 'open') opened();
@@ -157,9 +188,9 @@ export class SfuSession {
       this.earlyData.push(info);
       return;
     }
-    if (!this.recvTransport || this.closed || this.dataConsumers.has(info.dataProducerId)) return;
+    if (!this.transports || this.closed || this.dataConsumers.has(info.dataProducerId)) return;
     const options = await request(this.o.socket, 'sfu:consume-data', { dataProducerId: info.dataProducerId });
-    const consumer = await this.recvTransport.consumeData({
+    const consumer = await this.transports.recv.consumeData({
       id: options.id,
       dataProducerId: options.dataProducerId,
       sctpStreamParameters: options.sctpStreamParameters as unknown as types.SctpStreamParameters,
@@ -174,78 +205,12 @@ export class SfuSession {
     else consumer.on('open', () => this.o.onChatPeerOpen());
   }
 
-  private transport(options: SfuTransportOptions, direction: 'send' | 'recv'): types.Transport {
-    if (!this.device) throw new Error('device not loaded');
-    const params = {
-      id: options.id,
-      iceParameters: options.iceParameters as unknown as types.IceParameters,
-      iceCandidates: options.iceCandidates as unknown as types.IceCandidate[],
-      dtlsParameters: options.dtlsParameters as unknown as types.DtlsParameters,
-      ...(options.sctpParameters ? { sctpParameters: options.sctpParameters as unknown as types.SctpParameters } : {}),
-      iceServers: this.o.rtcConfig.iceServers,
-      iceTransportPolicy: this.o.rtcConfig.iceTransportPolicy,
-    };
-    const transport = direction === 'send' ? this.device.createSendTransport(params) : this.device.createRecvTransport(params);
-    this.watchIce(transport);
-    transport.on('connect', ({ dtlsParameters }, callback, errback) => {
-      request(this.o.socket, 'sfu:connect', { transportId: transport.id, dtlsParameters: dtlsParameters as unknown as Payload<'sfu:connect'>['dtlsParameters'] }).then(
-        () => callback(),
-        errback,
-      );
-    });
-    if (direction === 'send') {
-      transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
-        const source = appData.source as MediaSource;
-        request(this.o.socket, 'sfu:produce', { transportId: transport.id, kind, source, rtpParameters: rtpParameters as unknown as Payload<'sfu:produce'>['rtpParameters'] }).then(
-          ({ producerId }) => callback({ id: producerId }),
-          errback,
-        );
-      });
-      transport.on('producedata', ({ sctpStreamParameters, label, protocol }, callback, errback) => {
-        request(this.o.socket, 'sfu:produce-data', { transportId: transport.id, sctpStreamParameters: { ...sctpStreamParameters, streamId: sctpStreamParameters.streamId ?? 0 }, label, protocol }).then(
-          ({ dataProducerId }) => callback({ id: dataProducerId }),
-          errback,
-        );
-      });
-    }
-    return transport;
-  }
-
-  /**
-   * ICE recovery for one transport, the same policy as a mesh link's (IceRecovery): the SFU restarts its
-   * side's ICE and hands back new credentials, which the browser side takes with transport.restartIce.
-   */
-  private watchIce(transport: types.Transport): void {
-    const recovery = new IceRecovery({
-      maxRestarts: MAX_ICE_RESTARTS,
-      disconnectedWaitMs: DISCONNECTED_RESTART_MS,
-      restartTimeoutMs: RESTART_TIMEOUT_MS,
-      restart: async () => {
-        const { iceParameters } = await request(this.o.socket, 'sfu:restart-ice', { transportId: transport.id });
-        if (!transport.closed) await transport.restartIce({ iceParameters: iceParameters as unknown as types.IceParameters });
-      },
-      onRestart: (attempt) => console.warn(`SFU ${transport.direction} transport ${transport.connectionState}: ICE restart ${attempt}/${MAX_ICE_RESTARTS}`),
-      onGiveUp: () => !this.closed && this.o.onTransportFailed(),
-    });
-    this.recoveries.push(recovery);
-    transport.on('connectionstatechange', (state) => {
-      if (this.closed) return;
-      recovery.update(state);
-      // A transport that has not connected yet is starting, not recovering; one that was up and is not is.
-      const wasRecovering = this.recovering.size > 0;
-      if (state === 'connected') this.recovering.delete(transport.id);
-      else if (state === 'disconnected' || state === 'failed') this.recovering.add(transport.id);
-      const isRecovering = this.recovering.size > 0;
-      if (isRecovering !== wasRecovering) this.o.onLinkState(isRecovering ? 'reconnecting' : 'connected');
-    });
-  }
-
   /** Sends a track; on standby paused (no RTP at all), and no screen. */
   private async produce(kind: TrackSource): Promise<void> {
     const track = this.tracks[kind];
-    if (!track || !this.sendTransport || this.producers.has(kind) || this.closed || (kind === 'screen' && this.standby)) return;
+    if (!track || !this.transports || this.producers.has(kind) || this.closed || (kind === 'screen' && this.standby)) return;
     const encodings = { audio: undefined, video: SIMULCAST_ENCODINGS, screen: SCREEN_ENCODINGS }[kind];
-    const producer = await this.sendTransport.produce({
+    const producer = await this.transports.send.produce({
       track,
       stopTracks: false,
       // Paused means no RTP to the SFU, with the track itself left alone: the mesh sends the same track.
@@ -304,9 +269,7 @@ export class SfuSession {
 
   /** New TURN credentials for both transports (mediasoup-client applies them to its connections). */
   async setIceServers(iceServers: RTCIceServer[]): Promise<void> {
-    for (const transport of [this.sendTransport, this.recvTransport]) {
-      if (transport && !transport.closed) await transport.updateIceServers({ iceServers }).catch(() => undefined);
-    }
+    await this.transports?.setIceServers(iceServers);
   }
 
   /** Stops (or restarts) forwarding a peer's video to us: its tile is off screen, or the page is hidden. */
@@ -326,7 +289,7 @@ export class SfuSession {
   /** Both transports for the stats collector: our producers' tracks, and each consumer's track by its peer. */
   statsTargets(): StatsTarget[] {
     const targets: StatsTarget[] = [];
-    const { sendTransport } = this;
+    const sendTransport = this.transports?.send;
     if (sendTransport && !sendTransport.closed) {
       const label = ({ trackIdentifier }: { trackIdentifier: string | null }) => {
         const producer = [...this.producers.values()].find((p) => p.track?.id === trackIdentifier);
@@ -343,10 +306,9 @@ export class SfuSession {
   close(leaveServer = true): void {
     if (this.closed) return;
     this.closed = true;
+    // Transports first: their consumers close with them, with no renegotiation each.
+    this.transports?.close();
     this.receiver?.close();
-    for (const recovery of this.recoveries) recovery.dispose();
-    this.sendTransport?.close();
-    this.recvTransport?.close();
     if (leaveServer) void request(this.o.socket, 'sfu:leave', {}).catch(() => undefined);
   }
 }

@@ -42,6 +42,7 @@ export function registerSfu(router: RequestRouter<PeerSocket>, ctx: ServerContex
     .on('sfu:resume', (r, call) => media(call, async (roomId, peerId) => (await sfu.resumeConsumers(roomId, peerId, r.consumerIds), none)))
     .on('sfu:pause', (r, call) => media(call, async (roomId, peerId) => (await sfu.pauseConsumer(roomId, peerId, r.consumerId), none)))
     .on('sfu:layers', (r, call) => media(call, async (roomId, peerId) => (await sfu.setPreferredLayers(roomId, peerId, r.consumerId, r.spatialLayer), none)))
+    .on('sfu:idle', (_, call) => media(call, (roomId, peerId) => sfu.idlePeer(roomId, peerId)))
     .on('sfu:leave', (_, call) => media(call, async (roomId, peerId) => (sfu.leavePeer(roomId, peerId), none)));
 }
 
