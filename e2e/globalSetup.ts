@@ -49,8 +49,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       ...common,
       TOPOLOGY_SFU_FROM: '3',
       // Standby there would hold an idle SFU session in every 2-person call of the suite; the default
-      // server's 4-person rooms exercise it (the 4 → 5 → 4 test).
-      TOPOLOGY_STANDBY: 'false',
+      // server's 4-person rooms exercise it (the 4 → 5 → 4 test). bench:switch turns it on, to time 2 → 3.
+      TOPOLOGY_STANDBY: process.env.CONFER_E2E_SFU3_STANDBY === '1' ? 'true' : 'false',
       TURN_MODE: 'external',
       TURN_SECRET: main.config.turn.secret,
       TURN_URLS: main.config.turn.urls.join(','),
