@@ -1,3 +1,7 @@
+import { memo } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { useMediaStore } from '../state/mediaStore';
+
 export function DevicePicker(props: {
   label: string;
   devices: MediaDeviceInfo[];
@@ -20,3 +24,20 @@ export function DevicePicker(props: {
     </div>
   );
 }
+
+type DeviceKind = 'camera' | 'microphone' | 'speaker';
+
+/**
+ * The camera, microphone and speaker pickers, reading the devices themselves: the lobby and the room's
+ * settings share them, and a room's render (a peer leaving, a switch) does not re-render them.
+ */
+export const DevicePickers = memo(function DevicePickers({ onSelect }: { onSelect(kind: DeviceKind, deviceId: string): void }) {
+  const { devices, cameraId, microphoneId, speakerId } = useMediaStore(useShallow(({ devices, cameraId, microphoneId, speakerId }) => ({ devices, cameraId, microphoneId, speakerId })));
+  return (
+    <>
+      <DevicePicker label="Camera" devices={devices.cameras} value={cameraId} onChange={(id) => onSelect('camera', id)} />
+      <DevicePicker label="Microphone" devices={devices.microphones} value={microphoneId} onChange={(id) => onSelect('microphone', id)} />
+      <DevicePicker label="Speaker" devices={devices.speakers} value={speakerId} onChange={(id) => onSelect('speaker', id)} />
+    </>
+  );
+});

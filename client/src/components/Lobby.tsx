@@ -1,7 +1,7 @@
 import { useMemo, useRef, useState, type FormEvent } from 'react';
 import { displayNameSchema } from '@confer/shared';
 import { useMediaStore } from '../state/mediaStore';
-import { DevicePicker } from './DevicePicker';
+import { DevicePickers } from './DevicePicker';
 import { LevelMeter } from './LevelMeter';
 import { useSrcObject } from './useSrcObject';
 
@@ -59,9 +59,7 @@ export function Lobby(props: { roomId: string; actions: LobbyActions; joining: b
               <input id="room-password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} maxLength={128} autoComplete="off" placeholder="optional — a new room is protected by it" />
             </div>
           )}
-          <DevicePicker label="Camera" devices={media.devices.cameras} value={media.cameraId} onChange={(id) => actions.selectDevice('camera', id)} />
-          <DevicePicker label="Microphone" devices={media.devices.microphones} value={media.microphoneId} onChange={(id) => actions.selectDevice('microphone', id)} />
-          <DevicePicker label="Speaker" devices={media.devices.speakers} value={media.speakerId} onChange={(id) => actions.selectDevice('speaker', id)} />
+          <DevicePickers onSelect={actions.selectDevice} />
           <div className="toggles">
             <label>
               <input type="checkbox" checked={!media.videoMuted} onChange={(e) => actions.setCameraOn(e.target.checked)} /> Camera on

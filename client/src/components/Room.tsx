@@ -5,7 +5,7 @@ import { useChatStore } from '../state/chatStore';
 import { useMediaStore } from '../state/mediaStore';
 import { useRoomStore } from '../state/roomStore';
 import { Controls, type ControlActions } from './Controls';
-import { DevicePicker } from './DevicePicker';
+import { DevicePickers } from './DevicePicker';
 import type { LobbyActions } from './Lobby';
 import { ChatPanel } from './ChatPanel';
 import { ParticipantList } from './ParticipantList';
@@ -27,7 +27,7 @@ export function Room({
   const order = useRoomStore((s) => s.order);
   const { topology, switching, lastSwitch } = useRoomStore(useShallow(({ topology, switching, lastSwitch }) => ({ topology, switching, lastSwitch })));
   const media = useMediaStore(
-    useShallow(({ audioMuted, videoMuted, screenTrack, shareError, devices, cameraId, microphoneId, speakerId }) => ({ audioMuted, videoMuted, sharing: screenTrack !== null, shareError, devices, cameraId, microphoneId, speakerId })),
+    useShallow(({ audioMuted, videoMuted, screenTrack, shareError }) => ({ audioMuted, videoMuted, sharing: screenTrack !== null, shareError })),
   );
   const [participantsOpen, setParticipantsOpen] = useState(false);
   const [statsOpen, setStatsOpen] = useState(false);
@@ -71,9 +71,7 @@ export function Room({
       {statsOpen && statsPanel?.(() => setStatsOpen(false))}
       <details className="settings">
         <summary>Devices</summary>
-        <DevicePicker label="Camera" devices={media.devices.cameras} value={media.cameraId} onChange={(id) => actions.selectDevice('camera', id)} />
-        <DevicePicker label="Microphone" devices={media.devices.microphones} value={media.microphoneId} onChange={(id) => actions.selectDevice('microphone', id)} />
-        <DevicePicker label="Speaker" devices={media.devices.speakers} value={media.speakerId} onChange={(id) => actions.selectDevice('speaker', id)} />
+        <DevicePickers onSelect={actions.selectDevice} />
       </details>
       <Controls
         state={{ audioMuted: media.audioMuted, videoMuted: media.videoMuted, sharing, participantsOpen, chatOpen, statsOpen, unread }}

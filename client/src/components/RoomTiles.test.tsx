@@ -2,8 +2,16 @@ import { act, render, screen } from '@testing-library/react';
 import { Profiler } from 'react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { initialMediaState, useMediaStore } from '../state/mediaStore';
+import type * as MediaStoreModule from '../state/mediaStore';
 import { useRoomStore } from '../state/roomStore';
+import { DevicePickers } from './DevicePicker';
 import { RemoteTile, SelfTile } from './RoomTiles';
+
+// The store hook, counted (its getState/setState kept): how often components read it.
+vi.mock('../state/mediaStore', async (importOriginal) => {
+  const actual = await importOriginal<typeof MediaStoreModule>();
+  return { ...actual, useMediaStore: Object.assign(vi.fn(actual.useMediaStore), actual.useMediaStore) };
+});
 
 const peer = (peerId: string, displayName: string) => ({ peerId, displayName, audioMuted: false, videoMuted: false, screenSharing: false });
 const quality = { score: 2, level: 'poor' as const, reasons: ['packet loss'] };
@@ -45,5 +53,24 @@ describe('room tiles', () => {
     expect(renders.me).toHaveBeenCalled();
     expect(renders.p1).not.toHaveBeenCalled();
     expect(renders.p2).not.toHaveBeenCalled();
+  });
+});
+
+describe('device pickers', () => {
+  it('a room render (a peer leaving, a switch) does not re-render them; a device change does', () => {
+    const onSelect = vi.fn();
+    function Room() {
+      useRoomStore((s) => s.order);
+      return <DevicePickers onSelect={onSelect} />;
+    }
+    render(<Room />);
+    expect(screen.getByLabelText('Camera')).toBeDefined();
+    // Only the pickers read the media store here: each of their renders is one call.
+    const renders = vi.mocked(useMediaStore);
+    renders.mockClear();
+    act(() => useRoomStore.getState().removePeer('p1'));
+    expect(renders).not.toHaveBeenCalled();
+    act(() => useMediaStore.setState({ cameraId: 'cam-2' }));
+    expect(renders).toHaveBeenCalled();
   });
 });
