@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Server } from 'socket.io';
+import { Server, type ServerOptions } from 'socket.io';
 import type { HealthReport, Logger } from '@confer/shared';
 import type { Sfu } from '@confer/sfu';
 import { AddressBudgets } from './AddressBudgets.js';
@@ -40,6 +40,8 @@ export interface SignalingServerDeps {
   rooms: RoomStore;
   /** Seats held through dropped connections; in memory unless given. */
   held?: HeldSeats;
+  /** Socket.IO's adapter: how fan-out reaches sockets on other servers (a cluster); this server's only, unless given. */
+  adapter?: ServerOptions['adapter'];
   log: Logger;
 }
 
@@ -58,6 +60,7 @@ export class SignalingServer {
     // The route table needs the context, which needs Socket.IO, which needs the HTTP server: routes come last.
     this.http = createServer((req, res) => void this.handleHttp?.(req, res));
     this.io = new Server(this.http, {
+      ...(deps.adapter ? { adapter: deps.adapter } : {}),
       maxHttpBufferSize: MAX_MESSAGE_BYTES,
       serveClient: false,
       // Browsers send Origin on every WebSocket and XHR: another site's page is refused here, before any

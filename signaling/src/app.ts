@@ -1,7 +1,10 @@
+import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { pino } from 'pino';
 import type { Logger } from '@confer/shared';
 import { MediasoupSfu } from '@confer/sfu';
 import { loadConfig, type SignalingConfig } from './config.js';
+import { connectRedis } from './clusterRedis.js';
+import { RedisRoomStore } from './RedisRoomStore.js';
 import { InMemoryRoomStore } from './RoomStore.js';
 import { StateJournal } from './StateJournal.js';
 import { assertPortFree } from './listen.js';
@@ -21,28 +24,36 @@ export interface RunningApp {
 }
 
 /**
- * Composition root shared by `npm start` and the e2e harness: config -> SFU workers -> TURN ->
- * HTTP/Socket.IO. Throws ConfigError, SfuStartError or ListenError with one clear message.
+ * Composition root shared by `npm start` and the e2e harness: config -> Redis (a cluster) -> SFU workers ->
+ * TURN -> HTTP/Socket.IO. Throws ConfigError, RedisStartError, SfuStartError or ListenError with one clear message.
  */
 export async function startApp(env: Record<string, string | undefined> = process.env, logger?: Logger): Promise<RunningApp> {
   const config = loadConfig(env);
   const journal = StateJournal.open(config.stateFile);
   await assertPortFree(config.host, config.port);
   const log: Logger = logger ?? pino({ level: config.logLevel, base: { service: 'signaling' } });
+  // A cluster: rooms in Redis, and fan-out to sockets on every server through its streams (which replay
+  // what a server missed during a short Redis outage).
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl, log.child({ component: 'redis' })) : null;
   const sfu = await MediasoupSfu.start(config.sfu, log.child({ component: 'sfu' }));
   const turn = await TurnService.start(config.turn, log.child({ component: 'turn' }));
-  const server = new SignalingServer({ config, sfu, turn, rooms: new InMemoryRoomStore(journal), log });
+  const rooms = redis ? new RedisRoomStore(redis) : new InMemoryRoomStore(journal);
+  const server = new SignalingServer({ config, sfu, turn, rooms, ...(redis ? { adapter: createAdapter(redis) } : {}), log });
+  const release = async () => {
+    await Promise.all([turn.close(), sfu.close()]);
+    await redis?.quit().catch(() => undefined);
+  };
   let url: string;
   try {
     url = await server.listen();
   } catch (error) {
-    await Promise.all([turn.close(), sfu.close()]);
+    await release();
     throw error;
   }
-  log.info({ url }, 'signaling server listening');
+  log.info({ url, cluster: redis !== null }, 'signaling server listening');
   const stop = async (closeServer: Promise<void>) => {
     await closeServer;
-    await Promise.all([turn.close(), sfu.close()]);
+    await release();
   };
   return { url, config, server, turn, sfu, log, close: () => stop(server.close()), shutdown: () => stop(server.shutdown()) };
 }

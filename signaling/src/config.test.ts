@@ -37,6 +37,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ JOIN_TOKENS_REQUIRED: 'maybe' })).toThrow('JOIN_TOKENS_REQUIRED="maybe" must be true or false');
   });
 
+  it('reads the cluster Redis: a redis:// URL, with a session secret the servers share, and no state file', () => {
+    expect(loadConfig({}).redisUrl).toBeNull();
+    expect(loadConfig({ REDIS_URL: 'redis://10.0.0.5:6379', SESSION_SECRET: 's'.repeat(32) }).redisUrl).toBe('redis://10.0.0.5:6379');
+    expect(() => loadConfig({ REDIS_URL: 'http://10.0.0.5', SESSION_SECRET: 's'.repeat(32) })).toThrow('REDIS_URL="http://10.0.0.5" must be a redis:// or rediss:// URL');
+    expect(() => loadConfig({ REDIS_URL: 'redis://r:6379' })).toThrow('SESSION_SECRET="" is required with REDIS_URL');
+    expect(() => loadConfig({ REDIS_URL: 'redis://r:6379', SESSION_SECRET: 's'.repeat(32), STATE_FILE: '/tmp/x' })).toThrow('STATE_FILE="/tmp/x" must be empty with REDIS_URL');
+  });
+
   it('requires a secret and URLs for an external TURN server', () => {
     expect(() => loadConfig({ TURN_MODE: 'external' })).toThrow(/TURN_SECRET="" is required with TURN_MODE=external.*TURN_URLS="" is required/);
   });

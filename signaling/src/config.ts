@@ -81,7 +81,18 @@ const schema = z.object({
   MAX_ROOMS: envInt(1000, 1, 1_000_000),
   /** On SIGTERM: how long requests under way may take to finish before the process exits, in ms. */
   SHUTDOWN_DRAIN_MS: envInt(5000, 0, 60_000),
+  /** The Redis every server of a cluster shares (rooms, seats, fan-out); empty: one server, all in memory. */
+  REDIS_URL: z
+    .string()
+    .default('')
+    .refine((u) => u === '' || /^rediss?:\/\/[^\s]+$/.test(u), 'must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379)'),
 }).superRefine((c, ctx) => {
+  if (c.REDIS_URL && !c.SESSION_SECRET) {
+    ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'is required with REDIS_URL (every server of the cluster must accept the resume tokens the others sign)' });
+  }
+  if (c.REDIS_URL && c.STATE_FILE) {
+    ctx.addIssue({ code: 'custom', path: ['STATE_FILE'], message: 'must be empty with REDIS_URL (the cluster keeps its state in Redis)' });
+  }
   if (c.JOIN_TOKENS_REQUIRED && !c.JOIN_TOKEN_SECRET) {
     ctx.addIssue({ code: 'custom', path: ['JOIN_TOKEN_SECRET'], message: 'is required with JOIN_TOKENS_REQUIRED=true (the secret join tokens are signed with)' });
   }
@@ -142,6 +153,8 @@ export interface SignalingConfig {
   trustedProxies: string[];
   /** Budgets of one client address over all its connections (password tries are RoomAccess's). */
   addressLimits: { openConnections: number; connectionsPer10s: number; joinsPer10s: number };
+  /** The cluster's Redis; null: a single server. */
+  redisUrl: string | null;
   turn: TurnConfig;
   sfu: SfuConfig;
 }
@@ -174,6 +187,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     stateFile: c.STATE_FILE || null,
     trustedProxies: c.TRUSTED_PROXIES,
     addressLimits: { openConnections: c.MAX_CONNECTIONS_PER_ADDRESS, connectionsPer10s: c.ADDRESS_CONNECTIONS_PER_10S, joinsPer10s: c.ADDRESS_JOINS_PER_10S },
+    redisUrl: c.REDIS_URL || null,
     turn: {
       mode: c.TURN_MODE,
       bin: c.TURNSERVER_BIN,

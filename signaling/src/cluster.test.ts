@@ -1,0 +1,89 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger, type Ack, type JoinResponse } from '@confer/shared';
+import { startApp, type RunningApp } from './app.js';
+import { join, socketClients, type Client } from '../test-support/clients.js';
+import { startRedis, type TestRedis } from '../test-support/redisServer.js';
+
+const SESSION_SECRET = 'session-secret-shared-by-the-cluster-0123456789';
+
+let redis: TestRedis;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+const apps: RunningApp[] = [];
+/** One server of the cluster (no TURN, one SFU worker): the same Redis and session secret as the others. */
+async function node(env: Record<string, string> = {}): Promise<RunningApp> {
+  const app = await startApp(
+    { PORT: '0', HOST: '127.0.0.1', TURN_MODE: 'off', SFU_WORKERS: '1', SFU_WEBRTC_PORT: '0', PUBLIC_DIR: '/nonexistent', REDIS_URL: redis.url, SESSION_SECRET, ...env },
+    silentLogger,
+  );
+  apps.push(app);
+  return app;
+}
+const urls = new Map<Client, string>();
+let target = '';
+const clients = socketClients(() => target);
+const connect = (app: RunningApp) => {
+  target = app.url;
+  return clients.connect();
+};
+afterEach(async () => {
+  clients.closeAll();
+  urls.clear();
+  await Promise.all(apps.splice(0).map((a) => a.close()));
+});
+
+const joined = (answer: Ack<JoinResponse>): JoinResponse => {
+  if (!answer.ok) throw new Error(`join refused: ${answer.error.code} ${answer.error.message}`);
+  return answer.data;
+};
+const next = <T>(socket: Client, event: 'room:peer-joined' | 'room:peer-left' | 'room:peer-updated' | 'signal:receive') =>
+  new Promise<T>((resolve) => socket.once(event, ((e: T) => resolve(e)) as never));
+
+describe('two signaling servers over one Redis', () => {
+  it('are one service: peers on different servers share a room, its presence and their signals', async () => {
+    const [one, two] = [await node(), await node()];
+    const ada = await connect(one);
+    const bo = await connect(two);
+    const a = joined(await join(ada, 'cluster', 'Ada'));
+    const boJoins = next<{ peerId: string; displayName: string }>(ada, 'room:peer-joined');
+    const b = joined(await join(bo, 'cluster', 'Bo'));
+    // Bo, on the other server, is told of Ada; Ada hears of Bo through Redis.
+    expect(b.peers.map((p) => p.displayName)).toEqual(['Ada']);
+    expect(await boJoins).toMatchObject({ peerId: b.peerId, displayName: 'Bo' });
+
+    const offer = { description: { type: 'offer' as const, sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n' } };
+    const received = next<{ from: string; signal: unknown }>(bo, 'signal:receive');
+    expect(await ada.timeout(5000).emitWithAck('signal:send', { to: b.peerId, signal: offer })).toEqual({ ok: true, data: {} });
+    expect(await received).toEqual({ from: a.peerId, signal: offer });
+
+    const updated = next<{ peerId: string; audioMuted: boolean }>(ada, 'room:peer-updated');
+    await bo.timeout(5000).emitWithAck('peer:update', { audioMuted: true });
+    expect(await updated).toMatchObject({ peerId: b.peerId, audioMuted: true });
+
+    const left = next<{ peerId: string }>(ada, 'room:peer-left');
+    await bo.timeout(5000).emitWithAck('room:leave', {});
+    expect(await left).toEqual({ peerId: b.peerId });
+    // A newcomer on the second server now finds only Ada.
+    const cy = await connect(two);
+    expect(joined(await join(cy, 'cluster', 'Cy')).peers.map((p) => p.peerId)).toEqual([a.peerId]);
+  });
+
+  it('admit exactly ROOM_CAPACITY of many joins racing on both servers', async () => {
+    const servers = [await node({ ROOM_CAPACITY: '4' }), await node({ ROOM_CAPACITY: '4' })];
+    const sockets = await Promise.all(Array.from({ length: 12 }, (_, i) => connect(servers[i % 2]!)));
+    const answers = await Promise.all(sockets.map((s, i) => join(s, 'race', `P${i}`)));
+    expect(answers.filter((a) => a.ok)).toHaveLength(4);
+    expect(answers.filter((a) => !a.ok).map((a) => (a.ok ? '' : a.error.code))).toEqual(Array(8).fill('ROOM_FULL'));
+  });
+
+  it('refuses to start when Redis cannot be reached, with one line that says what to do', async () => {
+    await expect(node({ REDIS_URL: 'redis://user:hunter2@127.0.0.1:1' })).rejects.toThrow(
+      /^REDIS_URL=redis:\/\/\*\*\*@127\.0\.0\.1:1 cannot be reached \(.*\): start Redis there, or leave REDIS_URL empty to run a single server$/,
+    );
+  });
+});
