@@ -1,7 +1,7 @@
 import { startApp, type RunningApp } from '@confer/signaling';
 import { freeUdpPort } from '@confer/turn';
 import { assertChromium } from './chromium.js';
-import { E2E_ADDRESS_LIMITS } from './support/serverProcess.js';
+import { E2E_ADDRESS_LIMITS } from '../signaling/test-support/serverProcess.js';
 
 /** What both e2e servers share: loopback only, free ports, settings that make the tests' subjects reachable. */
 const common = {

@@ -1,7 +1,7 @@
 import { test, type Page } from '@playwright/test';
 import { closeAll, expectMediaFlowing, expectPath, joinRoom } from '../support/participants.js';
 import { restartDuringCall, type RecoveryTimes } from '../support/restart.js';
-import { ServerProcess } from '../support/serverProcess.js';
+import { ServerProcess } from '../../signaling/test-support/serverProcess.js';
 
 /**
  * `npm run bench:recovery`: the signaling server (with its SFU) is killed (SIGKILL) mid-call and started

@@ -2,7 +2,7 @@ import { expect, type Page } from '@playwright/test';
 import type { Topology } from '@confer/shared';
 import { stats } from './participants.js';
 import { peerIdOf } from './shareChat.js';
-import type { ServerProcess } from './serverProcess.js';
+import type { ServerProcess } from '../../signaling/test-support/serverProcess.js';
 
 export interface RecoveryTimes {
   /** Process gone → the new one serving. */

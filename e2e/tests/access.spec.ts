@@ -1,7 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { signToken } from '@confer/signaling';
 import { callContext, closeAll, expectMediaFlowing, joinRoom, LIGHT_VIDEO } from '../support/participants.js';
-import { ServerProcess } from '../support/serverProcess.js';
+import { ServerProcess } from '../../signaling/test-support/serverProcess.js';
 
 const joinError = (page: Page) => page.getByTestId('join-error');
 

@@ -1,7 +1,7 @@
 import { expect, test as base, type Page } from '@playwright/test';
 import { closeAll, expectMediaFlowing, expectPath, joinAll, stats } from '../support/participants.js';
 import { restartDuringCall } from '../support/restart.js';
-import { ServerProcess } from '../support/serverProcess.js';
+import { ServerProcess } from '../../signaling/test-support/serverProcess.js';
 import { chatLines, expectChat, openChat, peerIdOf, sendChat } from '../support/shareChat.js';
 
 /**

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { PeerInfo } from '@confer/shared';
 import { roomSealSchema, type RoomSeal } from './RoomAccess.js';
+import { defineScripts } from './redisScripts.js';
 import type { RoomStore } from './RoomStore.js';
 
 /**
@@ -50,22 +51,18 @@ const SCRIPTS = {
   },
 } as const;
 
-type ScriptReply = string | number | null | ScriptReply[];
-type Scripts = { [K in keyof typeof SCRIPTS]: (...args: (string | number)[]) => Promise<ScriptReply> };
-
 /**
  * Room membership in Redis, shared by every server of a cluster. Redis itself keeps it across a server's
  * restart (with its append-only file), so no journal is needed here.
  */
 export class RedisRoomStore implements RoomStore {
-  private readonly scripts: Scripts;
+  private readonly scripts;
 
   constructor(
     private readonly redis: Redis,
     private readonly prefix = 'confer:',
   ) {
-    for (const [name, script] of Object.entries(SCRIPTS)) redis.defineCommand(name, script);
-    this.scripts = redis as unknown as Scripts;
+    this.scripts = defineScripts(redis, SCRIPTS);
   }
 
   private keys(roomId: string): [peers: string, seal: string, rooms: string] {

@@ -35,7 +35,12 @@ export interface SeatsDeps {
 export class Seats {
   private readonly sockets = new Map<string, PeerSocket>();
 
-  constructor(private readonly deps: SeatsDeps) {}
+  constructor(private readonly deps: SeatsDeps) {
+    deps.held.onExpire((peerId, roomId) => {
+      const log = deps.log.child({ peerId });
+      void this.leave(roomId, peerId, log).catch((err: Error) => log.error({ err: err.message }, 'leave on disconnect failed'));
+    });
+  }
 
   peerInfo(peerId: string, req: JoinRequest, displayName: string): PeerInfo {
     return { peerId, displayName, audioMuted: req.audioMuted ?? false, videoMuted: req.videoMuted ?? false, screenSharing: false };
@@ -84,6 +89,8 @@ export class Seats {
       if (held) await this.hold(peerId, roomId, log);
       return closedMidJoin;
     }
+    // Its old connection lives on another server (not yet seen to drop): that server lets it go.
+    if (held === 'elsewhere') this.deps.io.in(peerRoom(peerId)).disconnectSockets(true);
     const stale = this.sockets.get(peerId);
     if (held || stale?.data.roomId === roomId) {
       if (stale) {
@@ -111,6 +118,7 @@ export class Seats {
     socket.data.roomId = roomId;
     socket.data.fixedName = fixedName;
     this.sockets.set(peerId, socket);
+    await this.deps.held.seated(peerId, roomId);
     await socket.join([roomId, peerRoom(peerId)]);
   }
 
@@ -126,6 +134,7 @@ export class Seats {
   async leave(roomId: string, peerId: string, log: Logger): Promise<void> {
     const { io, rooms, sfu, topology, stats } = this.deps;
     this.sockets.delete(peerId);
+    await this.deps.held.release(peerId, roomId);
     await rooms.retirePeer(peerId, Date.now() + RETIRE_MS);
     const remaining = await rooms.removePeer(roomId, peerId);
     io.in(peerRoom(peerId)).socketsLeave(roomId);
@@ -146,17 +155,19 @@ export class Seats {
     // A connection taken over by a resume (or never seated) frees nothing.
     if (!roomId || this.sockets.get(peerId) !== socket) return;
     this.sockets.delete(peerId);
-    if (onPurpose || this.deps.config.reconnectGraceMs === 0) return this.leave(roomId, peerId, log);
+    if (onPurpose || this.deps.config.reconnectGraceMs === 0) {
+      // A seat its peer took back on another server (a resume there) is not ours to free.
+      if (!(await this.deps.held.owns(peerId, roomId))) return;
+      return this.leave(roomId, peerId, log);
+    }
     await this.hold(peerId, roomId, log);
   }
 
-  private hold(peerId: string, roomId: string, log: Logger): Promise<void> {
-    return this.deps.held.hold(peerId, roomId, this.deps.config.reconnectGraceMs, () => {
-      void this.leave(roomId, peerId, log).catch((err: Error) => log.error({ err: err.message }, 'leave on disconnect failed'));
-    });
+  private async hold(peerId: string, roomId: string, log: Logger): Promise<void> {
+    if (!(await this.deps.held.hold(peerId, roomId, this.deps.config.reconnectGraceMs))) log.info({ roomId }, 'seat already taken back on another server');
   }
 
-  close(): void {
-    this.deps.held.close();
+  close(): Promise<void> {
+    return this.deps.held.close();
   }
 }

@@ -190,7 +190,7 @@ export class SignalingServer {
 
   async close(): Promise<void> {
     this.draining = true;
-    this.ctx.seats.close();
+    await this.ctx.seats.close();
     this.ctx.topology.close();
     this.ctx.stats.close();
     this.ctx.slowClients.close();

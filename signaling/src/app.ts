@@ -1,9 +1,11 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import type { Logger } from '@confer/shared';
 import { MediasoupSfu } from '@confer/sfu';
 import { loadConfig, type SignalingConfig } from './config.js';
 import { connectRedis } from './clusterRedis.js';
+import { RedisHeldSeats } from './RedisHeldSeats.js';
 import { RedisRoomStore } from './RedisRoomStore.js';
 import { InMemoryRoomStore } from './RoomStore.js';
 import { StateJournal } from './StateJournal.js';
@@ -38,7 +40,8 @@ export async function startApp(env: Record<string, string | undefined> = process
   const sfu = await MediasoupSfu.start(config.sfu, log.child({ component: 'sfu' }));
   const turn = await TurnService.start(config.turn, log.child({ component: 'turn' }));
   const rooms = redis ? new RedisRoomStore(redis) : new InMemoryRoomStore(journal);
-  const server = new SignalingServer({ config, sfu, turn, rooms, ...(redis ? { adapter: createAdapter(redis) } : {}), log });
+  const cluster = redis && { adapter: createAdapter(redis), held: new RedisHeldSeats(redis, randomUUID(), config.reconnectGraceMs, log.child({ component: 'seats' })) };
+  const server = new SignalingServer({ config, sfu, turn, rooms, ...cluster, log });
   const release = async () => {
     await Promise.all([turn.close(), sfu.close()]);
     await redis?.quit().catch(() => undefined);
@@ -47,6 +50,7 @@ export async function startApp(env: Record<string, string | undefined> = process
   try {
     url = await server.listen();
   } catch (error) {
+    await cluster?.held.close();
     await release();
     throw error;
   }

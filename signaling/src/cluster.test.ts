@@ -3,6 +3,8 @@ import { silentLogger, type Ack, type JoinResponse } from '@confer/shared';
 import { startApp, type RunningApp } from './app.js';
 import { join, socketClients, type Client } from '../test-support/clients.js';
 import { startRedis, type TestRedis } from '../test-support/redisServer.js';
+import { ServerProcess } from '../test-support/serverProcess.js';
+import { Redis } from 'ioredis';
 
 const SESSION_SECRET = 'session-secret-shared-by-the-cluster-0123456789';
 
@@ -15,6 +17,7 @@ afterAll(async () => {
 });
 
 const apps: RunningApp[] = [];
+const processes: ServerProcess[] = [];
 /** One server of the cluster (no TURN, one SFU worker): the same Redis and session secret as the others. */
 async function node(env: Record<string, string> = {}): Promise<RunningApp> {
   const app = await startApp(
@@ -24,22 +27,29 @@ async function node(env: Record<string, string> = {}): Promise<RunningApp> {
   apps.push(app);
   return app;
 }
-const urls = new Map<Client, string>();
 let target = '';
 const clients = socketClients(() => target);
-const connect = (app: RunningApp) => {
+const connect = (app: { url: string }) => {
   target = app.url;
   return clients.connect();
 };
 afterEach(async () => {
   clients.closeAll();
-  urls.clear();
-  await Promise.all(apps.splice(0).map((a) => a.close()));
+  await Promise.all([...apps.splice(0).map((a) => a.close()), ...processes.splice(0).map((p) => p.close())]);
+  // The next test's servers must not sweep this one's seats.
+  const admin = new Redis(redis.url);
+  await admin.flushall();
+  admin.disconnect();
 });
 
 const joined = (answer: Ack<JoinResponse>): JoinResponse => {
   if (!answer.ok) throw new Error(`join refused: ${answer.error.code} ${answer.error.message}`);
   return answer.data;
+};
+const seen = (socket: Client, event: 'room:peer-left') => {
+  const events: unknown[] = [];
+  socket.on(event, (e: unknown) => events.push(e));
+  return events;
 };
 const next = <T>(socket: Client, event: 'room:peer-joined' | 'room:peer-left' | 'room:peer-updated' | 'signal:receive') =>
   new Promise<T>((resolve) => socket.once(event, ((e: T) => resolve(e)) as never));
@@ -79,6 +89,31 @@ describe('two signaling servers over one Redis', () => {
     const answers = await Promise.all(sockets.map((s, i) => join(s, 'race', `P${i}`)));
     expect(answers.filter((a) => a.ok)).toHaveLength(4);
     expect(answers.filter((a) => !a.ok).map((a) => (a.ok ? '' : a.error.code))).toEqual(Array(8).fill('ROOM_FULL'));
+  });
+
+  it('a server killed with SIGKILL: its clients take their seats back on the other, and one that never returns is freed', async () => {
+    const grace = { RECONNECT_GRACE_MS: '2000' };
+    const doomed = await ServerProcess.start({ REDIS_URL: redis.url, SESSION_SECRET, STATE_FILE: '', ...grace });
+    processes.push(doomed);
+    const survivor = await node(grace);
+    const [ada, cy] = [await connect(doomed), await connect(doomed)];
+    const bo = await connect(survivor);
+    const a = joined(await join(ada, 'crash', 'Ada'));
+    const c = joined(await join(cy, 'crash', 'Cy'));
+    const b = joined(await join(bo, 'crash', 'Bo'));
+    const left = seen(bo, 'room:peer-left');
+
+    await doomed.stop('SIGKILL');
+    // Ada's client reconnects (through the balancer) to the other server, with her resume token, at once.
+    const ada2 = await connect(survivor);
+    const back = joined(await ada2.timeout(5000).emitWithAck('room:join', { roomId: 'crash', displayName: 'Ada', resume: { peerId: a.peerId, token: a.resumeToken } }));
+    expect(back).toMatchObject({ peerId: a.peerId, resumed: 'held' });
+    expect(back.peers.map((p) => p.peerId).sort()).toEqual([b.peerId, c.peerId].sort());
+    // Cy never comes back: once the dead server is noticed (5 s of silence) and the grace period is over, Cy's seat
+    // is freed and everyone sees Cy leave. Ada's seat, taken back, stays.
+    await expect.poll(() => left, { timeout: 15_000 }).toEqual([{ peerId: c.peerId }]);
+    const dee = await connect(survivor);
+    expect(joined(await join(dee, 'crash', 'Dee')).peers.map((p) => p.peerId).sort()).toEqual([a.peerId, b.peerId].sort());
   });
 
   it('refuses to start when Redis cannot be reached, with one line that says what to do', async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const main = resolve(dirname(fileURLToPath(import.meta.url)), '../../signaling/dist/main.js');
+const main = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
 
 function freeTcpPort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
