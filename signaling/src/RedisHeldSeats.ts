@@ -56,6 +56,19 @@ const SCRIPTS = {
       if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
       return due`,
   },
+  /** Back after being taken for gone (a stall): the seats still held that are live here are this server's again. */
+  confer_seat_reclaim: {
+    numberOfKeys: 2,
+    lua: `
+      local back = 0
+      for i = 1, #ARGV do
+        if redis.call('ZREM', KEYS[1], ARGV[i]) == 1 then
+          redis.call('SADD', KEYS[2], ARGV[i])
+          back = back + 1
+        end
+      end
+      return back`,
+  },
   /** This server stops: its seats are held until ARGV[1], for the others to take or expire. */
   confer_seat_abandon: {
     numberOfKeys: 4,
@@ -73,6 +86,8 @@ export class RedisHeldSeats implements HeldSeats {
   private expire: (peerId: string, roomId: string) => void = () => undefined;
   private readonly timers: NodeJS.Timeout[];
   private failing = false;
+  /** The seats live here, as this server knows them: reclaimed if the others took it for gone. */
+  private readonly live = new Set<string>();
 
   constructor(
     private readonly redis: Redis,
@@ -108,7 +123,15 @@ export class RedisHeldSeats implements HeldSeats {
   }
 
   private announce(): Promise<void> {
-    return this.guarded('heartbeat', () => this.redis.multi().sadd(this.key('servers'), this.serverId).set(this.key(`alive:${this.serverId}`), '1', 'PX', GONE_AFTER_MS).exec());
+    return this.guarded('heartbeat', async () => {
+      const replies = await this.redis.multi().sadd(this.key('servers'), this.serverId).set(this.key(`alive:${this.serverId}`), '1', 'PX', GONE_AFTER_MS).exec();
+      // Added anew: the others had taken this server for gone (or Redis lost the set) and may be expiring its seats.
+      const readded = replies?.[0]?.[1] === 1;
+      if (readded && this.live.size > 0) {
+        const back = await this.scripts.confer_seat_reclaim(this.key('held'), this.mine, ...this.live);
+        this.log.warn({ reclaimed: back, live: this.live.size }, 'taken for gone by the cluster: seats reclaimed');
+      }
+    });
   }
 
   private sweep(): Promise<void> {
@@ -127,14 +150,20 @@ export class RedisHeldSeats implements HeldSeats {
   }
 
   async seated(peerId: string, roomId: string): Promise<void> {
+    this.live.add(`${roomId} ${peerId}`);
     await this.redis.multi().sadd(this.mine, `${roomId} ${peerId}`).zrem(this.key('held'), `${roomId} ${peerId}`).exec();
   }
 
   async owns(peerId: string, roomId: string): Promise<boolean> {
-    return (await this.redis.sismember(this.mine, `${roomId} ${peerId}`)) === 1;
+    const seat = `${roomId} ${peerId}`;
+    const [ours, held] = ((await this.redis.multi().sismember(this.mine, seat).zscore(this.key('held'), seat).exec()) ?? []).map(([, reply]) => reply);
+    // Neither ours nor held: taken over by another server, so not to reclaim (held: we were taken for gone).
+    if (ours !== 1 && held === null) this.live.delete(seat);
+    return ours === 1;
   }
 
   async hold(peerId: string, roomId: string, graceMs: number): Promise<boolean> {
+    this.live.delete(`${roomId} ${peerId}`);
     return (await this.scripts.confer_seat_hold(this.mine, this.key('held'), `${roomId} ${peerId}`, Date.now() + graceMs)) === 1;
   }
 
@@ -144,6 +173,7 @@ export class RedisHeldSeats implements HeldSeats {
   }
 
   async release(peerId: string, roomId: string): Promise<void> {
+    this.live.delete(`${roomId} ${peerId}`);
     await this.redis.multi().srem(this.mine, `${roomId} ${peerId}`).zrem(this.key('held'), `${roomId} ${peerId}`).exec();
   }
 
