@@ -272,4 +272,6 @@ export interface HealthReport {
     workers: { pid: number; alive: boolean; restarts: number; routers: number }[];
   };
   turn: { status: ComponentStatus; mode: 'managed' | 'external' | 'off'; urls: string[]; detail: string };
+  /** A server of a cluster: its id and the servers announcing themselves (down: Redis unreachable); null for a single server. */
+  cluster: { status: ComponentStatus; serverId: string; servers: string[] } | null;
 }

@@ -15,7 +15,11 @@ export class Metrics {
 
   private readonly rooms: Record<'total' | 'participants' | 'transports' | 'clientBitrate' | 'sfuBitrate' | 'workerCpu', Gauge<string>>;
 
-  constructor(private readonly source: () => Promise<RoomMetrics[]>) {
+  /** `clusterServers`: how many servers the cluster has now (absent for a single server). */
+  constructor(
+    private readonly source: () => Promise<RoomMetrics[]>,
+    clusterServers?: () => Promise<number>,
+  ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'confer_' });
     this.errors = new Counter({ name: 'confer_signaling_errors_total', help: 'Signaling requests answered with an error, by event and code', labelNames: ['event', 'code'], registers });
@@ -38,6 +42,16 @@ export class Metrics {
       sfuBitrate: gauge('confer_sfu_bitrate_bps', 'What the SFU receives from and sends to all rooms', ['direction']),
       workerCpu: gauge('confer_sfu_worker_cpu_max_percent', 'CPU of the busiest mediasoup worker hosting a room, % of one core', []),
     };
+    if (clusterServers) {
+      new Gauge({
+        name: 'confer_cluster_servers',
+        help: 'Servers of the cluster announcing themselves (0: Redis unreachable)',
+        registers,
+        async collect() {
+          this.set(await clusterServers().catch(() => 0));
+        },
+      });
+    }
   }
 
   /** Room gauges are rebuilt from the rooms there are now at each scrape (rooms that ended disappear). */

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '@confer/shared';
 import type { HeldSeats } from './HeldSeats.js';
+import type { ClusterView } from './ServerContext.js';
 import { defineScripts } from './redisScripts.js';
 
 /** A server announces itself this often... */
@@ -81,7 +82,7 @@ const SCRIPTS = {
 } as const;
 
 /** Seats of a cluster in Redis: which server holds each live one, the held ones, and the servers' liveness. */
-export class RedisHeldSeats implements HeldSeats {
+export class RedisHeldSeats implements HeldSeats, ClusterView {
   private readonly scripts;
   private expire: (peerId: string, roomId: string) => void = () => undefined;
   private readonly timers: NodeJS.Timeout[];
@@ -91,7 +92,7 @@ export class RedisHeldSeats implements HeldSeats {
 
   constructor(
     private readonly redis: Redis,
-    private readonly serverId: string,
+    readonly serverId: string,
     /** How long the seats of a server that died (or stopped) are held for their peers to come back. */
     private readonly graceMs: number,
     private readonly log: Logger,
@@ -143,6 +144,11 @@ export class RedisHeldSeats implements HeldSeats {
         if (roomId && peerId) this.expire(peerId, roomId);
       }
     });
+  }
+
+  /** The servers announcing themselves (a silent one drops out once a sweep notices it). */
+  async servers(): Promise<string[]> {
+    return (await this.redis.smembers(this.key('servers'))).sort();
   }
 
   onExpire(expire: (peerId: string, roomId: string) => void): void {

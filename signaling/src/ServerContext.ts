@@ -37,6 +37,12 @@ export const peerRoom = (peerId: string) => `peer:${peerId}`;
 /** Dashboard viewers of a room sit in this Socket.IO room. */
 export const statsRoom = (roomId: string) => `stats:${roomId}`;
 
+/** This server's place in a cluster: its id, and the servers there are now. */
+export interface ClusterView {
+  readonly serverId: string;
+  servers(): Promise<string[]>;
+}
+
 /** What the request handlers share: one per server, built by SignalingServer. */
 export interface ServerContext {
   config: ServerConfig;
@@ -51,6 +57,8 @@ export interface ServerContext {
   stats: StatsHub;
   metrics: Metrics;
   slowClients: SlowClientGuard;
+  /** Null for a single server. */
+  cluster: ClusterView | null;
   log: Logger;
   /** Set on shutdown: joins are refused and dropped connections keep their seats for the next server. */
   isDraining(): boolean;

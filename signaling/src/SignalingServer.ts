@@ -24,7 +24,7 @@ import type { RoomStore } from './RoomStore.js';
 import { RoomTopology } from './RoomTopology.js';
 import { RequestRouter, type Call } from './rpc/RequestRouter.js';
 import { Seats } from './Seats.js';
-import { statsRoom, type PeerSocket, type ServerConfig, type ServerContext, type SignalingIo } from './ServerContext.js';
+import { statsRoom, type ClusterView, type PeerSocket, type ServerConfig, type ServerContext, type SignalingIo } from './ServerContext.js';
 import { SlowClientGuard } from './slowClients.js';
 import { StatsHub } from './StatsHub.js';
 import type { TurnService } from './TurnService.js';
@@ -42,6 +42,8 @@ export interface SignalingServerDeps {
   held?: HeldSeats;
   /** Socket.IO's adapter: how fan-out reaches sockets on other servers (a cluster); this server's only, unless given. */
   adapter?: ServerOptions['adapter'];
+  /** This server's place in a cluster (absent: a single server). */
+  cluster?: ClusterView;
   log: Logger;
 }
 
@@ -118,13 +120,15 @@ export class SignalingServer {
       },
       log,
     });
-    const metrics = new Metrics(() => stats.metrics());
+    const cluster = deps.cluster ?? null;
+    const metrics = new Metrics(() => stats.metrics(), cluster ? async () => (await cluster.servers()).length : undefined);
     const held = deps.held ?? new InMemoryHeldSeats();
     const seats = new Seats({ config, io: this.io, rooms, held, access, turn, sfu, topology, stats, log });
     return {
       config, io: this.io, sfu, turn, rooms, access, seats, topology, stats, metrics, log,
       addresses: new AddressBudgets(config.addressLimits, config.trustedProxies),
       slowClients: new SlowClientGuard(() => this.io.of('/').sockets.values(), log),
+      cluster,
       isDraining: () => this.draining,
       isOperator: (token) => tokenMatches(token, config.operatorToken),
     };

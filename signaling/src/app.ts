@@ -40,7 +40,8 @@ export async function startApp(env: Record<string, string | undefined> = process
   const sfu = await MediasoupSfu.start(config.sfu, log.child({ component: 'sfu' }));
   const turn = await TurnService.start(config.turn, log.child({ component: 'turn' }));
   const rooms = redis ? new RedisRoomStore(redis) : new InMemoryRoomStore(journal);
-  const cluster = redis && { adapter: createAdapter(redis), held: new RedisHeldSeats(redis, randomUUID(), config.reconnectGraceMs, log.child({ component: 'seats' })) };
+  const held = redis && new RedisHeldSeats(redis, randomUUID(), config.reconnectGraceMs, log.child({ component: 'seats' }));
+  const cluster = redis && held && { adapter: createAdapter(redis), held, cluster: held };
   const server = new SignalingServer({ config, sfu, turn, rooms, ...cluster, log });
   const release = async () => {
     await Promise.all([turn.close(), sfu.close()]);
@@ -50,7 +51,7 @@ export async function startApp(env: Record<string, string | undefined> = process
   try {
     url = await server.listen();
   } catch (error) {
-    await cluster?.held.close();
+    await held?.close();
     await release();
     throw error;
   }

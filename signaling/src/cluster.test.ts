@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger, type Ack, type JoinResponse } from '@confer/shared';
+import { silentLogger, type Ack, type HealthReport, type JoinResponse } from '@confer/shared';
 import { startApp, type RunningApp } from './app.js';
 import { join, socketClients, type Client } from '../test-support/clients.js';
 import { startRedis, type TestRedis } from '../test-support/redisServer.js';
@@ -7,6 +7,7 @@ import { ServerProcess } from '../test-support/serverProcess.js';
 import { Redis } from 'ioredis';
 
 const SESSION_SECRET = 'session-secret-shared-by-the-cluster-0123456789';
+const OPERATOR_TOKEN = 'operator-token-of-the-cluster';
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -21,7 +22,7 @@ const processes: ServerProcess[] = [];
 /** One server of the cluster (no TURN, one SFU worker): the same Redis and session secret as the others. */
 async function node(env: Record<string, string> = {}): Promise<RunningApp> {
   const app = await startApp(
-    { PORT: '0', HOST: '127.0.0.1', TURN_MODE: 'off', SFU_WORKERS: '1', SFU_WEBRTC_PORT: '0', PUBLIC_DIR: '/nonexistent', REDIS_URL: redis.url, SESSION_SECRET, ...env },
+    { PORT: '0', HOST: '127.0.0.1', TURN_MODE: 'off', SFU_WORKERS: '1', SFU_WEBRTC_PORT: '0', PUBLIC_DIR: '/nonexistent', REDIS_URL: redis.url, SESSION_SECRET, OPERATOR_TOKEN, ...env },
     silentLogger,
   );
   apps.push(app);
@@ -81,6 +82,15 @@ describe('two signaling servers over one Redis', () => {
     // A newcomer on the second server now finds only Ada.
     const cy = await connect(two);
     expect(joined(await join(cy, 'cluster', 'Cy')).peers.map((p) => p.peerId)).toEqual([a.peerId]);
+
+    // Each server reports itself and the cluster in /healthz and /metrics.
+    const health = await Promise.all([one, two].map(async (app) => (await (await fetch(`${app.url}/healthz`)).json()) as HealthReport));
+    for (const report of health) expect(report).toMatchObject({ status: 'ok', cluster: { status: 'ok', servers: expect.any(Array) } });
+    const ids = health.map((r) => r.cluster!.serverId);
+    expect(new Set(ids).size).toBe(2);
+    for (const report of health) expect(report.cluster!.servers).toEqual([...ids].sort());
+    const metrics = await fetch(`${two.url}/metrics`, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } });
+    expect(await metrics.text()).toMatch(/^confer_cluster_servers 2$/m);
   });
 
   it('admit exactly ROOM_CAPACITY of many joins racing on both servers', async () => {

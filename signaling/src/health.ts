@@ -1,5 +1,5 @@
 import type { ComponentStatus, HealthReport } from '@confer/shared';
-import type { ServerContext } from './ServerContext.js';
+import type { ClusterView, ServerContext } from './ServerContext.js';
 
 export const VERSION = '0.1.0';
 
@@ -13,12 +13,21 @@ export async function healthReport(ctx: ServerContext, startedAt: number): Promi
   const signaling = { status: 'ok' as const, connections: ctx.io.engine.clientsCount, rooms: await ctx.rooms.roomCount() };
   // TURN being down degrades the service (direct and STUN paths still work); it never takes it down.
   const turnStatus: ComponentStatus = turn.status === 'down' ? 'degraded' : 'ok';
+  const cluster = ctx.cluster && (await clusterHealth(ctx.cluster));
+  // Without Redis no one can join, but the calls in progress keep their media: degraded, not down.
+  const clusterStatus: ComponentStatus = cluster?.status === 'down' ? 'degraded' : 'ok';
   return {
-    status: worst([signaling.status, sfu.status, turnStatus]),
+    status: worst([signaling.status, sfu.status, turnStatus, clusterStatus]),
     version: VERSION,
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
     signaling,
     sfu,
     turn,
+    cluster,
   };
+}
+
+async function clusterHealth(cluster: ClusterView): Promise<NonNullable<HealthReport['cluster']>> {
+  const servers = await cluster.servers().catch(() => null);
+  return { status: servers ? 'ok' : 'down', serverId: cluster.serverId, servers: servers ?? [] };
 }
