@@ -113,7 +113,12 @@ test('4 → 5 → 4 (the default threshold): the room moves to the SFU and back,
     await expectMediaFlowing(pages, 3);
     // Warm standby: one short of the SFU, every page holds an idle SFU session (both transports, camera and
     // microphone produced but sending nothing, nothing consumed) while the mesh still carries their sound.
-    const standbyOf = async () => { const s = await sfuOf(request, room); return [s.transports, s.producers.length, s.consumers.length]; };
+    // Until the first standby session joins, the room has no SFU report (the API answers 404): poll on.
+    const standbyOf = async () => {
+      const res = await request.get(`/api/rooms/${room}/sfu`, asOperator());
+      const s = res.ok() ? ((await res.json()) as SfuReport) : null;
+      return s && [s.transports, s.producers.length, s.consumers.length];
+    };
     await expect.poll(standbyOf, { timeout: 20_000 }).toEqual([8, 8, 0]);
     const producerIds = async () => (await sfuOf(request, room)).producers.map((p) => p.producerId).sort();
     const standbyProducers = await producerIds();

@@ -5,9 +5,12 @@ import type { SignalingSocket } from '../signaling/SignalingClient';
 import { SfuConsumers } from './SfuConsumers';
 
 const requests: { event: string; payload: Record<string, unknown> }[] = [];
+/** sfu:consume requests still to fail (a timeout on a starved page). */
+let failConsumes = 0;
 vi.mock('../signaling/request', () => ({
   request: vi.fn(async (_socket: unknown, event: string, payload: Record<string, unknown>) => {
     requests.push({ event, payload });
+    if (event === 'sfu:consume' && failConsumes-- > 0) throw new Error('sfu:consume timed out');
     if (event !== 'sfu:consume') return {};
     return { consumers: (payload.producerIds as string[]).map((producerId) => ({ id: `c-${producerId}`, producerId, peerId: 'bo', kind: 'video', source: 'camera', rtpParameters: {} })) };
   }),
@@ -66,5 +69,30 @@ describe('SfuConsumers', () => {
     // Closing (the session going idle keeps its transport) closes every consumer on the browser's side.
     receiver.close();
     expect(made.map((c) => c.closed)).toEqual([true, true, true]);
+  });
+
+  it('asks again for a batch whose request failed, and stops after a few tries', async () => {
+    vi.useFakeTimers();
+    vi.stubGlobal('MediaStream', FakeStream);
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    requests.length = 0;
+    const transport = { closed: false, consume: vi.fn(async (o: { id: string; producerId: string }) => ({ id: o.id, producerId: o.producerId, kind: 'video', track: {}, closed: false, getStats: async () => new Map(), close: () => undefined })) };
+    const receiver = new SfuConsumers({ socket: {} as SignalingSocket, transport: transport as unknown as types.Transport, rtpCapabilities: {}, onPeerStream: vi.fn(), onPeerScreen: vi.fn() });
+    failConsumes = 1;
+    receiver.add([producer('p1')]);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(transport.consume).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1100);
+    expect(requests.map((r) => r.event)).toEqual(['sfu:consume', 'sfu:consume', 'sfu:resume']);
+    expect(transport.consume).toHaveBeenCalledTimes(1);
+
+    // A producer whose requests keep failing is given up after the last try.
+    requests.length = 0;
+    failConsumes = 100;
+    receiver.add([producer('p2')]);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(requests.map((r) => r.event)).toEqual(Array(4).fill('sfu:consume'));
+    failConsumes = 0;
+    receiver.close();
   });
 });

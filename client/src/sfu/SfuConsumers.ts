@@ -14,6 +14,9 @@ import type { StatsTarget } from '../stats/StatsCollector';
  * at once). Each renegotiation took 0.1-0.7 s on a busy page, and a switch to the SFU brings a burst of them.
  */
 const BATCH_MS = 40;
+/** A batch whose request failed (timed out on a starved page, or the server was busy) is asked for again, this many times at most, this much later each time. */
+const CONSUME_RETRIES = 3;
+const CONSUME_RETRY_MS = 1000;
 
 /** The spatial layer worth receiving for a tile rendered `width` CSS pixels wide. */
 export function layerForWidth(width: number): number {
@@ -47,6 +50,9 @@ export class SfuConsumers {
   private readonly consumed = new Set<string>();
   private batch: SfuProducerInfo[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Failed requests so far, per producer still to consume. */
+  private readonly failures = new Map<string, number>();
+  private readonly retryTimers = new Set<ReturnType<typeof setTimeout>>();
   private closed = false;
 
   constructor(private readonly o: SfuConsumersOptions) {}
@@ -69,8 +75,17 @@ export class SfuConsumers {
     this.batch = [];
     if (this.closed || batch.length === 0) return;
     const rtpCapabilities = this.o.rtpCapabilities as unknown as Payload<'sfu:consume'>['rtpCapabilities'];
+    let consumers: SfuConsumerOptions[];
     try {
-      const { consumers } = await request(this.o.socket, 'sfu:consume', { producerIds: batch.map((p) => p.producerId), rtpCapabilities });
+      ({ consumers } = await request(this.o.socket, 'sfu:consume', { producerIds: batch.map((p) => p.producerId), rtpCapabilities }));
+    } catch (error) {
+      // Nothing was made: ask again in a moment (and any later announcement of these producers consumes them too).
+      for (const p of batch) this.consumed.delete(p.producerId);
+      console.warn('consume failed', (error as Error).message);
+      return this.retry(batch);
+    }
+    for (const p of batch) this.failures.delete(p.producerId);
+    try {
       if (this.closed) return;
       // In one tick, so that mediasoup-client sets them all up in one renegotiation.
       const made = await Promise.all(consumers.map((options) => this.receive(options)));
@@ -87,6 +102,21 @@ export class SfuConsumers {
       for (const p of batch) this.consumed.delete(p.producerId);
       console.warn('consume failed', (error as Error).message);
     }
+  }
+
+  /** Asks again for a failed batch, after a pause; a producer closed meanwhile is left out by the server. */
+  private retry(batch: SfuProducerInfo[]): void {
+    const again = batch.filter((p) => {
+      const failed = (this.failures.get(p.producerId) ?? 0) + 1;
+      this.failures.set(p.producerId, failed);
+      return failed <= CONSUME_RETRIES;
+    });
+    if (this.closed || again.length === 0) return;
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      if (!this.closed) this.add(again);
+    }, CONSUME_RETRY_MS);
+    this.retryTimers.add(timer);
   }
 
   private async receive(options: SfuConsumerOptions): Promise<{ consumer: types.Consumer; options: SfuConsumerOptions; peer: [string, PeerConsumers, boolean] }> {
@@ -201,6 +231,7 @@ export class SfuConsumers {
   close(): void {
     this.closed = true;
     clearTimeout(this.flushTimer);
+    for (const timer of this.retryTimers) clearTimeout(timer);
     for (const group of [this.peers, this.screens]) {
       for (const peer of group.values()) for (const consumer of peer.consumers.values()) consumer.close();
     }
