@@ -65,8 +65,13 @@ export class RedisRoomStore implements RoomStore {
     this.scripts = defineScripts(redis, SCRIPTS);
   }
 
+  /** The set of rooms with someone in them. */
+  private get roomsKey(): string {
+    return `${this.prefix}rooms`;
+  }
+
   private keys(roomId: string): [peers: string, seal: string, rooms: string] {
-    return [`${this.prefix}room:${roomId}:peers`, `${this.prefix}room:${roomId}:seal`, `${this.prefix}rooms`];
+    return [`${this.prefix}room:${roomId}:peers`, `${this.prefix}room:${roomId}:seal`, this.roomsKey];
   }
 
   async addPeer(roomId: string, peer: PeerInfo, capacity: number, seal: RoomSeal): Promise<{ others: PeerInfo[]; seal: RoomSeal } | null> {
@@ -109,10 +114,10 @@ export class RedisRoomStore implements RoomStore {
   }
 
   async roomCount(): Promise<number> {
-    return this.redis.scard(this.keys('')[2]);
+    return this.redis.scard(this.roomsKey);
   }
 
   async roomIds(): Promise<string[]> {
-    return this.redis.smembers(this.keys('')[2]);
+    return this.redis.smembers(this.roomsKey);
   }
 }

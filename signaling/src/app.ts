@@ -40,8 +40,9 @@ export async function startApp(env: Record<string, string | undefined> = process
   const sfu = await MediasoupSfu.start(config.sfu, log.child({ component: 'sfu' }));
   const turn = await TurnService.start(config.turn, log.child({ component: 'turn' }));
   const rooms = redis ? new RedisRoomStore(redis) : new InMemoryRoomStore(journal);
-  const held = redis && new RedisHeldSeats(redis, randomUUID(), config.reconnectGraceMs, log.child({ component: 'seats' }));
-  const cluster = redis && held && { adapter: createAdapter(redis), held, cluster: held };
+  // The seats' store is also this server's view of the cluster (it announces the server and sees the others).
+  const held = redis ? new RedisHeldSeats(redis, randomUUID(), config.reconnectGraceMs, log.child({ component: 'seats' })) : null;
+  const cluster = redis && held ? { adapter: createAdapter(redis), held, cluster: held } : {};
   const server = new SignalingServer({ config, sfu, turn, rooms, ...cluster, log });
   const release = async () => {
     await Promise.all([turn.close(), sfu.close()]);
