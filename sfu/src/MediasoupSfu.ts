@@ -1,8 +1,7 @@
 import type { types } from 'mediasoup';
-import { type Logger, type MediaSource, type RtpJson, type SfuConsumerOptions, type SfuDataConsumerOptions, type SfuDataProducerInfo, type SfuJoinResponse, type SfuMediaList, type SfuProducerInfo, type SfuTransportOptions } from '@confer/shared';
+import { KeyedQueue, type Logger, type MediaSource, type RtpJson, type SfuConsumerOptions, type SfuDataConsumerOptions, type SfuDataProducerInfo, type SfuJoinResponse, type SfuMediaList, type SfuProducerInfo, type SfuTransportOptions } from '@confer/shared';
 import type { SfuConfig } from './config.js';
 import { mediaCodecs } from './mediaCodecs.js';
-import { KeyedQueue } from './KeyedQueue.js';
 import { collectRoomStats } from './roomStats.js';
 import type { PeerMedia, Room, WorkerSlot } from './sfuRooms.js';
 import { consumerOptions, dataConsumerOptions, othersMedia, producerInfo } from './wireShapes.js';

@@ -16,6 +16,9 @@ export interface SfuWorkerHealth {
   alive: boolean;
   restarts: number;
   routers: number;
+  /** Peers with transports on it, and its CPU use (percent of a core, null before the first sample). */
+  peers: number;
+  cpuPct: number | null;
 }
 
 export interface SfuHealth {

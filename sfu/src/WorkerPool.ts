@@ -48,7 +48,7 @@ export class WorkerPool {
   }
 
   health(): SfuHealth {
-    const workers = this.slots.map((s) => ({ pid: s.worker.pid, alive: s.alive, restarts: s.restarts, routers: s.routers }));
+    const workers = this.slots.map((s) => ({ pid: s.worker.pid, alive: s.alive, restarts: s.restarts, routers: s.routers, peers: s.peers, cpuPct: s.cpu.pct }));
     const alive = workers.filter((w) => w.alive).length;
     return { status: alive === workers.length && alive > 0 ? 'ok' : alive > 0 ? 'degraded' : 'down', workers };
   }

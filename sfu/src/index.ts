@@ -5,3 +5,7 @@ export { SfuRequestError } from './Sfu.js';
 export type * from './Sfu.js';
 export * from './workerBinary.js';
 export { SfuStartError } from './WorkerPool.js';
+export { ClusterSfu } from './cluster/ClusterSfu.js';
+export { connectRedis, RedisStartError, redactedRedisUrl } from './cluster/connectRedis.js';
+export { startMediaNode, type RunningMediaNode } from './mediaNode.js';
+export { loadMediaNodeConfig, type MediaNodeConfig } from './mediaNodeConfig.js';

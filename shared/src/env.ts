@@ -60,3 +60,9 @@ export const envBool = (fallback: boolean) =>
     .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
     .optional()
     .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
+
+/** A cluster's Redis: empty (no cluster) or a redis:// / rediss:// URL. */
+export const envRedisUrl = z
+  .string()
+  .default('')
+  .refine((u) => u === '' || /^rediss?:\/\/[^\s]+$/.test(u), 'must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379)');

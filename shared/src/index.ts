@@ -13,3 +13,5 @@ export * from './RateWindow.js';
 export * from './requests.js';
 export * from './backoff.js';
 export * from './bounded.js';
+export * from './KeyedQueue.js';
+export * from './redisScripts.js';

@@ -1,28 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@confer/shared';
-import { startRedis, type TestRedis } from '../test-support/redisServer.js';
+import { redisForTests } from '../test-support/redisServer.js';
 import { RedisHeldSeats } from './RedisHeldSeats.js';
 
-let redis: TestRedis;
-const clients: Redis[] = [];
+const redis = redisForTests({ beforeAll, afterAll });
 const seats: RedisHeldSeats[] = [];
-beforeAll(async () => {
-  redis = await startRedis();
-});
 afterAll(async () => {
   for (const s of seats) await s.close();
-  for (const c of clients) c.disconnect();
-  await redis?.stop();
 });
 
 /** Servers of one cluster (their own prefix per test), each with what it was told to expire. */
 function cluster(count: number, graceMs = 3000) {
   const prefix = `held-${randomUUID()}:`;
   return Array.from({ length: count }, (_, i) => {
-    const client = new Redis(redis.url);
-    clients.push(client);
+    const client = redis.connect();
     const server = new RedisHeldSeats(client, `server-${i}`, graceMs, silentLogger, prefix);
     seats.push(server);
     const expired: string[] = [];

@@ -1,8 +1,7 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from '@confer/shared';
+import { defineScripts, type Logger } from '@confer/shared';
 import type { HeldSeats } from './HeldSeats.js';
 import type { ClusterView } from './ServerContext.js';
-import { defineScripts } from './redisScripts.js';
 
 /** A server announces itself this often... */
 const HEARTBEAT_MS = 2000;

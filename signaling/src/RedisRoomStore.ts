@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { PeerInfo } from '@confer/shared';
+import { defineScripts, type PeerInfo } from '@confer/shared';
 import { roomSealSchema, type RoomSeal } from './RoomAccess.js';
-import { defineScripts } from './redisScripts.js';
 import type { RoomStore } from './RoomStore.js';
 
 /**

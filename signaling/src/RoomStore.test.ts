@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PeerInfo } from '@confer/shared';
-import { startRedis, type TestRedis } from '../test-support/redisServer.js';
+import { redisForTests } from '../test-support/redisServer.js';
 import { RedisRoomStore } from './RedisRoomStore.js';
 import { InMemoryRoomStore, type RoomStore } from './RoomStore.js';
 import type { RoomSeal } from './RoomAccess.js';
@@ -11,20 +10,8 @@ const peer = (displayName: string): PeerInfo => ({ peerId: randomUUID(), display
 const seal = (epoch: string): RoomSeal => ({ epoch: epoch.padEnd(16, '0'), lock: null });
 const room = () => `room-${randomUUID().slice(0, 8)}`;
 
-let redis: TestRedis;
-const clients: Redis[] = [];
-const connect = () => {
-  const client = new Redis(redis.url, { lazyConnect: false, maxRetriesPerRequest: 3 });
-  clients.push(client);
-  return client;
-};
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  for (const client of clients) client.disconnect();
-  await redis?.stop();
-});
+const redis = redisForTests({ beforeAll, afterAll });
+const connect = () => redis.connect();
 
 /** The same promises from both stores: what the signaling handlers rely on. */
 describe.each([

@@ -1,22 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { initialTopology, nextStandby, nextTopology, pushBounded, type Logger, type RoomLoad, type StandbyState, type StatsSample, type SwitchRecord, type Topology, type SwitchReason, type TopologyState } from '@confer/shared';
+import { initialTopology, nextStandby, nextTopology, pushBounded, type Logger, type RoomLoad, type StatsSample, type SwitchRecord, type Topology, type SwitchReason } from '@confer/shared';
 import type { ServerTopologyPolicy } from './config.js';
 import { MeshStrain } from './MeshStrain.js';
+import type { TopologyRecord, TopologyStore } from './TopologyStore.js';
 
 /** A switch gives up waiting for stragglers after this long, and is recorded with how many never finished. */
 const SWITCH_TIMEOUT_MS = 30_000;
-const noStandby: StandbyState = { standby: false, belowSince: null };
 const HISTORY = 20;
-
-interface RoomState extends TopologyState {
-  standby: StandbyState;
-  timer?: NodeJS.Timeout;
-  current?: SwitchRecord & { pending: Set<string>; timeout: NodeJS.Timeout };
-  history: SwitchRecord[];
-}
+/** How often a server looks for rooms whose timer was lost with another server, and how late they must be. */
+const SWEEP_MS = 1000;
+const SWEEP_LATE_MS = 2000;
 
 export interface RoomTopologyDeps {
   policy: ServerTopologyPolicy;
+  store: TopologyStore;
   /** Everyone in the room now, and how many of them share a screen. */
   load(roomId: string): Promise<Omit<RoomLoad, 'participants' | 'strained'> & { participants: string[] }>;
   announce(roomId: string, event: { topology: Topology; switchId: string; startedAt: number; reason: SwitchReason }): void;
@@ -26,133 +23,180 @@ export interface RoomTopologyDeps {
   log: Logger;
 }
 
+const fresh = (topology: Topology): TopologyRecord => ({ ...initialTopology, topology, standby: { standby: false, belowSince: null }, current: null, history: [], dueAt: null });
+const minOf = (...times: (number | null)[]): number | null => times.reduce<number | null>((a, t) => (t === null ? a : a === null ? t : Math.min(a, t)), null);
+
 /**
  * Each room's topology (the pure rule in shared/topology.ts plus its hold-time timer) and its switches:
  * a switch starts when the topology changes and ends when every participant that had to move reports it
- * is done (a participant who joins straight onto the new topology has nothing to switch).
+ * is done (a participant who joins straight onto the new topology has nothing to switch). The state lives
+ * in the store, so any server of a cluster may evaluate a room; what follows a change (announcements,
+ * timers) runs only once the change is stored.
  */
 export class RoomTopology {
-  private readonly rooms = new Map<string, RoomState>();
   private readonly strain: MeshStrain;
+  /** This server's timers for the rooms it evaluated last; any server's sweep takes over a lost one. */
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly deps: RoomTopologyDeps) {
     this.strain = new MeshStrain(deps.policy.strainMs);
+    this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS);
+    this.sweeper.unref();
   }
 
-  topology(roomId: string): Topology {
-    return this.rooms.get(roomId)?.topology ?? 'mesh';
+  /** The room's topology and whether its clients keep an idle SFU session (warm standby). */
+  async view(roomId: string): Promise<{ topology: Topology; standby: boolean }> {
+    const record = await this.deps.store.get(roomId);
+    return { topology: record?.topology ?? 'mesh', standby: record?.standby.standby ?? false };
   }
 
-  /** Whether the room's clients keep an idle SFU session (warm standby). */
-  standby(roomId: string): boolean {
-    return this.rooms.get(roomId)?.standby.standby ?? false;
+  async topology(roomId: string): Promise<Topology> {
+    return (await this.view(roomId)).topology;
   }
 
-  history(roomId: string): { topology: Topology; switching: boolean; switches: SwitchRecord[] } | null {
-    const room = this.rooms.get(roomId);
-    if (!room) return null;
-    const strip = ({ pending: _p, timeout: _t, ...record }: NonNullable<RoomState['current']>) => record;
-    return { topology: room.topology, switching: Boolean(room.current), switches: [...room.history, ...(room.current ? [strip(room.current)] : [])] };
+  async history(roomId: string): Promise<{ topology: Topology; switching: boolean; switches: SwitchRecord[] } | null> {
+    const record = await this.deps.store.get(roomId);
+    if (!record) return null;
+    const current = record.current ? [(({ pending: _p, ...r }) => r)(record.current)] : [];
+    return { topology: record.topology, switching: record.current !== null, switches: [...record.history, ...current] };
   }
 
   /**
    * A room re-created after a server restart starts on the topology it had (not mesh), so its first
    * returning participants do not switch it back and forth; the usual rule (with its hold time) then applies.
    */
-  seed(roomId: string, topology: Topology): void {
-    if (!this.rooms.has(roomId)) this.rooms.set(roomId, { ...initialTopology, topology, standby: noStandby, history: [] });
+  async seed(roomId: string, topology: Topology): Promise<void> {
+    await this.deps.store.update(roomId, async (record) => [record ?? fresh(topology), undefined]);
   }
 
-  /** Applies the rule after a join (`joiner`), a leave, or the end of a hold time. */
-  async evaluate(roomId: string, joiner?: string): Promise<void> {
-    const room = this.rooms.get(roomId) ?? { ...initialTopology, standby: noStandby, history: [] };
-    clearTimeout(room.timer);
-    const { participants, sharing } = await this.deps.load(roomId);
-    const now = Date.now();
-    const strained = this.strain.count(roomId, now);
-    const next = nextTopology(room, { participants: participants.length, sharing, strained }, now, this.deps.policy);
-    if (participants.length === 0) {
-      if (room.current) clearTimeout(room.current.timeout);
-      this.rooms.delete(roomId);
-      return;
-    }
-    const from = room.topology;
-    room.topology = next.topology;
-    room.belowSince = next.belowSince;
-    room.strainedAt = next.strainedAt;
-    const { recheckAt: standbyRecheck, ...standby } = nextStandby(room.standby, participants.length, now, this.deps.policy);
-    const standbyChanged = standby.standby !== room.standby.standby;
-    room.standby = standby;
-    const recheckAt = Math.min(next.recheckAt ?? Infinity, standbyRecheck ?? Infinity);
-    room.timer = recheckAt === Infinity ? undefined : setTimeout(() => this.reevaluate(roomId), recheckAt - now);
-    this.rooms.set(roomId, room);
-    if (standbyChanged) this.deps.standby(roomId, standby.standby);
-    if (next.topology === from) return;
+  /** Applies the rule after a join (`joiner`), a share starting or stopping, or the end of a hold time. */
+  evaluate(roomId: string, joiner?: string): Promise<void> {
+    return this.run(roomId, { joiner });
+  }
 
-    if (room.current) this.finish(roomId, room); // a switch overtaken by the next one ends here
-    const switchId = randomUUID();
-    const pending = new Set(participants.filter((id) => id !== joiner));
-    room.current = {
-      switchId,
-      from,
-      to: next.topology,
-      reason: next.reason,
-      startedAt: now,
-      endedAt: null,
-      durationMs: null,
-      unfinished: 0,
-      pending,
-      timeout: setTimeout(() => this.finish(roomId, room), SWITCH_TIMEOUT_MS),
-    };
-    this.deps.log.info({ roomId, switchId, from, to: next.topology, reason: next.reason, participants: participants.length, sharing, strained }, 'room topology switch started');
-    this.deps.announce(roomId, { topology: next.topology, switchId, startedAt: now, reason: next.reason });
-    if (pending.size === 0) this.finish(roomId, room);
+  /** Someone left: they no longer hold a switch up nor count as strained, and the room may change. */
+  peerLeft(roomId: string, peerId: string): Promise<void> {
+    this.strain.forget(roomId, peerId);
+    return this.run(roomId, { leaver: peerId });
   }
 
   /** A participant finished moving; false when no such switch is under way. */
-  switched(roomId: string, peerId: string, switchId: string): boolean {
-    const room = this.rooms.get(roomId);
-    if (!room?.current || room.current.switchId !== switchId) return false;
-    room.current.pending.delete(peerId);
-    if (room.current.pending.size === 0) this.finish(roomId, room);
-    return true;
+  switched(roomId: string, peerId: string, switchId: string): Promise<boolean> {
+    return this.change(roomId, (room, now, effects) => {
+      if (room?.current?.switchId !== switchId) return [room, false];
+      this.moved(roomId, room, peerId, now, effects);
+      return [room, true];
+    });
   }
 
   /** A participant's stats sample: a mesh that has held its sending back long enough moves the room. */
   sampled(roomId: string, peerId: string, sample: StatsSample): void {
-    if (this.strain.observe(roomId, peerId, sample, Date.now()) && this.topology(roomId) === 'mesh') this.reevaluate(roomId);
+    if (!this.strain.observe(roomId, peerId, sample, Date.now())) return;
+    this.topology(roomId)
+      .then((topology) => (topology === 'mesh' ? this.run(roomId, {}) : undefined))
+      .catch((err: unknown) => this.deps.log.warn({ err, roomId }, 'room topology evaluation failed'));
   }
 
-  /** An evaluation nobody awaits (a timer, a sample): its failure is logged, never thrown at the process. */
-  private reevaluate(roomId: string): void {
-    this.evaluate(roomId).catch((err: unknown) => this.deps.log.warn({ err, roomId }, 'room topology evaluation failed'));
+  private run(roomId: string, { joiner, leaver }: { joiner?: string; leaver?: string }): Promise<void> {
+    return this.change(roomId, async (record, now, effects) => {
+      const { participants, sharing } = await this.deps.load(roomId);
+      if (participants.length === 0) return [null, undefined];
+      const room = record ?? fresh('mesh');
+      if (leaver) this.moved(roomId, room, leaver, now, effects);
+      if (room.current && room.current.startedAt + SWITCH_TIMEOUT_MS <= now) this.finish(roomId, room, now, effects);
+      const strained = this.strain.count(roomId, now);
+      const next = nextTopology(room, { participants: participants.length, sharing, strained }, now, this.deps.policy);
+      const from = room.topology;
+      room.topology = next.topology;
+      room.belowSince = next.belowSince;
+      room.strainedAt = next.strainedAt;
+      const { recheckAt: standbyRecheck, ...standby } = nextStandby(room.standby, participants.length, now, this.deps.policy);
+      if (standby.standby !== room.standby.standby) effects.push(() => this.deps.standby(roomId, standby.standby));
+      room.standby = standby;
+      room.dueAt = minOf(next.recheckAt, standbyRecheck);
+      if (next.topology !== from) {
+        if (room.current) this.finish(roomId, room, now, effects); // a switch overtaken by the next one ends here
+        const announced = { topology: next.topology, switchId: randomUUID(), startedAt: now, reason: next.reason };
+        const pending = participants.filter((id) => id !== joiner);
+        room.current = { switchId: announced.switchId, from, to: next.topology, reason: next.reason, startedAt: now, endedAt: null, durationMs: null, unfinished: 0, pending };
+        effects.push(() => {
+          this.deps.log.info({ roomId, switchId: announced.switchId, from, to: next.topology, reason: next.reason, participants: participants.length, sharing, strained }, 'room topology switch started');
+          this.deps.announce(roomId, announced);
+        });
+        if (pending.length === 0) this.finish(roomId, room, now, effects);
+      }
+      return [room, undefined];
+    });
   }
 
-  /** Someone who left no longer holds a switch up, nor counts as strained. */
-  peerLeft(roomId: string, peerId: string): void {
-    this.strain.forget(roomId, peerId);
-    const room = this.rooms.get(roomId);
-    if (room?.current) this.switched(roomId, peerId, room.current.switchId);
+  /**
+   * One stored change of a room. `fn` mutates the record and queues what follows it (`effects`), which
+   * runs once the change is stored; then the room's timer is set for its next due time.
+   */
+  private async change<T>(roomId: string, fn: (record: TopologyRecord | null, now: number, effects: (() => void)[]) => Promise<[TopologyRecord | null, T]> | [TopologyRecord | null, T]): Promise<T> {
+    const effects: (() => void)[] = [];
+    let dueAt: number | null = null;
+    const result = await this.deps.store.update(roomId, async (record) => {
+      effects.length = 0;
+      const now = Date.now();
+      const [next, value] = await fn(record, now, effects);
+      if (next) next.dueAt = minOf(next.dueAt, next.current ? next.current.startedAt + SWITCH_TIMEOUT_MS : null);
+      dueAt = next?.dueAt ?? null;
+      return [next, value];
+    });
+    this.arm(roomId, dueAt);
+    for (const effect of effects) effect();
+    return result;
   }
 
-  private finish(roomId: string, room: RoomState): void {
+  private arm(roomId: string, dueAt: number | null): void {
+    clearTimeout(this.timers.get(roomId));
+    this.timers.delete(roomId);
+    if (dueAt === null) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(roomId);
+      this.reevaluate(roomId);
+    }, Math.max(0, dueAt - Date.now()));
+    this.timers.set(roomId, timer);
+  }
+
+  /** Takes `peerId` off the switch under way; the last one to move ends it. */
+  private moved(roomId: string, room: TopologyRecord, peerId: string, now: number, effects: (() => void)[]): void {
+    if (!room.current) return;
+    room.current.pending = room.current.pending.filter((id) => id !== peerId);
+    if (room.current.pending.length === 0) this.finish(roomId, room, now, effects);
+  }
+
+  private finish(roomId: string, room: TopologyRecord, now: number, effects: (() => void)[]): void {
     const current = room.current;
     if (!current) return;
-    clearTimeout(current.timeout);
-    room.current = undefined;
-    const endedAt = Date.now();
-    const { pending, timeout: _t, ...rest } = current;
-    const record: SwitchRecord = { ...rest, endedAt, durationMs: endedAt - current.startedAt, unfinished: pending.size };
+    room.current = null;
+    const { pending, ...rest } = current;
+    const record: SwitchRecord = { ...rest, endedAt: now, durationMs: now - current.startedAt, unfinished: pending.length };
     pushBounded(room.history, record, HISTORY);
-    this.deps.log.info({ roomId, ...record }, 'room topology switch complete');
-    this.deps.complete(roomId, record);
+    effects.push(() => {
+      this.deps.log.info({ roomId, ...record }, 'room topology switch complete');
+      this.deps.complete(roomId, record);
+    });
+  }
+
+  /** An evaluation nobody awaits (a timer, a sample, the sweep): its failure is logged, never thrown at the process. */
+  private reevaluate(roomId: string): void {
+    this.run(roomId, {}).catch((err: unknown) => this.deps.log.warn({ err, roomId }, 'room topology evaluation failed'));
+  }
+
+  private async sweep(): Promise<void> {
+    try {
+      for (const roomId of await this.deps.store.due(Date.now() - SWEEP_LATE_MS)) this.reevaluate(roomId);
+    } catch (err) {
+      this.deps.log.warn({ err }, 'room topology sweep failed');
+    }
   }
 
   close(): void {
-    for (const room of this.rooms.values()) {
-      clearTimeout(room.timer);
-      if (room.current) clearTimeout(room.current.timeout);
-    }
-    this.rooms.clear();
+    clearInterval(this.sweeper);
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
   }
 }

@@ -1,4 +1,4 @@
-import type { JoinRequest, JoinResponse, Logger, PeerInfo, Ack, Topology } from '@confer/shared';
+import type { JoinRequest, JoinResponse, Logger, PeerInfo, Ack } from '@confer/shared';
 import type { Sfu } from '@confer/sfu';
 import type { HeldSeats } from './HeldSeats.js';
 import { closedMidJoin, refuse } from './refusals.js';
@@ -68,7 +68,7 @@ export class Seats {
     socket.to(roomId).emit('room:peer-joined', peer);
     void this.deps.stats.roomChanged(roomId);
     log.info({ roomId, peers: added.others.length + 1, resumed }, resumed ? 'peer restored its seat' : 'peer joined');
-    return { ok: true, data: this.joinResponse(socket, roomId, added.others, added.seal, resumed) };
+    return { ok: true, data: await this.joinResponse(socket, roomId, added.others, added.seal, resumed) };
   }
 
   /**
@@ -103,13 +103,13 @@ export class Seats {
       await this.occupy(socket, peerId, roomId, claims.name);
       const peers = (await this.deps.rooms.peers(roomId)).filter((p) => p.peerId !== peerId);
       log.info({ roomId }, 'peer resumed its seat');
-      return { ok: true, data: this.joinResponse(socket, roomId, peers, seal, 'held') };
+      return { ok: true, data: await this.joinResponse(socket, roomId, peers, seal, 'held') };
     }
     if ((await this.deps.rooms.getPeer(roomId, peerId)) || (await this.deps.rooms.isRetired(peerId))) return null;
     // A restarted server (the room's seal came back from its journal): re-create the seat, on the topology the room had.
     call.log = log;
     const peer = this.peerInfo(peerId, req, claims.name ?? req.displayName);
-    if (req.resume?.topology && (await this.deps.rooms.peers(roomId)).length === 0) this.deps.topology.seed(roomId, req.resume.topology);
+    if (req.resume?.topology && (await this.deps.rooms.peers(roomId)).length === 0) await this.deps.topology.seed(roomId, req.resume.topology);
     return this.seat(call, peer, roomId, seal, 'restored', claims.name);
   }
 
@@ -122,11 +122,10 @@ export class Seats {
     await socket.join([roomId, peerRoom(peerId)]);
   }
 
-  private joinResponse(socket: PeerSocket, roomId: string, peers: PeerInfo[], seal: RoomSeal, resumed: JoinResponse['resumed']): JoinResponse {
+  private async joinResponse(socket: PeerSocket, roomId: string, peers: PeerInfo[], seal: RoomSeal, resumed: JoinResponse['resumed']): Promise<JoinResponse> {
     const { peerId } = socket.data;
     const { iceServers, expiresAt } = this.deps.turn.iceServersFor(peerId);
-    const topology: Topology = this.deps.topology.topology(roomId);
-    const standby = this.deps.topology.standby(roomId);
+    const { topology, standby } = await this.deps.topology.view(roomId);
     const resumeToken = this.deps.access.resumeToken(peerId, roomId, seal, socket.data.fixedName);
     return { peerId, roomId, peers, topology, standby, capacity: this.deps.config.roomCapacity, iceServers, iceCredentialsExpireAt: expiresAt, resumeToken, resumed };
   }
@@ -141,8 +140,7 @@ export class Seats {
     io.to(roomId).emit('room:peer-left', { peerId });
     sfu.leavePeer(roomId, peerId);
     if (remaining === 0) sfu.closeRoom(roomId);
-    topology.peerLeft(roomId, peerId);
-    await topology.evaluate(roomId);
+    await topology.peerLeft(roomId, peerId);
     // A participant watched its room's stats as a participant only: that ends with its seat.
     io.in(peerRoom(peerId)).socketsLeave(statsRoom(roomId));
     void stats.roomChanged(roomId);

@@ -53,7 +53,7 @@ describe('GET /healthz', () => {
     const report = (await res.json()) as HealthReport;
     expect(report.status).toBe('ok');
     expect(report.sfu.status).toBe('ok');
-    expect(report.sfu.workers).toEqual([{ pid: expect.any(Number), alive: true, restarts: 0, routers: expect.any(Number) }]);
+    expect(report.sfu.workers).toMatchObject([{ pid: expect.any(Number), alive: true, restarts: 0, routers: expect.any(Number), peers: expect.any(Number) }]);
     expect(report.turn).toMatchObject({ status: 'ok', mode: 'managed' });
   });
 

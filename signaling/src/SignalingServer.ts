@@ -22,6 +22,7 @@ import { tokenMatches } from './operatorToken.js';
 import { RoomAccess } from './RoomAccess.js';
 import type { RoomStore } from './RoomStore.js';
 import { RoomTopology } from './RoomTopology.js';
+import { InMemoryTopologyStore, type TopologyStore } from './TopologyStore.js';
 import { RequestRouter, type Call } from './rpc/RequestRouter.js';
 import { Seats } from './Seats.js';
 import { statsRoom, type ClusterView, type PeerSocket, type ServerConfig, type ServerContext, type SignalingIo } from './ServerContext.js';
@@ -40,6 +41,8 @@ export interface SignalingServerDeps {
   rooms: RoomStore;
   /** Seats held through dropped connections; in memory unless given. */
   held?: HeldSeats;
+  /** Room topologies; in memory unless given. */
+  topologies?: TopologyStore;
   /** Socket.IO's adapter: how fan-out reaches sockets on other servers (a cluster); this server's only, unless given. */
   adapter?: ServerOptions['adapter'];
   /** This server's place in a cluster (absent: a single server). */
@@ -93,6 +96,7 @@ export class SignalingServer {
     const access = new RoomAccess(config.access);
     const topology = new RoomTopology({
       policy: config.topology,
+      store: deps.topologies ?? new InMemoryTopologyStore(),
       load: async (roomId) => {
         const peers = await rooms.peers(roomId);
         return { participants: peers.map((p) => p.peerId), sharing: peers.filter((p) => p.screenSharing).length };

@@ -136,13 +136,14 @@ export class StatsHub {
       const room = this.history.get(roomId);
       const latest = [...(room?.samples.values() ?? [])].map((h) => h.at(-1)?.value).filter((s) => s !== undefined);
       const sum = (pick: (c: StatsSample['connections'][number]) => number) => latest.reduce((total, s) => total + s.connections.reduce((t, c) => t + pick(c), 0), 0);
+      const topology = await this.deps.topology.topology(roomId);
       result.push({
         roomId,
         participants: (await this.deps.rooms.peers(roomId)).length,
-        topology: this.deps.topology.topology(roomId),
+        topology,
         clientSendBitrate: sum((c) => c.sendBitrate),
         clientRecvBitrate: sum((c) => c.recvBitrate),
-        sfu: this.deps.topology.topology(roomId) === 'sfu' ? (room?.sfu.at(-1)?.value ?? null) : null,
+        sfu: topology === 'sfu' ? (room?.sfu.at(-1)?.value ?? null) : null,
       });
     }
     return result;
@@ -150,7 +151,7 @@ export class StatsHub {
 
   /** What a viewer sees of a room besides its samples: who is in it, its topology and its switches. */
   private async outline(roomId: string) {
-    const topology = this.deps.topology.history(roomId);
+    const topology = await this.deps.topology.history(roomId);
     const participants = (await this.deps.rooms.peers(roomId)).map((p) => ({ peerId: p.peerId, displayName: p.displayName }));
     return { roomId, topology: topology?.topology ?? ('mesh' as const), switches: topology?.switches ?? [], participants };
   }
@@ -161,7 +162,7 @@ export class StatsHub {
     this.sampling = true;
     try {
       for (const roomId of await this.deps.rooms.roomIds()) {
-        if (this.deps.topology.topology(roomId) !== 'sfu') continue;
+        if ((await this.deps.topology.topology(roomId)) !== 'sfu') continue;
         const stats = await this.deps.sfu.roomStats(roomId).catch((error: Error) => {
           this.deps.log.warn({ roomId, err: error.message }, 'SFU stats failed');
           return null;

@@ -2,11 +2,11 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import type { Logger } from '@confer/shared';
-import { MediasoupSfu } from '@confer/sfu';
+import { ClusterSfu, connectRedis, MediasoupSfu, type Sfu } from '@confer/sfu';
 import { loadConfig, type SignalingConfig } from './config.js';
-import { connectRedis } from './clusterRedis.js';
 import { RedisHeldSeats } from './RedisHeldSeats.js';
 import { RedisRoomStore } from './RedisRoomStore.js';
+import { RedisTopologyStore } from './RedisTopologyStore.js';
 import { InMemoryRoomStore } from './RoomStore.js';
 import { StateJournal } from './StateJournal.js';
 import { assertPortFree } from './listen.js';
@@ -18,7 +18,7 @@ export interface RunningApp {
   config: SignalingConfig;
   server: SignalingServer;
   turn: TurnService;
-  sfu: MediasoupSfu;
+  sfu: Sfu;
   log: Logger;
   close(): Promise<void>;
   /** SIGTERM: tell clients, refuse joins, let requests finish, then close (seats survive for the next start). */
@@ -37,15 +37,22 @@ export async function startApp(env: Record<string, string | undefined> = process
   // A cluster: rooms in Redis, and fan-out to sockets on every server through its streams (which replay
   // what a server missed during a short Redis outage).
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, log.child({ component: 'redis' })) : null;
-  const sfu = await MediasoupSfu.start(config.sfu, log.child({ component: 'sfu' }));
+  const serverId = randomUUID();
+  const local = config.mediaNode ? await MediasoupSfu.start(config.sfu, log.child({ component: 'sfu' })) : null;
+  // In a cluster each SFU room is on one media node (maybe this server): the cluster's SFU routes calls there.
+  const sfu: Sfu = redis ? await ClusterSfu.start({ redis, nodeId: serverId, local, log: log.child({ component: 'sfu-cluster' }) }) : local!;
   const turn = await TurnService.start(config.turn, log.child({ component: 'turn' }));
   const rooms = redis ? new RedisRoomStore(redis) : new InMemoryRoomStore(journal);
   // The seats' store is also this server's view of the cluster (it announces the server and sees the others).
-  const held = redis ? new RedisHeldSeats(redis, randomUUID(), config.reconnectGraceMs, log.child({ component: 'seats' })) : null;
-  const cluster = redis && held ? { adapter: createAdapter(redis), held, cluster: held } : {};
+  const held = redis ? new RedisHeldSeats(redis, serverId, config.reconnectGraceMs, log.child({ component: 'seats' })) : null;
+  const cluster = redis && held ? { adapter: createAdapter(redis), held, cluster: held, topologies: new RedisTopologyStore(redis) } : {};
   const server = new SignalingServer({ config, sfu, turn, rooms, ...cluster, log });
   const release = async () => {
-    await Promise.all([turn.close(), sfu.close()]);
+    const closeSfu = async () => {
+      if (sfu !== local) await sfu.close(); // leaves the cluster before its workers stop
+      await local?.close();
+    };
+    await Promise.all([turn.close(), closeSfu()]);
     await redis?.quit().catch(() => undefined);
   };
   let url: string;

@@ -1,52 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger, type Ack, type HealthReport, type JoinResponse } from '@confer/shared';
-import { startApp, type RunningApp } from './app.js';
-import { join, socketClients, type Client } from '../test-support/clients.js';
-import { startRedis, type TestRedis } from '../test-support/redisServer.js';
+import { describe, expect, it } from 'vitest';
+import type { HealthReport } from '@confer/shared';
+import { join, type Client } from '../test-support/clients.js';
+import { clusterForTests, joined, OPERATOR_TOKEN, SESSION_SECRET } from '../test-support/clusterServers.js';
 import { ServerProcess } from '../test-support/serverProcess.js';
-import { Redis } from 'ioredis';
 
-const SESSION_SECRET = 'session-secret-shared-by-the-cluster-0123456789';
-const OPERATOR_TOKEN = 'operator-token-of-the-cluster';
-
-let redis: TestRedis;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-
-const apps: RunningApp[] = [];
-const processes: ServerProcess[] = [];
+const cluster = clusterForTests();
 /** One server of the cluster (no TURN, one SFU worker): the same Redis and session secret as the others. */
-async function node(env: Record<string, string> = {}): Promise<RunningApp> {
-  const app = await startApp(
-    { PORT: '0', HOST: '127.0.0.1', TURN_MODE: 'off', SFU_WORKERS: '1', SFU_WEBRTC_PORT: '0', PUBLIC_DIR: '/nonexistent', REDIS_URL: redis.url, SESSION_SECRET, OPERATOR_TOKEN, ...env },
-    silentLogger,
-  );
-  apps.push(app);
-  return app;
-}
-let target = '';
-const clients = socketClients(() => target);
-const connect = (app: { url: string }) => {
-  target = app.url;
-  return clients.connect();
-};
-afterEach(async () => {
-  clients.closeAll();
-  await Promise.all([...apps.splice(0).map((a) => a.close()), ...processes.splice(0).map((p) => p.close())]);
-  // The next test's servers must not sweep this one's seats.
-  const admin = new Redis(redis.url);
-  await admin.flushall();
-  admin.disconnect();
-});
+const node = (env: Record<string, string> = {}) => cluster.server(env);
+const connect = (app: { url: string }) => cluster.connect(app);
 
-const joined = (answer: Ack<JoinResponse>): JoinResponse => {
-  if (!answer.ok) throw new Error(`join refused: ${answer.error.code} ${answer.error.message}`);
-  return answer.data;
-};
 const seen = (socket: Client, event: 'room:peer-left') => {
   const events: unknown[] = [];
   socket.on(event, (e: unknown) => events.push(e));
@@ -103,8 +65,7 @@ describe('two signaling servers over one Redis', () => {
 
   it('a server killed with SIGKILL: its clients take their seats back on the other, and one that never returns is freed', async () => {
     const grace = { RECONNECT_GRACE_MS: '2000' };
-    const doomed = await ServerProcess.start({ REDIS_URL: redis.url, SESSION_SECRET, STATE_FILE: '', ...grace });
-    processes.push(doomed);
+    const doomed = cluster.track(await ServerProcess.start({ REDIS_URL: cluster.redis.url, SESSION_SECRET, STATE_FILE: '', ...grace }));
     const survivor = await node(grace);
     const [ada, cy] = [await connect(doomed), await connect(doomed)];
     const bo = await connect(survivor);

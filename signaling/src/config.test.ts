@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@confer/shared';
+import { loadMediaNodeConfig } from '@confer/sfu';
 import { loadConfig } from './config.js';
 
 describe('loadConfig', () => {
@@ -43,6 +44,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ REDIS_URL: 'http://10.0.0.5', SESSION_SECRET: 's'.repeat(32) })).toThrow('REDIS_URL="http://10.0.0.5" must be a redis:// or rediss:// URL');
     expect(() => loadConfig({ REDIS_URL: 'redis://r:6379' })).toThrow('SESSION_SECRET="" is required with REDIS_URL');
     expect(() => loadConfig({ REDIS_URL: 'redis://r:6379', SESSION_SECRET: 's'.repeat(32), STATE_FILE: '/tmp/x' })).toThrow('STATE_FILE="/tmp/x" must be empty with REDIS_URL');
+  });
+
+  it('runs signaling only (MEDIA_NODE=false) in a cluster alone; a media node needs the cluster Redis', () => {
+    expect(loadConfig({}).mediaNode).toBe(true);
+    expect(loadConfig({ REDIS_URL: 'redis://r:6379', SESSION_SECRET: 's'.repeat(32), MEDIA_NODE: 'false' }).mediaNode).toBe(false);
+    expect(() => loadConfig({ MEDIA_NODE: 'false' })).toThrow('MEDIA_NODE="false" can be false only with REDIS_URL');
+    expect(() => loadMediaNodeConfig({})).toThrow('REDIS_URL="" is required: the Redis of the cluster this media node joins');
+    expect(() => loadMediaNodeConfig({ REDIS_URL: 'redis://r:6379', MEDIA_NODE_ID: 'a b' })).toThrow('MEDIA_NODE_ID="a b" must be 1-64 letters');
+    expect(loadMediaNodeConfig({ REDIS_URL: 'redis://r:6379', MEDIA_NODE_ID: 'media-1', SFU_WORKERS: '2' })).toMatchObject({ nodeId: 'media-1', sfu: { workers: 2 } });
   });
 
   it('requires a secret and URLs for an external TURN server', () => {

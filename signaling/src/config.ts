@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { collectConfig, envBool, envInt, envIp, envList, envPort, parseEnv, type TopologyPolicy } from '@confer/shared';
+import { collectConfig, envBool, envRedisUrl, envInt, envIp, envList, envPort, parseEnv, type TopologyPolicy } from '@confer/shared';
 import { sfuConfigFromEnv, type SfuConfig } from '@confer/sfu';
 import type { TurnQuotas } from '@confer/turn';
 import { normalizeOrigin } from './http/security.js';
@@ -82,11 +82,13 @@ const schema = z.object({
   /** On SIGTERM: how long requests under way may take to finish before the process exits, in ms. */
   SHUTDOWN_DRAIN_MS: envInt(5000, 0, 60_000),
   /** The Redis every server of a cluster shares (rooms, seats, fan-out); empty: one server, all in memory. */
-  REDIS_URL: z
-    .string()
-    .default('')
-    .refine((u) => u === '' || /^rediss?:\/\/[^\s]+$/.test(u), 'must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379)'),
+  REDIS_URL: envRedisUrl,
+  /** Whether this server runs mediasoup workers (a media node of the cluster); false: signaling only, SFU rooms go to the cluster's media nodes. */
+  MEDIA_NODE: envBool(true),
 }).superRefine((c, ctx) => {
+  if (!c.MEDIA_NODE && !c.REDIS_URL) {
+    ctx.addIssue({ code: 'custom', path: ['MEDIA_NODE'], message: 'can be false only with REDIS_URL (SFU rooms then go to the media nodes of the cluster)' });
+  }
   if (c.REDIS_URL && !c.SESSION_SECRET) {
     ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'is required with REDIS_URL (every server of the cluster must accept the resume tokens the others sign)' });
   }
@@ -155,6 +157,8 @@ export interface SignalingConfig {
   addressLimits: { openConnections: number; connectionsPer10s: number; joinsPer10s: number };
   /** The cluster's Redis; null: a single server. */
   redisUrl: string | null;
+  /** Whether this server runs mediasoup workers; false only in a cluster (signaling only). */
+  mediaNode: boolean;
   turn: TurnConfig;
   sfu: SfuConfig;
 }
@@ -188,6 +192,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustedProxies: c.TRUSTED_PROXIES,
     addressLimits: { openConnections: c.MAX_CONNECTIONS_PER_ADDRESS, connectionsPer10s: c.ADDRESS_CONNECTIONS_PER_10S, joinsPer10s: c.ADDRESS_JOINS_PER_10S },
     redisUrl: c.REDIS_URL || null,
+    mediaNode: c.MEDIA_NODE,
     turn: {
       mode: c.TURN_MODE,
       bin: c.TURNSERVER_BIN,

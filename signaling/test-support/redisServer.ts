@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 
 /** A redis-server of the test's own on a free loopback port (Debian's redis-server, installed by scripts/setup.sh). */
 export interface TestRedis {
@@ -69,6 +70,37 @@ export async function startRedis(): Promise<TestRedis> {
     async stop() {
       await halt();
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A test file's own redis-server (started before its tests, stopped after them) and the connections its
+ * tests open to it, all closed at the end.
+ */
+export function redisForTests(hooks: { beforeAll(fn: () => Promise<void>): void; afterAll(fn: () => Promise<void>): void }) {
+  let redis: TestRedis | undefined;
+  const clients: Redis[] = [];
+  hooks.beforeAll(async () => {
+    redis = await startRedis();
+  });
+  hooks.afterAll(async () => {
+    for (const client of clients.splice(0)) client.disconnect();
+    await redis?.stop();
+  });
+  const running = () => {
+    if (!redis) throw new Error('redis-server is not started yet (use it inside a test)');
+    return redis;
+  };
+  return {
+    get url() {
+      return running().url;
+    },
+    restart: () => running().restart(),
+    connect(): Redis {
+      const client = new Redis(running().url, { maxRetriesPerRequest: 3 });
+      clients.push(client);
+      return client;
     },
   };
 }

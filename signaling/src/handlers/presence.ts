@@ -20,7 +20,7 @@ export function registerPresence(router: RequestRouter<PeerSocket>, ctx: ServerC
   router.on('topology:switched', async ({ switchId }, { socket }) => {
     const { roomId, peerId } = socket.data;
     if (!roomId) return notInRoom;
-    ctx.topology.switched(roomId, peerId, switchId);
+    await ctx.topology.switched(roomId, peerId, switchId);
     return done;
   });
 }

@@ -12,9 +12,10 @@ export function registerSfu(router: RequestRouter<PeerSocket>, ctx: ServerContex
   const media = sfuRequest(ctx);
   router
     .on('sfu:join', (r, call) =>
-      media(call, (roomId, peerId) => {
+      media(call, async (roomId, peerId) => {
         // SFU media is for rooms on the SFU or on standby for it: a small mesh room's peer has no business holding transports there.
-        if (ctx.topology.topology(roomId) !== 'sfu' && !ctx.topology.standby(roomId)) {
+        const { topology, standby } = await ctx.topology.view(roomId);
+        if (topology !== 'sfu' && !standby) {
           throw new SfuRequestError(`room ${roomId} is on the mesh: it moves to the SFU at ${ctx.config.topology.sfuFrom} participants`);
         }
         return sfu.joinPeer(roomId, peerId, r.sctpCapabilities);
@@ -74,16 +75,18 @@ function sfuRequest(ctx: ServerContext) {
 
 /** The SFU's events (consumed producers closing, speakers, a lost router) reach the peers they concern. */
 export function forwardSfuEvents(ctx: ServerContext): void {
+  // Every server hears every media node's events (a cluster): each passes them to its own sockets only.
+  const local = ctx.io.local;
   ctx.sfu.onEvent((event) => {
     if (event.type === 'producer-closed') {
-      ctx.io.to(peerRoom(event.peerId)).emit('sfu:producer-closed', { producerId: event.producerId, peerId: event.peerId });
+      local.to(peerRoom(event.peerId)).emit('sfu:producer-closed', { producerId: event.producerId, peerId: event.peerId });
     } else if (event.type === 'active-speaker') {
-      ctx.io.to(event.roomId).emit('room:active-speaker', { peerId: event.peerId });
+      local.to(event.roomId).emit('room:active-speaker', { peerId: event.peerId });
     } else if (event.type === 'audio-levels') {
-      ctx.io.to(event.roomId).emit('room:audio-levels', { levels: event.levels });
+      local.to(event.roomId).emit('room:audio-levels', { levels: event.levels });
     } else {
       ctx.log.warn({ roomId: event.roomId }, 'SFU media of the room was lost; peers rejoin the SFU');
-      ctx.io.to(event.roomId).emit('sfu:reset');
+      local.to(event.roomId).emit('sfu:reset');
     }
   });
 }

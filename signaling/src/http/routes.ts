@@ -16,8 +16,8 @@ export function routes(ctx: ServerContext, health: () => Promise<{ status: strin
       res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
       res.end(body);
     } },
-    { path: new RegExp(`^/api/rooms/${room}/topology$`), access: 'operator', handle: ([roomId], _req, res) => {
-      const history = ctx.topology.history(roomId!);
+    { path: new RegExp(`^/api/rooms/${room}/topology$`), access: 'operator', handle: async ([roomId], _req, res) => {
+      const history = await ctx.topology.history(roomId!);
       sendJson(res, history ? 200 : 404, history ?? { error: 'no such room' });
     } },
     { path: new RegExp(`^/api/rooms/${room}/sfu$`), access: 'operator', handle: async ([roomId], _req, res) => {

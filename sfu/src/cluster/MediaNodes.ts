@@ -1,0 +1,114 @@
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { defineScripts } from '@confer/shared';
+
+/** A media node announces itself this often, and counts as gone after this long without. */
+export const ANNOUNCE_MS = 2000;
+export const GONE_AFTER_MS = 5000;
+
+export const nodeLoadSchema = z.object({ peers: z.number(), rooms: z.number(), cpuPct: z.number().nullable() });
+export type NodeLoad = z.infer<typeof nodeLoadSchema>;
+
+/**
+ * Keys: `media-nodes` (the set of node ids), `media-node:<id>` (its last load, expiring GONE_AFTER_MS after
+ * its announcement), `sfu-placement` (a hash: room id → the node its router is on).
+ */
+const SCRIPTS = {
+  /**
+   * The room's node: the one it is on if that node is alive, else ARGV[2] (the least-loaded, chosen by the
+   * caller). Returns [node, 1 when the room was on a node that is gone, else 0].
+   */
+  confer_sfu_place: {
+    numberOfKeys: 1,
+    lua: `
+      local node = redis.call('HGET', KEYS[1], ARGV[1])
+      if node and redis.call('EXISTS', ARGV[3] .. 'media-node:' .. node) == 1 then return {node, 0} end
+      redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+      return {ARGV[2], node and 1 or 0}`,
+  },
+  /** Forgets the room's placement if it is still on node ARGV[2]. */
+  confer_sfu_release: {
+    numberOfKeys: 1,
+    lua: `
+      if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) return 1 end
+      return 0`,
+  },
+  /** Rooms on nodes that are gone: their placements are dropped, and each such room is returned to one caller only. */
+  confer_sfu_orphans: {
+    numberOfKeys: 1,
+    lua: `
+      local orphans = {}
+      local placed = redis.call('HGETALL', KEYS[1])
+      for i = 1, #placed, 2 do
+        if redis.call('EXISTS', ARGV[1] .. 'media-node:' .. placed[i + 1]) == 0 then
+          redis.call('HDEL', KEYS[1], placed[i])
+          table.insert(orphans, placed[i])
+        end
+      end
+      return orphans`,
+  },
+} as const;
+
+/** The cluster's media nodes and which one each SFU room is on, in Redis. */
+export class MediaNodes {
+  private readonly scripts;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = 'confer:',
+  ) {
+    this.scripts = defineScripts(redis, SCRIPTS);
+  }
+
+  private get placementKey(): string {
+    return `${this.prefix}sfu-placement`;
+  }
+
+  async announce(nodeId: string, load: NodeLoad): Promise<void> {
+    await this.redis.multi().set(`${this.prefix}media-node:${nodeId}`, JSON.stringify(load), 'PX', GONE_AFTER_MS).sadd(`${this.prefix}media-nodes`, nodeId).exec();
+  }
+
+  /** A node that stops: it is gone at once, not after GONE_AFTER_MS. */
+  async withdraw(nodeId: string): Promise<void> {
+    await this.redis.multi().del(`${this.prefix}media-node:${nodeId}`).srem(`${this.prefix}media-nodes`, nodeId).exec();
+  }
+
+  /** The live media nodes and their load; the ids of gone ones are dropped from the set on the way. */
+  async live(): Promise<Map<string, NodeLoad>> {
+    const ids = await this.redis.smembers(`${this.prefix}media-nodes`);
+    const loads = ids.length ? await this.redis.mget(ids.map((id) => `${this.prefix}media-node:${id}`)) : [];
+    const live = new Map<string, NodeLoad>();
+    const gone: string[] = [];
+    ids.forEach((id, i) => {
+      const load = nodeLoadSchema.safeParse(JSON.parse(loads[i] ?? 'null'));
+      if (load.success) live.set(id, load.data);
+      else gone.push(id);
+    });
+    if (gone.length) await this.redis.srem(`${this.prefix}media-nodes`, ...gone);
+    return live;
+  }
+
+  /** The room's node, placing it on the least-loaded live node when it has none (or its node is gone). */
+  async place(roomId: string): Promise<{ nodeId: string; moved: boolean } | null> {
+    const current = await this.redis.hget(this.placementKey, roomId);
+    const live = await this.live();
+    if (current && live.has(current)) return { nodeId: current, moved: false };
+    const least = [...live].sort(([, a], [, b]) => a.peers - b.peers || a.rooms - b.rooms)[0]?.[0];
+    if (!least) return null;
+    const [nodeId, moved] = (await this.scripts.confer_sfu_place(this.placementKey, roomId, least, this.prefix)) as [string, number];
+    return { nodeId, moved: moved === 1 };
+  }
+
+  placement(roomId: string): Promise<string | null> {
+    return this.redis.hget(this.placementKey, roomId);
+  }
+
+  async release(roomId: string, nodeId: string): Promise<void> {
+    await this.scripts.confer_sfu_release(this.placementKey, roomId, nodeId);
+  }
+
+  /** Rooms whose node is gone, each handed to exactly one caller (who tells the room to set up its SFU media again). */
+  async orphans(): Promise<string[]> {
+    return (await this.scripts.confer_sfu_orphans(this.placementKey, this.prefix)) as string[];
+  }
+}

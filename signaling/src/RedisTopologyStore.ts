@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import { defineScripts, KeyedQueue } from '@confer/shared';
+import { topologyRecordSchema, type TopologyRecord, type TopologyStore } from './TopologyStore.js';
+
+/** A lock outlives a stuck holder by no more than this; an evaluation takes a few Redis round trips. */
+const LOCK_MS = 5000;
+const LOCK_RETRY_MS = 15;
+
+const SCRIPTS = {
+  /**
+   * Writes the room's record (or deletes it when ARGV[2] is empty) and its due time, and releases the lock,
+   * only while the lock is still ours. Returns 1, or 0 when the lock had expired (the write is dropped).
+   */
+  confer_topology_commit: {
+    numberOfKeys: 3,
+    lua: `
+      if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+      redis.call('DEL', KEYS[2])
+      if ARGV[2] == '' then
+        redis.call('DEL', KEYS[1])
+        redis.call('ZREM', KEYS[3], ARGV[4])
+      else
+        redis.call('SET', KEYS[1], ARGV[2])
+        if ARGV[3] == '' then redis.call('ZREM', KEYS[3], ARGV[4]) else redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4]) end
+      end
+      return 1`,
+  },
+  /** Releases the lock if it is still ours (the update threw). */
+  confer_topology_unlock: {
+    numberOfKeys: 1,
+    lua: `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 1`,
+  },
+} as const;
+
+export class TopologyLockError extends Error {
+  override name = 'TopologyLockError';
+}
+
+/**
+ * Room topologies in Redis. An update holds the room's lock (SET NX with a token and an expiry), so one
+ * server at a time evaluates a room; the write and the release are one script that checks the token.
+ * Rooms with something due are indexed by time, so any server can take over the timers of one that died.
+ */
+export class RedisTopologyStore implements TopologyStore {
+  private readonly scripts;
+  /** This server's own updates of a room queue here rather than spin on the Redis lock. */
+  private readonly local = new KeyedQueue();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = 'confer:',
+  ) {
+    this.scripts = defineScripts(redis, SCRIPTS);
+  }
+
+  /** Rooms by the time something is due in them. */
+  private get dueKey(): string {
+    return `${this.prefix}topology-due`;
+  }
+
+  private keys(roomId: string): [record: string, lock: string, due: string] {
+    return [`${this.prefix}room:${roomId}:topology`, `${this.prefix}room:${roomId}:topology-lock`, this.dueKey];
+  }
+
+  async get(roomId: string): Promise<TopologyRecord | null> {
+    const json = await this.redis.get(this.keys(roomId)[0]);
+    return json === null ? null : topologyRecordSchema.parse(JSON.parse(json));
+  }
+
+  update<T>(roomId: string, fn: (record: TopologyRecord | null) => Promise<[TopologyRecord | null, T]>): Promise<T> {
+    return this.local.run(roomId, async () => {
+      const keys = this.keys(roomId);
+      const token = randomUUID();
+      await this.lock(keys[1], token);
+      let committed = false;
+      try {
+        const [next, result] = await fn(await this.get(roomId));
+        const reply = await this.scripts.confer_topology_commit(...keys, token, next ? JSON.stringify(next) : '', next?.dueAt ?? '', roomId);
+        committed = true;
+        if (reply !== 1) throw new TopologyLockError(`the topology lock of room ${roomId} expired during its update; nothing was written`);
+        return result;
+      } finally {
+        if (!committed) await this.scripts.confer_topology_unlock(keys[1], token).catch(() => undefined);
+      }
+    });
+  }
+
+  private async lock(key: string, token: string): Promise<void> {
+    const deadline = Date.now() + LOCK_MS;
+    while ((await this.redis.set(key, token, 'PX', LOCK_MS, 'NX')) !== 'OK') {
+      if (Date.now() > deadline) throw new TopologyLockError(`the topology lock ${key} stayed taken for ${LOCK_MS} ms`);
+      await sleep(LOCK_RETRY_MS);
+    }
+  }
+
+  async due(before: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.dueKey, '-inf', `(${before}`, 'LIMIT', 0, 100);
+  }
+}

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger, type Ack, type HealthReport, type SfuConsumerOptions, type SfuJoinResponse, type SwitchRecord } from '@confer/shared';
+import { startMediaNode } from '@confer/sfu';
+import type { RunningApp } from './app.js';
+import { join, type Client } from '../test-support/clients.js';
+import { clusterForTests, joined, operator } from '../test-support/clusterServers.js';
+
+/** Topology and SFU media of rooms whose participants are on different servers of one cluster. */
+const cluster = clusterForTests();
+const server = (env: Record<string, string> = {}) => cluster.server(env);
+const connect = (app: { url: string }) => cluster.connect(app);
+const mediaNode = async (id: string) => cluster.track(await startMediaNode({ REDIS_URL: cluster.redis.url, MEDIA_NODE_ID: id, SFU_WORKERS: '1', SFU_WEBRTC_PORT: '0' }, silentLogger));
+
+const ok = <T>(answer: Ack<T>): T => {
+  if (!answer.ok) throw new Error(`refused: ${answer.error.code} ${answer.error.message}`);
+  return answer.data;
+};
+const once = <T>(socket: Client, event: string) => new Promise<T>((resolve) => socket.once(event as never, ((e: T) => resolve(e)) as never));
+const sfuJoin = async (s: Client) => ok((await s.timeout(10_000).emitWithAck('sfu:join', {})) as Ack<SfuJoinResponse>);
+const topology = async (app: RunningApp, roomId: string) =>
+  (await (await fetch(`${app.url}/api/rooms/${roomId}/topology`, operator)).json()) as { topology: string; switching: boolean; switches: SwitchRecord[] };
+const sfuStats = async (app: RunningApp, roomId: string) =>
+  (await (await fetch(`${app.url}/api/rooms/${roomId}/sfu`, operator)).json()) as { transports: number };
+const vp8 = (transportId: string, ssrc: number) => ({
+  transportId,
+  kind: 'video' as const,
+  source: 'camera' as const,
+  rtpParameters: { codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }], encodings: [{ ssrc }] },
+});
+
+describe('a cluster room on the SFU', () => {
+  it('switches once for everyone when its participants are on different servers, and the switch ends when all of them moved', async () => {
+    const [one, two] = [await server({ TOPOLOGY_SFU_FROM: '3' }), await server({ TOPOLOGY_SFU_FROM: '3' })];
+    const [ada, bo, cy] = [await connect(one), await connect(two), await connect(one)];
+    joined(await join(ada, 'split', 'Ada'));
+    joined(await join(bo, 'split', 'Bo'));
+    const announced = [once<{ switchId: string; topology: string }>(ada, 'room:topology'), once<{ switchId: string; topology: string }>(bo, 'room:topology')];
+    const completed = [once<SwitchRecord>(ada, 'room:switch-complete'), once<SwitchRecord>(bo, 'room:switch-complete')];
+    expect(joined(await join(cy, 'split', 'Cy')).topology).toBe('sfu');
+    const [toAda, toBo] = await Promise.all(announced);
+    expect(toAda).toMatchObject({ topology: 'sfu' });
+    expect(toBo).toEqual(toAda);
+
+    // Ada reports on one server, Bo on the other: both servers see the same switch, finished by the second report.
+    await ada.timeout(5000).emitWithAck('topology:switched', { switchId: toAda!.switchId });
+    expect(await topology(two, 'split')).toMatchObject({ topology: 'sfu', switching: true });
+    await bo.timeout(5000).emitWithAck('topology:switched', { switchId: toAda!.switchId });
+    const [record, recordOnTwo] = await Promise.all(completed);
+    expect(record).toMatchObject({ switchId: toAda!.switchId, from: 'mesh', to: 'sfu', unfinished: 0 });
+    expect(recordOnTwo).toEqual(record);
+    for (const app of [one, two]) expect(await topology(app, 'split')).toEqual({ topology: 'sfu', switching: false, switches: [record] });
+  });
+
+  it('has one router for peers on different servers: a producer on one is consumed on the other, and its end reaches the consumer once', async () => {
+    const [one, two] = [await server({ TOPOLOGY_SFU_FROM: '2' }), await server({ TOPOLOGY_SFU_FROM: '2' })];
+    const [ada, bo] = [await connect(one), await connect(two)];
+    joined(await join(ada, 'media', 'Ada'));
+    const b = joined(await join(bo, 'media', 'Bo'));
+    const [onA, onB] = [await sfuJoin(ada), await sfuJoin(bo)];
+    // Either server shows the one router's four transports.
+    for (const app of [one, two]) expect((await sfuStats(app, 'media')).transports).toBe(4);
+
+    const added = once<{ producerId: string; peerId: string }>(bo, 'sfu:producer-added');
+    const { producerId } = ok((await ada.timeout(10_000).emitWithAck('sfu:produce', vp8(onA.sendTransport.id, 4242))) as Ack<{ producerId: string }>);
+    expect(await added).toMatchObject({ producerId });
+    const consumed = ok(await bo.timeout(10_000).emitWithAck('sfu:consume', { producerIds: [producerId], rtpCapabilities: onB.routerRtpCapabilities })) as { consumers: SfuConsumerOptions[] };
+    expect(consumed.consumers.map((c) => c.producerId)).toEqual([producerId]);
+
+    const closedEvents: unknown[] = [];
+    bo.on('sfu:producer-closed', (e) => closedEvents.push(e));
+    ok(await ada.timeout(10_000).emitWithAck('sfu:close-producer', { producerId }));
+    await expect.poll(() => closedEvents.length).toBe(1);
+    // Both servers hear every media node's events; each passes them to its own sockets only.
+    await bo.timeout(5000).emitWithAck('peer:update', { audioMuted: true });
+    expect(closedEvents).toEqual([{ producerId, peerId: b.peerId }]);
+  });
+
+  it('puts SFU rooms of a signaling-only server on a media node; when that node goes, the room is told and its next join lands on another', async () => {
+    const first = await mediaNode('media-a');
+    const signaling = await server({ TOPOLOGY_SFU_FROM: '2', MEDIA_NODE: 'false' });
+    expect(((await (await fetch(`${signaling.url}/healthz`)).json()) as HealthReport).sfu.workers).toEqual([]);
+    const [ada, bo] = [await connect(signaling), await connect(signaling)];
+    joined(await join(ada, 'remote', 'Ada'));
+    joined(await join(bo, 'remote', 'Bo'));
+    const onA = await sfuJoin(ada);
+    await sfuJoin(bo);
+    const stats = () => sfuStats(signaling, 'remote');
+    expect((await stats()).transports).toBe(4);
+    ok(await ada.timeout(10_000).emitWithAck('sfu:produce', vp8(onA.sendTransport.id, 1111)));
+
+    await mediaNode('media-b');
+    const reset = [once(ada, 'sfu:reset'), once(bo, 'sfu:reset')];
+    await first.close();
+    await Promise.all(reset);
+    await sfuJoin(ada);
+    expect((await stats()).transports).toBe(2);
+  });
+});
