@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
+import { recordLinkStates, linkStates } from '../support/network.js';
 import { stats, withTwoInCall, LIGHT_VIDEO } from '../support/participants.js';
 
 /** The e2e server's managed coturn: the turnserver process whose config listens on the e2e TURN port. */
@@ -25,13 +26,7 @@ test('a relayed call survives a coturn crash: the server restarts coturn, the ca
     async (ada, bo) => {
       for (const page of [ada, bo]) await expect.poll(async () => Object.values(await stats(page))[0]?.localCandidateType).toBe('relay');
       // The tile's link states, recorded as they change: the restart may heal before a poll would look.
-      await ada.evaluate(() => {
-        const seen: string[] = [];
-        (window as unknown as { linkStates: string[] }).linkStates = seen;
-        new MutationObserver((records) => {
-          for (const r of records) if (!(r.target as Element).classList.contains('self')) seen.push((r.target as Element).getAttribute('data-link') ?? '');
-        }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-link'] });
-      });
+      await recordLinkStates(ada);
       const pid = coturnPid();
       expect(pid, 'the e2e coturn process').not.toBeNull();
       process.kill(pid!, 'SIGKILL');
@@ -41,7 +36,7 @@ test('a relayed call survives a coturn crash: the server restarts coturn, the ca
       // The relays died with the old process: both sides restart ICE and get new ones, and frames flow again.
       const frames = async () => (await Promise.all([ada, bo].map(async (p) => Object.values(await stats(p))[0]?.framesDecoded ?? 0))) as [number, number];
       // Meanwhile the tile says so instead of freezing silently.
-      await expect.poll(() => ada.evaluate(() => (window as unknown as { linkStates: string[] }).linkStates), { timeout: 30_000 }).toContain('reconnecting');
+      await expect.poll(async () => Object.values(await linkStates(ada))[0], { timeout: 30_000 }).toContain('reconnecting');
       const stalled = await frames();
       await expect
         .poll(async () => (await frames()).every((n, i) => n > stalled[i]! + 10), { timeout: 60_000, message: 'frames advance again on both pages' })

@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const main = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** What each kind of process runs, and the line it prints once it serves. */
+const programs = {
+  server: { main: join(root, 'signaling/dist/main.js'), ready: 'Confer is running at' },
+  'media-node': { main: join(root, 'sfu/dist/mediaNodeMain.js'), ready: 'Confer media node' },
+} as const;
 
 function freeTcpPort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -37,7 +42,15 @@ export class ServerProcess {
   private constructor(
     readonly url: string,
     private readonly env: Record<string, string>,
+    private readonly program: (typeof programs)[keyof typeof programs] = programs.server,
   ) {}
+
+  /** `npm run media-node` in a process of its own (no URL: it serves the cluster through Redis only). */
+  static async startMediaNode(env: Record<string, string>): Promise<ServerProcess> {
+    const node = new ServerProcess('', { SFU_LISTEN_IP: '127.0.0.1', SFU_WEBRTC_PORT: '0', SFU_WORKERS: '1', SFU_AUDIO_LEVEL_THRESHOLD: '-80', LOG_LEVEL: 'warn', ...env }, programs['media-node']);
+    await node.run();
+    return node;
+  }
 
   static async start(env: Record<string, string> = {}): Promise<ServerProcess> {
     const port = await freeTcpPort();
@@ -66,17 +79,17 @@ export class ServerProcess {
 
   /** Starts the process and resolves once it serves. */
   async run(): Promise<void> {
-    const child = spawn(process.execPath, [main], { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [this.program.main], { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const collect = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString()).slice(-20_000);
     };
     child.stderr?.on('data', collect);
     await new Promise<void>((ready, fail) => {
-      const timer = setTimeout(() => fail(new Error(`server did not start in 20 s:\n${this.output}`)), 20_000);
+      const timer = setTimeout(() => fail(new Error(`${this.program.main} did not start in 20 s:\n${this.output}`)), 20_000);
       child.stdout?.on('data', (chunk: Buffer) => {
         collect(chunk);
-        if (this.output.includes('Confer is running at')) {
+        if (this.output.includes(this.program.ready)) {
           clearTimeout(timer);
           ready();
         }

@@ -1,0 +1,120 @@
+import { Redis } from 'ioredis';
+import { expect, test as base, type Page } from '@playwright/test';
+import { closeAll, expectMediaFlowing, expectPath, joinRoom } from '../support/participants.js';
+import { startRedis, type TestRedis } from '../../signaling/test-support/redisServer.js';
+import { ServerProcess } from '../../signaling/test-support/serverProcess.js';
+
+/**
+ * Two signaling servers over one Redis are one service: pages on either are in the same room, on the mesh
+ * and on the SFU (TOPOLOGY_SFU_FROM=3, so three pages are enough). Each test starts its own Redis, servers
+ * and (where it says so) media nodes as processes, so it can kill and restart them.
+ */
+interface Cluster {
+  redis: TestRedis;
+  start(env?: Record<string, string>): Promise<ServerProcess>;
+  mediaNode(id: string): Promise<ServerProcess>;
+}
+const test = base.extend<{ cluster: Cluster }>({
+  // Playwright reads the fixtures a fixture needs from its first parameter: this one needs none.
+  // eslint-disable-next-line no-empty-pattern
+  cluster: async ({}, use, info) => {
+    const redis = await startRedis();
+    const started: ServerProcess[] = [];
+    const shared = { REDIS_URL: redis.url, STATE_FILE: '', TOPOLOGY_SFU_FROM: '3' };
+    await use({
+      redis,
+      start: async (env = {}) => {
+        const server = await ServerProcess.start({ ...shared, ...env });
+        started.push(server);
+        return server;
+      },
+      mediaNode: async (id) => {
+        const node = await ServerProcess.startMediaNode({ REDIS_URL: redis.url, MEDIA_NODE_ID: id });
+        started.push(node);
+        return node;
+      },
+    });
+    if (info.status !== info.expectedStatus) for (const p of started) console.log(`${p.url || 'media node'} output:\n${p.output}`);
+    await Promise.all(started.map((p) => p.close()));
+    await redis.stop();
+  },
+});
+
+const sfuTransports = async (server: ServerProcess, room: string) => {
+  const res = await fetch(`${server.url}/api/rooms/${room}/sfu`, { headers: { authorization: `Bearer ${process.env.CONFER_E2E_OPERATOR_TOKEN ?? ''}` } });
+  return res.ok ? ((await res.json()) as { transports: number }).transports : 0;
+};
+
+test('three pages on two servers: one room on the mesh, then on the SFU, with frames on every tile', async ({ browser, cluster }) => {
+  test.setTimeout(150_000);
+  const env = { OPERATOR_TOKEN: process.env.CONFER_E2E_OPERATOR_TOKEN ?? '' };
+  const [one, two] = [await cluster.start(env), await cluster.start(env)];
+  const room = `cluster-${Date.now()}`;
+  const pages: Page[] = [];
+  try {
+    pages.push(await joinRoom(browser, room, 'Ada', { server: one.url }), await joinRoom(browser, room, 'Bo', { server: two.url }));
+    await expectPath(pages, 'mesh', 1);
+    await expectMediaFlowing(pages, 1);
+    pages.push(await joinRoom(browser, room, 'Cy', { server: one.url }));
+    await expectPath(pages, 'sfu', 2);
+    await expectMediaFlowing(pages, 2);
+    // One router for all three, whichever server is asked: each page's two transports.
+    for (const server of [one, two]) expect(await sfuTransports(server, room)).toBe(6);
+  } finally {
+    await closeAll(pages);
+  }
+});
+
+test("signaling-only servers and two media nodes: the room's media node is killed, and media comes back through the other without anyone doing anything", async ({ browser, cluster }) => {
+  test.setTimeout(180_000);
+  const nodes = new Map([
+    ['media-a', await cluster.mediaNode('media-a')],
+    ['media-b', await cluster.mediaNode('media-b')],
+  ]);
+  const signalingOnly = { MEDIA_NODE: 'false' };
+  const [one, two] = [await cluster.start(signalingOnly), await cluster.start(signalingOnly)];
+  const room = `cluster-node-${Date.now()}`;
+  const pages: Page[] = [];
+  const admin = new Redis(cluster.redis.url);
+  try {
+    pages.push(
+      await joinRoom(browser, room, 'Ada', { server: one.url }),
+      await joinRoom(browser, room, 'Bo', { server: two.url }),
+      await joinRoom(browser, room, 'Cy', { server: two.url }),
+    );
+    await expectPath(pages, 'sfu', 2);
+    await expectMediaFlowing(pages, 2);
+    // Each page counts the server's word that the room's SFU media is gone.
+    for (const page of pages) await page.evaluate(() => window.__confer.signaling.socket.on('sfu:reset', () => Object.assign(window, { resets: ((window as { resets?: number }).resets ?? 0) + 1 })));
+    const resets = () => Promise.all(pages.map((page) => page.evaluate(() => (window as { resets?: number }).resets ?? 0)));
+    const placed = await admin.hget('confer:sfu-placement', room);
+    expect([...nodes.keys()]).toContain(placed);
+    await nodes.get(placed!)!.stop('SIGKILL');
+    // Gone after 5 s of silence: the room is told, re-placed on the other node, and every tile decodes again.
+    await expect.poll(async () => (await resets()).every((n) => n > 0), { timeout: 30_000, message: 'every page is told to set up its SFU media again' }).toBe(true);
+    await expect.poll(() => admin.hget('confer:sfu-placement', room), { timeout: 30_000 }).toBe([...nodes.keys()].find((id) => id !== placed));
+    await expectPath(pages, 'sfu', 2);
+    await expectMediaFlowing(pages, 2);
+  } finally {
+    admin.disconnect();
+    await closeAll(pages);
+  }
+});
+
+test('Redis restarted during a call: the call keeps its frames, and a newcomer still joins (and moves the room to the SFU)', async ({ browser, cluster }) => {
+  test.setTimeout(150_000);
+  const [one, two] = [await cluster.start(), await cluster.start()];
+  const room = `cluster-redis-${Date.now()}`;
+  const pages: Page[] = [];
+  try {
+    pages.push(await joinRoom(browser, room, 'Ada', { server: one.url }), await joinRoom(browser, room, 'Bo', { server: two.url }));
+    await expectMediaFlowing(pages, 1);
+    await cluster.redis.restart();
+    await expectMediaFlowing(pages, 1);
+    pages.push(await joinRoom(browser, room, 'Cy', { server: two.url }));
+    await expectPath(pages, 'sfu', 2);
+    await expectMediaFlowing(pages, 2);
+  } finally {
+    await closeAll(pages);
+  }
+});
