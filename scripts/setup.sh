@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs whatever a fresh Debian machine lacks, then builds. Idempotent and quick when nothing is missing.
 #   scripts/setup.sh start   - what `npm start` needs (coturn is optional: without it the app runs without TURN)
-#   scripts/setup.sh test    - also Chromium, coturn, docker-compose, iproute2, redis-server for the test suite
+#   scripts/setup.sh test    - also Chromium, coturn, docker-compose, haproxy, iproute2, redis-server for the test suite
 set -euo pipefail
 cd "$(dirname "$0")/.."
 purpose=${1:-start}
@@ -15,7 +15,7 @@ node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0
 # --- Debian packages ------------------------------------------------------------------------------
 declare -A want=([coturn]=turnserver)
 if [ "$purpose" = test ]; then
-  want+=([chromium]=/usr/bin/chromium [docker-compose]=docker-compose [iproute2]=ip [redis-server]=redis-server)
+  want+=([chromium]=/usr/bin/chromium [docker-compose]=docker-compose [haproxy]=haproxy [iproute2]=ip [redis-server]=redis-server)
 fi
 missing=()
 for pkg in "${!want[@]}"; do command -v "${want[$pkg]}" >/dev/null 2>&1 || missing+=("$pkg"); done

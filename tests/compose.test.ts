@@ -38,3 +38,29 @@ describe('docker-compose.yml', () => {
     }
   });
 });
+
+describe('docker-compose.cluster.yml', () => {
+  const env = { TURN_SECRET: 'x'.repeat(32), SESSION_SECRET: 'y'.repeat(32), OPERATOR_TOKEN: 'z'.repeat(24), PUBLIC_IP: '203.0.113.10' };
+  const cluster = (...args: string[]) =>
+    spawnSync('docker-compose', ['-f', 'docker-compose.cluster.yml', 'config', ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
+
+  it('validates, and runs Redis, a balancer, two signaling servers on one Redis and a media node', () => {
+    const r = cluster();
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.match(/^ {2}[a-z0-9-]+:$/gm)?.slice(0, 6)).toEqual(['  balancer:', '  media-node:', '  redis:', '  signaling-1:', '  signaling-2:', '  turn:']);
+    expect(r.stdout.match(/REDIS_URL: redis:\/\/127\.0\.0\.1:6379/g)).toHaveLength(3);
+    expect(r.stdout).toContain('sfu/dist/mediaNodeMain.js');
+    expect(r.stdout).toContain('--appendfsync');
+    // Each server its own ports.
+    for (const port of ['PORT: 3001', 'PORT: 3002', 'SFU_WEBRTC_PORT: 44444', 'SFU_WEBRTC_PORT: 44464', 'SFU_WEBRTC_PORT: 44484']) expect(r.stdout).toContain(port);
+  });
+
+  it('balances over both signaling servers with sticky sessions (Socket.IO polling) and health checks', () => {
+    const haproxy = readFileSync(`${root}/deploy/haproxy.cfg`, 'utf8');
+    expect(haproxy).toMatch(/^\s+server signaling-1 127\.0\.0\.1:3001 check .* cookie s1$/m);
+    expect(haproxy).toMatch(/^\s+server signaling-2 127\.0\.0\.1:3002 check .* cookie s2$/m);
+    expect(haproxy).toMatch(/^\s+cookie CONFER_SERVER insert/m);
+    expect(haproxy).toContain('option httpchk GET /healthz');
+  });
+});

@@ -6,11 +6,15 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-/** What each kind of process runs, and the line it prints once it serves. */
-const programs = {
+/** What a process runs, and the line it prints once it serves. */
+export interface Program {
+  main: string;
+  ready: string;
+}
+const programs: Record<'server' | 'media-node', Program> = {
   server: { main: join(root, 'signaling/dist/main.js'), ready: 'Confer is running at' },
   'media-node': { main: join(root, 'sfu/dist/mediaNodeMain.js'), ready: 'Confer media node' },
-} as const;
+};
 
 function freeTcpPort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -42,15 +46,23 @@ export class ServerProcess {
   private constructor(
     readonly url: string,
     private readonly env: Record<string, string>,
-    private readonly program: (typeof programs)[keyof typeof programs] = programs.server,
+    private readonly program: Program = programs.server,
   ) {}
 
   /** `npm run media-node` in a process of its own (no URL: it serves the cluster through Redis only). */
-  static async startMediaNode(env: Record<string, string>): Promise<ServerProcess> {
-    const node = new ServerProcess('', { SFU_LISTEN_IP: '127.0.0.1', SFU_WEBRTC_PORT: '0', SFU_WORKERS: '1', SFU_AUDIO_LEVEL_THRESHOLD: '-80', LOG_LEVEL: 'warn', ...env }, programs['media-node']);
-    await node.run();
-    return node;
+  static startMediaNode(env: Record<string, string>): Promise<ServerProcess> {
+    return ServerProcess.startProgram(programs['media-node'], '', { SFU_LISTEN_IP: '127.0.0.1', SFU_WEBRTC_PORT: '0', SFU_WORKERS: '1', SFU_AUDIO_LEVEL_THRESHOLD: '-80', LOG_LEVEL: 'warn', ...env });
   }
+
+  /** Any other program (a benchmark's baseline server), started and stopped the same way. */
+  static async startProgram(program: Program, url: string, env: Record<string, string>): Promise<ServerProcess> {
+    const started = new ServerProcess(url, env, program);
+    await started.run();
+    return started;
+  }
+
+  /** A free loopback port, for a program that is told where to listen. */
+  static freePort = freeTcpPort;
 
   static async start(env: Record<string, string> = {}): Promise<ServerProcess> {
     const port = await freeTcpPort();

@@ -7,10 +7,13 @@ import { SfuConsumers } from './SfuConsumers';
 const requests: { event: string; payload: Record<string, unknown> }[] = [];
 /** sfu:consume requests still to fail (a timeout on a starved page). */
 let failConsumes = 0;
+/** When set, sfu:consume answers only once this settles (an answer still on its way). */
+let consumeAnswered: Promise<void> | null = null;
 vi.mock('../signaling/request', () => ({
   request: vi.fn(async (_socket: unknown, event: string, payload: Record<string, unknown>) => {
     requests.push({ event, payload });
     if (event === 'sfu:consume' && failConsumes-- > 0) throw new Error('sfu:consume timed out');
+    if (event === 'sfu:consume' && consumeAnswered) await consumeAnswered;
     if (event !== 'sfu:consume') return {};
     return { consumers: (payload.producerIds as string[]).map((producerId) => ({ id: `c-${producerId}`, producerId, peerId: 'bo', kind: 'video', source: 'camera', rtpParameters: {} })) };
   }),
@@ -93,6 +96,28 @@ describe('SfuConsumers', () => {
     await vi.advanceTimersByTimeAsync(10_000);
     expect(requests.map((r) => r.event)).toEqual(Array(4).fill('sfu:consume'));
     failConsumes = 0;
+    receiver.close();
+  });
+
+  it('never sets up a consumer whose producer closed while the consume answer was on its way', async () => {
+    vi.useFakeTimers();
+    vi.stubGlobal('MediaStream', FakeStream);
+    requests.length = 0;
+    let answer = () => undefined as void;
+    consumeAnswered = new Promise((resolve) => (answer = resolve));
+    const transport = { closed: false, consume: vi.fn(async (o: { id: string; producerId: string }) => ({ id: o.id, producerId: o.producerId, kind: 'video', track: {}, closed: false, getStats: async () => new Map(), close: () => undefined })) };
+    const onPeerStream = vi.fn();
+    const receiver = new SfuConsumers({ socket: {} as SignalingSocket, transport: transport as unknown as types.Transport, rtpCapabilities: {}, onPeerStream, onPeerScreen: vi.fn() });
+    receiver.add([producer('p1'), producer('p2')]);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(requests.map((r) => r.event)).toEqual(['sfu:consume']);
+    // p1's producer-closed overtakes the answer that includes p1.
+    receiver.removeProducer('p1');
+    answer();
+    consumeAnswered = null;
+    await vi.advanceTimersByTimeAsync(50);
+    expect(transport.consume.mock.calls.map(([o]) => o.producerId)).toEqual(['p2']);
+    expect(requests.at(-1)).toEqual({ event: 'sfu:resume', payload: { consumerIds: ['c-p2'] } });
     receiver.close();
   });
 });

@@ -13,6 +13,8 @@ import type { StatsTarget } from '../stats/StatsCollector';
  * renegotiation of the receive transport (mediasoup-client creates consumers asked for in the same tick
  * at once). Each renegotiation took 0.1-0.7 s on a busy page, and a switch to the SFU brings a burst of them.
  */
+/** Closed producers remembered (a few seconds' worth in any room). */
+const GONE_KEPT = 256;
 const BATCH_MS = 40;
 /** A batch whose request failed (timed out on a starved page, or the server was busy) is asked for again, this many times at most, this much later each time. */
 const CONSUME_RETRIES = 3;
@@ -54,6 +56,12 @@ export class SfuConsumers {
   private readonly failures = new Map<string, number>();
   private readonly retryTimers = new Set<ReturnType<typeof setTimeout>>();
   private closed = false;
+  /**
+   * Producers that closed after we asked to consume them: the answer can arrive after the close (in a cluster
+   * the close comes from the media node, the answer through another server), and such a consumer would wait
+   * for frames for ever. The last few are kept.
+   */
+  private readonly gone = new Set<string>();
 
   constructor(private readonly o: SfuConsumersOptions) {}
 
@@ -88,7 +96,10 @@ export class SfuConsumers {
     try {
       if (this.closed) return;
       // In one tick, so that mediasoup-client sets them all up in one renegotiation.
-      const made = await Promise.all(consumers.map((options) => this.receive(options)));
+      const received = await Promise.all(consumers.filter((c) => !this.gone.has(c.producerId)).map((options) => this.receive(options)));
+      // A close that came while they were being set up: undone here, as removeProducer would have done.
+      for (const { options } of received) if (this.gone.has(options.producerId)) this.removeProducer(options.producerId);
+      const made = received.filter(({ consumer }) => !consumer.closed);
       if (this.closed || made.length === 0) {
         // Closed meanwhile (the session went idle): these came too late to be closed with the rest.
         for (const { consumer } of made) consumer.close();
@@ -154,6 +165,11 @@ export class SfuConsumers {
 
   /** The producer of a peer went away (it left the SFU, or stopped sharing its screen). */
   removeProducer(producerId: string): void {
+    if (this.consumed.has(producerId)) {
+      this.gone.add(producerId);
+      if (this.gone.size > GONE_KEPT) this.gone.delete(this.gone.values().next().value!);
+    }
+    this.batch = this.batch.filter((p) => p.producerId !== producerId);
     for (const group of [this.peers, this.screens]) {
       for (const [peerId, peer] of group) {
         for (const [id, consumer] of peer.consumers) {

@@ -1,0 +1,144 @@
+import { fileURLToPath } from 'node:url';
+import { test } from '@playwright/test';
+import { io, type Socket } from 'socket.io-client';
+import { startRedis, type TestRedis } from '../../signaling/test-support/redisServer.js';
+import { ServerProcess } from '../../signaling/test-support/serverProcess.js';
+
+/**
+ * `npm run bench:signaling`: simulated Socket.IO clients (no browsers, loopback only) in rooms of 4. Every
+ * client, once in, sends a presence update and a signal to a roommate every TRAFFIC_MS. Clients are added
+ * STEP at a time; each step's joins are timed (emit → ack) while the earlier clients keep their traffic.
+ * A setup "holds" the most clients of a step whose join p99 stayed under 50 ms. Runs our server and a bare
+ * Socket.IO server (e2e/bench/bare/signaling.mjs, the same adapter) on one node and on two nodes over
+ * Redis, in the same run. Bounded: at most MAX_PER_NODE clients per node, and one step over the limit.
+ */
+const STEP = Number(process.env.BENCH_SIGNALING_STEP ?? 1000);
+const MAX_PER_NODE = Math.min(9000, Number(process.env.BENCH_SIGNALING_MAX_PER_NODE ?? 7000));
+const TRAFFIC_MS = 5000;
+const P99_LIMIT_MS = 50;
+const CONNECT_BATCH = 50;
+const bare = { main: fileURLToPath(new URL('./bare/signaling.mjs', import.meta.url)), ready: 'Bare signaling is running' };
+
+interface LoadClient {
+  socket: Socket;
+  peerId: string;
+  roommates: string[];
+}
+interface Step {
+  clients: number;
+  p50: number;
+  p99: number;
+  failed: number;
+}
+
+const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))] ?? NaN;
+
+async function connectAndJoin(url: string, roomId: string, name: string): Promise<{ client: LoadClient; joinMs: number } | null> {
+  const socket = io(url, { transports: ['websocket'], reconnection: false, timeout: 10_000 });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    const started = performance.now();
+    const answer = (await socket.timeout(10_000).emitWithAck('room:join', { roomId, displayName: name })) as { ok: boolean; data?: { peerId: string; peers: { peerId: string }[] } };
+    const joinMs = performance.now() - started;
+    if (!answer.ok || !answer.data) throw new Error('join refused');
+    const client: LoadClient = { socket, peerId: answer.data.peerId, roommates: answer.data.peers.map((p) => p.peerId) };
+    socket.on('room:peer-joined', ({ peerId }: { peerId: string }) => client.roommates.push(peerId));
+    return { client, joinMs };
+  } catch {
+    socket.close();
+    return null;
+  }
+}
+
+/** Ramps clients onto `urls` (round robin) until a step's join p99 passes the limit or the cap is reached. */
+async function ramp(label: string, urls: string[]): Promise<{ label: string; held: number; steps: Step[] }> {
+  const clients: LoadClient[] = [];
+  let tick = 0;
+  // Each 100 ms a fiftieth of the clients speak: every client once per TRAFFIC_MS.
+  const slices = TRAFFIC_MS / 100;
+  const traffic = setInterval(() => {
+    tick++;
+    for (let i = tick % slices; i < clients.length; i += slices) {
+      const c = clients[i]!;
+      c.socket.emit('peer:update', { audioMuted: tick % 2 === 0 }, () => undefined);
+      const to = c.roommates[tick % Math.max(1, c.roommates.length)];
+      if (to) c.socket.emit('signal:send', { to, signal: { candidate: null } }, () => undefined);
+    }
+  }, 100);
+  const steps: Step[] = [];
+  try {
+    while (clients.length < MAX_PER_NODE * urls.length) {
+      const times: number[] = [];
+      let failed = 0;
+      const target = clients.length + STEP;
+      for (let base = clients.length; base < target; base += CONNECT_BATCH) {
+        const batch = await Promise.all(
+          Array.from({ length: Math.min(CONNECT_BATCH, target - base) }, (_, k) => {
+            const i = base + k;
+            return connectAndJoin(urls[i % urls.length]!, `${label}-room-${Math.floor(i / 4)}`, `c${i}`);
+          }),
+        );
+        for (const joined of batch) {
+          if (joined) {
+            clients.push(joined.client);
+            times.push(joined.joinMs);
+          } else failed++;
+        }
+      }
+      // The new clients' traffic runs a while before the next step.
+      await new Promise((r) => setTimeout(r, 2000));
+      const step = { clients: clients.length, p50: Math.round(quantile(times, 0.5) * 10) / 10, p99: Math.round(quantile(times, 0.99) * 10) / 10, failed };
+      steps.push(step);
+      console.log(`  ${label}: ${String(step.clients).padStart(6)} clients  join p50 ${String(step.p50).padStart(6)} ms  p99 ${String(step.p99).padStart(7)} ms  failed ${failed}`);
+      if (step.p99 >= P99_LIMIT_MS || failed > 0) break;
+    }
+  } finally {
+    clearInterval(traffic);
+    for (const c of clients) c.socket.close();
+  }
+  const held = steps.filter((s) => s.p99 < P99_LIMIT_MS && s.failed === 0).at(-1)?.clients ?? 0;
+  return { label, held, steps };
+}
+
+/** Our server (`ServerProcess`, as `npm start` runs it) or the bare one, on `nodes` nodes sharing `redis`. */
+async function startNodes(kind: 'ours' | 'bare', nodes: number, redis: TestRedis | null): Promise<ServerProcess[]> {
+  const cluster: Record<string, string> = redis ? { REDIS_URL: redis.url, STATE_FILE: '' } : {};
+  const started: ServerProcess[] = [];
+  for (let n = 0; n < nodes; n++) {
+    if (kind === 'ours') started.push(await ServerProcess.start({ ...cluster, MAX_ROOMS: '100000', ROOM_CAPACITY: '4', TOPOLOGY_SFU_FROM: '5' }));
+    else {
+      const port = await ServerProcess.freePort();
+      started.push(await ServerProcess.startProgram(bare, `http://127.0.0.1:${port}`, { PORT: String(port), ...(redis ? { REDIS_URL: redis.url } : {}) }));
+    }
+  }
+  return started;
+}
+
+test('signaling: concurrent clients with join p99 under 50 ms, ours against a bare Socket.IO server, on one and two nodes', async () => {
+  test.setTimeout(30 * 60_000);
+  const redis = await startRedis();
+  const results: { label: string; held: number }[] = [];
+  try {
+    for (const nodes of [1, 2]) {
+      for (const kind of ['ours', 'bare'] as const) {
+        const servers = await startNodes(kind, nodes, nodes > 1 ? redis : null);
+        try {
+          results.push(await ramp(`${kind}×${nodes}`, servers.map((s) => s.url)));
+        } finally {
+          await Promise.all(servers.map((s) => s.close()));
+        }
+      }
+    }
+  } finally {
+    await redis.stop();
+  }
+  const held = (label: string) => results.find((r) => r.label === label)?.held ?? 0;
+  console.log(`\nsignaling bench (rooms of 4, presence + a signal per client every ${TRAFFIC_MS / 1000} s, steps of ${STEP}, cap ${MAX_PER_NODE} per node)`);
+  for (const nodes of [1, 2]) {
+    const [ours, base] = [held(`ours×${nodes}`), held(`bare×${nodes}`)];
+    console.log(`  ${nodes} node${nodes > 1 ? 's' : ' '}: ours holds ${ours} clients (${Math.round(ours / nodes)} per node), bare ${base}: ${base ? (ours / base).toFixed(2) : 'n/a'}× the bare server`);
+  }
+});
