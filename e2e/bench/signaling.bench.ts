@@ -31,6 +31,8 @@ interface Step {
   failed: number;
 }
 
+/** Why the last connect or join failed, for the printout. */
+let lastFailure = '';
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))] ?? NaN;
 
 async function connectAndJoin(url: string, roomId: string, name: string): Promise<{ client: LoadClient; joinMs: number } | null> {
@@ -47,8 +49,9 @@ async function connectAndJoin(url: string, roomId: string, name: string): Promis
     const client: LoadClient = { socket, peerId: answer.data.peerId, roommates: answer.data.peers.map((p) => p.peerId) };
     socket.on('room:peer-joined', ({ peerId }: { peerId: string }) => client.roommates.push(peerId));
     return { client, joinMs };
-  } catch {
+  } catch (error) {
     socket.close();
+    lastFailure = (error as Error).message;
     return null;
   }
 }
@@ -56,6 +59,8 @@ async function connectAndJoin(url: string, roomId: string, name: string): Promis
 /** Ramps clients onto `urls` (round robin) until a step's join p99 passes the limit or the cap is reached. */
 async function ramp(label: string, urls: string[]): Promise<{ label: string; held: number; steps: Step[] }> {
   const clients: LoadClient[] = [];
+  // Room ids are letters, digits and dashes: the label's "×" is for the printout only.
+  const roomPrefix = `bench-${label.replace(/\W/g, '-')}`;
   let tick = 0;
   // Each 100 ms a fiftieth of the clients speak: every client once per TRAFFIC_MS.
   const slices = TRAFFIC_MS / 100;
@@ -78,7 +83,7 @@ async function ramp(label: string, urls: string[]): Promise<{ label: string; hel
         const batch = await Promise.all(
           Array.from({ length: Math.min(CONNECT_BATCH, target - base) }, (_, k) => {
             const i = base + k;
-            return connectAndJoin(urls[i % urls.length]!, `${label}-room-${Math.floor(i / 4)}`, `c${i}`);
+            return connectAndJoin(urls[i % urls.length]!, `${roomPrefix}-${Math.floor(i / 4)}`, `c${i}`);
           }),
         );
         for (const joined of batch) {
@@ -92,7 +97,7 @@ async function ramp(label: string, urls: string[]): Promise<{ label: string; hel
       await new Promise((r) => setTimeout(r, 2000));
       const step = { clients: clients.length, p50: Math.round(quantile(times, 0.5) * 10) / 10, p99: Math.round(quantile(times, 0.99) * 10) / 10, failed };
       steps.push(step);
-      console.log(`  ${label}: ${String(step.clients).padStart(6)} clients  join p50 ${String(step.p50).padStart(6)} ms  p99 ${String(step.p99).padStart(7)} ms  failed ${failed}`);
+      console.log(`  ${label}: ${String(step.clients).padStart(6)} clients  join p50 ${String(step.p50).padStart(6)} ms  p99 ${String(step.p99).padStart(7)} ms  failed ${failed}${failed ? ` (last: ${lastFailure})` : ''}`);
       if (step.p99 >= P99_LIMIT_MS || failed > 0) break;
     }
   } finally {

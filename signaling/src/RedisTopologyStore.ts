@@ -6,7 +6,7 @@ import { topologyRecordSchema, type TopologyRecord, type TopologyStore } from '.
 
 /** A lock outlives a stuck holder by no more than this; an evaluation takes a few Redis round trips. */
 const LOCK_MS = 5000;
-const LOCK_RETRY_MS = 15;
+const LOCK_RETRY_MS = 2;
 
 const SCRIPTS = {
   /**
@@ -91,7 +91,8 @@ export class RedisTopologyStore implements TopologyStore {
     const deadline = Date.now() + LOCK_MS;
     while ((await this.redis.set(key, token, 'PX', LOCK_MS, 'NX')) !== 'OK') {
       if (Date.now() > deadline) throw new TopologyLockError(`the topology lock ${key} stayed taken for ${LOCK_MS} ms`);
-      await sleep(LOCK_RETRY_MS);
+      // Jittered, so that servers waiting for the same room do not ask in step.
+      await sleep(LOCK_RETRY_MS + Math.random() * LOCK_RETRY_MS);
     }
   }
 
