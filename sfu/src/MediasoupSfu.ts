@@ -387,6 +387,11 @@ export class MediasoupSfu implements Sfu {
     );
   }
 
+  /** The rooms with a router here. */
+  roomIds(): string[] {
+    return [...this.rooms.keys()];
+  }
+
   async roomStats(roomId: string): Promise<SfuRoomStats | null> {
     const room = await this.rooms.get(roomId)?.catch(() => null);
     return room ? collectRoomStats(room) : null;

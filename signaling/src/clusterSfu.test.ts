@@ -95,4 +95,18 @@ describe('a cluster room on the SFU', () => {
     await sfuJoin(ada);
     expect((await stats()).transports).toBe(2);
   });
+
+  it('a media node closes its router of a room that was placed elsewhere meanwhile (it was taken for gone during a stall)', async () => {
+    const one = await server({ TOPOLOGY_SFU_FROM: '2' });
+    const [ada, bo] = [await connect(one), await connect(one)];
+    joined(await join(ada, 'stalled', 'Ada'));
+    joined(await join(bo, 'stalled', 'Bo'));
+    await sfuJoin(ada);
+    const routers = async () => ((await (await fetch(`${one.url}/healthz`)).json()) as HealthReport).sfu.workers.reduce((n, w) => n + w.routers, 0);
+    expect(await routers()).toBe(1);
+    // What another server does once it takes this node for gone: the room goes to another node.
+    await cluster.redis.connect().hset('confer:sfu-placement', 'stalled', 'another-node');
+    await expect.poll(routers, { timeout: 10_000 }).toBe(0);
+  });
 });
+

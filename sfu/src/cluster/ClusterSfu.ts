@@ -6,11 +6,14 @@ import { ANNOUNCE_MS, MediaNodes, type NodeLoad } from './MediaNodes.js';
 import { SfuBus } from './SfuBus.js';
 import { invoke, type RoomCall, type RoomMethod, type RoomReply } from './sfuCalls.js';
 
+/** An SFU in this process, which can say which rooms it has routers for. */
+export type LocalSfu = Sfu & { roomIds(): string[] };
+
 export interface ClusterSfuOptions {
   redis: Redis;
   nodeId: string;
   /** This process's own SFU, offered to the cluster as a media node; null for a signaling-only server. */
-  local: Sfu | null;
+  local: LocalSfu | null;
   log: Logger;
   prefix?: string;
 }
@@ -32,6 +35,8 @@ export function loadOf(health: SfuHealth): NodeLoad {
 export class ClusterSfu implements Sfu {
   private readonly listeners: ((event: SfuEvent) => void)[] = [];
   private readonly timer: NodeJS.Timeout;
+  /** Rooms with a router here that were placed nowhere at the last tick. */
+  private unplaced = new Set<string>();
 
   private constructor(
     private readonly o: ClusterSfuOptions,
@@ -55,10 +60,27 @@ export class ClusterSfu implements Sfu {
     return sfu;
   }
 
-  /** Announces this node's load (a media node) and re-places the rooms of nodes that went silent. */
+  /**
+   * Announces this node's load (a media node), closes its routers of rooms placed elsewhere meanwhile (it
+   * was taken for gone during a stall), and re-places the rooms of nodes that went silent.
+   */
   private async tick(): Promise<void> {
     try {
-      if (this.o.local) await this.nodes.announce(this.o.nodeId, loadOf(this.o.local.health()));
+      const { local } = this.o;
+      if (local) {
+        await this.nodes.announce(this.o.nodeId, loadOf(local.health()));
+        const here = local.roomIds();
+        const placed = await this.nodes.placements(here);
+        const unplaced = new Set<string>();
+        here.forEach((roomId, i) => {
+          if (placed[i] === this.o.nodeId) return;
+          // Not placed at all may be a moment between a room's close and its next join here: only a second look says so.
+          if (!placed[i] && !this.unplaced.has(roomId)) return void unplaced.add(roomId);
+          this.o.log.warn({ roomId, placedOn: placed[i] }, 'closing the router of a room that is no longer placed on this node');
+          local.closeRoom(roomId);
+        });
+        this.unplaced = unplaced;
+      }
       for (const roomId of await this.nodes.orphans()) {
         this.o.log.warn({ roomId }, 'the media node of the room is gone; its peers set up SFU media again');
         this.bus.publishEvent({ type: 'room-reset', roomId });

@@ -103,6 +103,11 @@ export class MediaNodes {
     return this.redis.hget(this.placementKey, roomId);
   }
 
+  /** The nodes of these rooms (null: not placed), in one round trip. */
+  async placements(roomIds: string[]): Promise<(string | null)[]> {
+    return roomIds.length ? this.redis.hmget(this.placementKey, ...roomIds) : [];
+  }
+
   async release(roomId: string, nodeId: string): Promise<void> {
     await this.scripts.confer_sfu_release(this.placementKey, roomId, nodeId);
   }
