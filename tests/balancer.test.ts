@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io } from 'socket.io-client';
@@ -8,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Ack, JoinResponse } from '@confer/shared';
 import type { Client } from '../signaling/test-support/clients.js';
 import { SESSION_SECRET } from '../signaling/test-support/clusterServers.js';
+import { freeTcpPort } from '../signaling/test-support/freePort.js';
 import { redisForTests } from '../signaling/test-support/redisServer.js';
 import { ServerProcess } from '../signaling/test-support/serverProcess.js';
 
@@ -25,18 +25,9 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((s) => s.close()));
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 /** haproxy with the deploy config, listening on a free port and balancing over `backends`. */
 async function balancer(backends: string[]): Promise<string> {
-  const port = await freePort();
+  const port = await freeTcpPort();
   const config = readFileSync(join(root, 'deploy/haproxy.cfg'), 'utf8')
     .replace('bind :3000', `bind 127.0.0.1:${port}`)
     // Within this machine's open-file limit.

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { test } from '@playwright/test';
 import { io, type Socket } from 'socket.io-client';
+import { freeTcpPort } from '../../signaling/test-support/freePort.js';
 import { startRedis, type TestRedis } from '../../signaling/test-support/redisServer.js';
 import { ServerProcess } from '../../signaling/test-support/serverProcess.js';
 
@@ -115,7 +116,7 @@ async function startNodes(kind: 'ours' | 'bare', nodes: number, redis: TestRedis
   for (let n = 0; n < nodes; n++) {
     if (kind === 'ours') started.push(await ServerProcess.start({ ...cluster, MAX_ROOMS: '100000', ROOM_CAPACITY: '4', TOPOLOGY_SFU_FROM: '5' }));
     else {
-      const port = await ServerProcess.freePort();
+      const port = await freeTcpPort();
       started.push(await ServerProcess.startProgram(bare, `http://127.0.0.1:${port}`, { PORT: String(port), ...(redis ? { REDIS_URL: redis.url } : {}) }));
     }
   }

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { freeTcpPort } from './freePort.js';
 
 /** A redis-server of the test's own on a free loopback port (Debian's redis-server, installed by scripts/setup.sh). */
 export interface TestRedis {
@@ -12,14 +12,6 @@ export interface TestRedis {
   /** Stops it (SIGTERM: it writes its append-only file first) and starts it again on the same port and data. */
   restart(): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function freeTcpPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freeTcpPort } from './freePort.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** What a process runs, and the line it prints once it serves. */
@@ -15,17 +15,6 @@ const programs: Record<'server' | 'media-node', Program> = {
   server: { main: join(root, 'signaling/dist/main.js'), ready: 'Confer is running at' },
   'media-node': { main: join(root, 'sfu/dist/mediaNodeMain.js'), ready: 'Confer media node' },
 };
-
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolvePort(port));
-    });
-  });
-}
 
 /**
  * Every page, socket and request of the suite comes from 127.0.0.1, so the per-address budgets (tested on their
@@ -60,9 +49,6 @@ export class ServerProcess {
     await started.run();
     return started;
   }
-
-  /** A free loopback port, for a program that is told where to listen. */
-  static freePort = freeTcpPort;
 
   static async start(env: Record<string, string> = {}): Promise<ServerProcess> {
     const port = await freeTcpPort();
