@@ -9,11 +9,14 @@ const requests: { event: string; payload: Record<string, unknown> }[] = [];
 let failConsumes = 0;
 /** When set, sfu:consume answers only once this settles (an answer still on its way). */
 let consumeAnswered: Promise<void> | null = null;
+/** sfu:resume requests still to fail. */
+let failResumes = 0;
 vi.mock('../signaling/request', () => ({
   request: vi.fn(async (_socket: unknown, event: string, payload: Record<string, unknown>) => {
     requests.push({ event, payload });
     if (event === 'sfu:consume' && failConsumes-- > 0) throw new Error('sfu:consume timed out');
     if (event === 'sfu:consume' && consumeAnswered) await consumeAnswered;
+    if (event === 'sfu:resume' && failResumes-- > 0) throw new Error('sfu:resume timed out');
     if (event !== 'sfu:consume') return {};
     return { consumers: (payload.producerIds as string[]).map((producerId) => ({ id: `c-${producerId}`, producerId, peerId: 'bo', kind: 'video', source: 'camera', rtpParameters: {} })) };
   }),
@@ -118,6 +121,32 @@ describe('SfuConsumers', () => {
     await vi.advanceTimersByTimeAsync(50);
     expect(transport.consume.mock.calls.map(([o]) => o.producerId)).toEqual(['p2']);
     expect(requests.at(-1)).toEqual({ event: 'sfu:resume', payload: { consumerIds: ['c-p2'] } });
+    receiver.close();
+  });
+
+  it('drops the consumers of a batch whose resume failed, and asks for the batch again', async () => {
+    vi.useFakeTimers();
+    vi.stubGlobal('MediaStream', FakeStream);
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    requests.length = 0;
+    const made: { id: string; closed: boolean }[] = [];
+    const transport = {
+      closed: false,
+      consume: vi.fn(async (o: { id: string; producerId: string }) => {
+        const consumer = { id: o.id, producerId: o.producerId, kind: 'video', track: {}, closed: false, getStats: async () => new Map(), close: () => (consumer.closed = true) };
+        made.push(consumer);
+        return consumer;
+      }),
+    };
+    const receiver = new SfuConsumers({ socket: {} as SignalingSocket, transport: transport as unknown as types.Transport, rtpCapabilities: {}, onPeerStream: vi.fn(), onPeerScreen: vi.fn() });
+    failResumes = 1;
+    receiver.add([producer('p1')]);
+    await vi.advanceTimersByTimeAsync(50);
+    // Set up but never resumed: it would wait for frames for ever, so it goes.
+    expect(made.map((c) => c.closed)).toEqual([true]);
+    await vi.advanceTimersByTimeAsync(1100);
+    expect(requests.map((r) => r.event)).toEqual(['sfu:consume', 'sfu:resume', 'sfu:consume', 'sfu:resume']);
+    expect(made.map((c) => c.closed)).toEqual([true, false]);
     receiver.close();
   });
 });

@@ -13,6 +13,12 @@ import type { StatsTarget } from '../stats/StatsCollector';
  * renegotiation of the receive transport (mediasoup-client creates consumers asked for in the same tick
  * at once). Each renegotiation took 0.1-0.7 s on a busy page, and a switch to the SFU brings a burst of them.
  */
+/** A consumer set up on our side, with what the server said of it and the tile group it went to. */
+interface Received {
+  consumer: types.Consumer;
+  options: SfuConsumerOptions;
+  peer: [string, PeerConsumers, boolean];
+}
 /** Closed producers remembered (a few seconds' worth in any room). */
 const GONE_KEPT = 256;
 const BATCH_MS = 40;
@@ -92,11 +98,11 @@ export class SfuConsumers {
       console.warn('consume failed', (error as Error).message);
       return this.retry(batch);
     }
-    for (const p of batch) this.failures.delete(p.producerId);
+    const received: Received[] = [];
     try {
       if (this.closed) return;
       // In one tick, so that mediasoup-client sets them all up in one renegotiation.
-      const received = await Promise.all(consumers.filter((c) => !this.gone.has(c.producerId)).map((options) => this.receive(options)));
+      await Promise.all(consumers.filter((c) => !this.gone.has(c.producerId)).map(async (options) => received.push(await this.receive(options))));
       // A close that came while they were being set up: undone here, as removeProducer would have done.
       for (const { options } of received) if (this.gone.has(options.producerId)) this.removeProducer(options.producerId);
       const made = received.filter(({ consumer }) => !consumer.closed);
@@ -106,12 +112,17 @@ export class SfuConsumers {
         return;
       }
       await request(this.o.socket, 'sfu:resume', { consumerIds: made.map(({ consumer }) => consumer.id) });
+      for (const p of batch) this.failures.delete(p.producerId);
       await Promise.all(made.map(({ consumer, options }) => this.applyLayer(options.peerId, consumer)));
       for (const peer of new Set(made.map(({ peer }) => peer))) void this.showWhenFlowing(peer);
     } catch (error) {
-      // Announced again (a peer re-joining the SFU produces anew), a producer of this batch is consumed then.
+      // Set up but never resumed (the resume timed out on a starved page), or not all set up: such consumers
+      // would wait for frames for ever. They go, and the batch is asked again (the server hands back the
+      // consumers it already made, to resume them this time).
+      for (const { options } of received) this.closeConsumersOf(options.producerId);
       for (const p of batch) this.consumed.delete(p.producerId);
       console.warn('consume failed', (error as Error).message);
+      this.retry(batch);
     }
   }
 
@@ -130,7 +141,7 @@ export class SfuConsumers {
     this.retryTimers.add(timer);
   }
 
-  private async receive(options: SfuConsumerOptions): Promise<{ consumer: types.Consumer; options: SfuConsumerOptions; peer: [string, PeerConsumers, boolean] }> {
+  private async receive(options: SfuConsumerOptions): Promise<Received> {
     const consumer = await this.o.transport.consume({ id: options.id, producerId: options.producerId, kind: options.kind, rtpParameters: options.rtpParameters as unknown as types.RtpParameters });
     const screen = options.source === 'screen';
     const group = screen ? this.screens : this.peers;
@@ -170,6 +181,10 @@ export class SfuConsumers {
       if (this.gone.size > GONE_KEPT) this.gone.delete(this.gone.values().next().value!);
     }
     this.batch = this.batch.filter((p) => p.producerId !== producerId);
+    this.closeConsumersOf(producerId);
+  }
+
+  private closeConsumersOf(producerId: string): void {
     for (const group of [this.peers, this.screens]) {
       for (const [peerId, peer] of group) {
         for (const [id, consumer] of peer.consumers) {
