@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { expect, test as base, type Page } from '@playwright/test';
-import { closeAll, expectMediaFlowing, expectPath, joinRoom } from '../support/participants.js';
+import { asOperator, closeAll, expectMediaFlowing, expectPath, joinRoom } from '../support/participants.js';
+import { expectChat, openChat, peerIdOf, sendChat } from '../support/shareChat.js';
 import { startRedis, type TestRedis } from '../../signaling/test-support/redisServer.js';
 import { ServerProcess } from '../../signaling/test-support/serverProcess.js';
 
@@ -12,7 +13,7 @@ import { ServerProcess } from '../../signaling/test-support/serverProcess.js';
 interface Cluster {
   redis: TestRedis;
   start(env?: Record<string, string>): Promise<ServerProcess>;
-  mediaNode(id: string): Promise<ServerProcess>;
+  mediaNode(id: string, env?: Record<string, string>): Promise<ServerProcess>;
 }
 const test = base.extend<{ cluster: Cluster }>({
   // Playwright reads the fixtures a fixture needs from its first parameter: this one needs none.
@@ -28,8 +29,8 @@ const test = base.extend<{ cluster: Cluster }>({
         started.push(server);
         return server;
       },
-      mediaNode: async (id) => {
-        const node = await ServerProcess.startMediaNode({ REDIS_URL: redis.url, MEDIA_NODE_ID: id });
+      mediaNode: async (id, env = {}) => {
+        const node = await ServerProcess.startMediaNode({ REDIS_URL: redis.url, MEDIA_NODE_ID: id, ...env });
         started.push(node);
         return node;
       },
@@ -95,6 +96,39 @@ test("signaling-only servers and two media nodes: the room's media node is kille
     await expect.poll(() => admin.hget('confer:sfu-placement', room), { timeout: 30_000 }).toBe([...nodes.keys()].find((id) => id !== placed));
     await expectPath(pages, 'sfu', 2);
     await expectMediaFlowing(pages, 2);
+  } finally {
+    admin.disconnect();
+    await closeAll(pages);
+  }
+});
+
+test('a room spanning two media nodes (2 peers each at most): frames on every tile and chat through the pipes between them', async ({ browser, cluster }) => {
+  test.setTimeout(150_000);
+  const perNode = { SFU_MAX_PEERS_PER_NODE: '2' };
+  await cluster.mediaNode('media-a', perNode);
+  await cluster.mediaNode('media-b', perNode);
+  const server = await cluster.start({ MEDIA_NODE: 'false', OPERATOR_TOKEN: process.env.CONFER_E2E_OPERATOR_TOKEN ?? '' });
+  const room = `cluster-span-${Date.now()}`;
+  const pages: Page[] = [];
+  const admin = new Redis(cluster.redis.url);
+  try {
+    for (const name of ['Ada', 'Bo', 'Cy']) pages.push(await joinRoom(browser, room, name, { server: server.url }));
+    await expectPath(pages, 'sfu', 2);
+    const nodesOfPeers = Object.values(await admin.hgetall(`confer:sfu-peer-nodes:${room}`));
+    expect(nodesOfPeers.sort()).toEqual(expect.arrayContaining(['media-a', 'media-b']));
+    expect(nodesOfPeers).toHaveLength(3);
+    // The lone peer's tiles decode media sent on the other node, and the others decode its media: all through pipes.
+    await expectMediaFlowing(pages, 2);
+
+    const sfu = async () => (await (await fetch(`${server.url}/api/rooms/${room}/sfu`, asOperator())).json()) as { dataProducers: number; dataConsumers: number };
+    await expect.poll(async () => { const s = await sfu(); return [s.dataProducers, s.dataConsumers]; }, { timeout: 20_000, message: "every page's chat channel, consumed by the 2 others" }).toEqual([3, 6]);
+    for (const page of pages) await openChat(page);
+    const expected: [string, string][] = [];
+    for (const page of pages) {
+      await sendChat(page, `hello from ${await peerIdOf(page)}`);
+      expected.push([await peerIdOf(page), `hello from ${await peerIdOf(page)}`]);
+    }
+    for (const page of pages) await expectChat(page, expected);
   } finally {
     admin.disconnect();
     await closeAll(pages);

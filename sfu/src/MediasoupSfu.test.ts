@@ -54,6 +54,7 @@ const config = {
   logLevel: 'warn' as const,
   maxRoomsPerWorker: 100,
   maxPeersPerWorker: 100,
+  maxPeersPerNode: 100,
   audioLevelThreshold: -60,
 };
 

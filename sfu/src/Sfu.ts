@@ -82,3 +82,8 @@ export interface Sfu {
 export class SfuRequestError extends Error {
   override name = 'SfuRequestError';
 }
+
+/** Refused because this SFU (its worker or node) is full: in a cluster the peer goes to another media node. */
+export class SfuFullError extends SfuRequestError {
+  override name = 'SfuFullError';
+}

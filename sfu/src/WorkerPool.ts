@@ -47,6 +47,11 @@ export class WorkerPool {
     return slot ? { slot } : { why: live.length ? 'the SFU is at capacity (SFU_MAX_ROOMS_PER_WORKER)' : 'no live mediasoup worker' };
   }
 
+  /** Peers on this node's live workers. */
+  peers(): number {
+    return this.slots.reduce((n, s) => n + (s.alive ? s.peers : 0), 0);
+  }
+
   health(): SfuHealth {
     const workers = this.slots.map((s) => ({ pid: s.worker.pid, alive: s.alive, restarts: s.restarts, routers: s.routers, peers: s.peers, cpuPct: s.cpu.pct }));
     const alive = workers.filter((w) => w.alive).length;

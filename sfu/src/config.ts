@@ -16,6 +16,8 @@ const schema = z
     /** Per-worker limits: a worker is one core; past these, joins are refused rather than degrading every call on it. */
     SFU_MAX_ROOMS_PER_WORKER: envInt(200, 1, 100_000),
     SFU_MAX_PEERS_PER_WORKER: envInt(200, 1, 100_000),
+    /** Per-node limit on peers (all workers): in a cluster, a room whose node is full continues on another media node. */
+    SFU_MAX_PEERS_PER_NODE: envInt(100_000, 1, 100_000),
     /** dBov above which the audio-level observer counts a participant as audible (speaking outline on the SFU). */
     SFU_AUDIO_LEVEL_THRESHOLD: z.coerce.number({ error: 'must be a number of dBov' }).int().min(-127, 'must be >= -127').max(0, 'must be <= 0').default(-60),
     SFU_LOG_LEVEL: z.enum(['debug', 'warn', 'error', 'none']).default('warn'),
@@ -35,6 +37,7 @@ export interface SfuConfig {
   logLevel: 'debug' | 'warn' | 'error' | 'none';
   maxRoomsPerWorker: number;
   maxPeersPerWorker: number;
+  maxPeersPerNode: number;
   audioLevelThreshold: number;
 }
 
@@ -50,6 +53,7 @@ export function sfuConfigFromEnv(env: Record<string, string | undefined> = proce
     logLevel: c.SFU_LOG_LEVEL,
     maxRoomsPerWorker: c.SFU_MAX_ROOMS_PER_WORKER,
     maxPeersPerWorker: c.SFU_MAX_PEERS_PER_WORKER,
+    maxPeersPerNode: c.SFU_MAX_PEERS_PER_NODE,
     audioLevelThreshold: c.SFU_AUDIO_LEVEL_THRESHOLD,
   };
 }

@@ -79,3 +79,23 @@ async function workerCpu(slot: WorkerSlot): Promise<number | null> {
   slot.cpu = { at: now, usedMs, pct };
   return pct;
 }
+
+/** One room's stats from every media node it spans, as one (null when no node has it). */
+export function mergeRoomStats(parts: (SfuRoomStats | null)[]): SfuRoomStats | null {
+  const found = parts.filter((p) => p !== null);
+  if (!found.length) return null;
+  const sum = (pick: (s: SfuRoomStats) => number) => found.reduce((n, s) => n + pick(s), 0);
+  const cpu = found.map((s) => s.workerCpuPct).filter((c) => c !== null);
+  return {
+    producers: found.flatMap((s) => s.producers),
+    consumers: found.flatMap((s) => s.consumers),
+    transports: sum((s) => s.transports),
+    recvBitrate: sum((s) => s.recvBitrate),
+    sendBitrate: sum((s) => s.sendBitrate),
+    bytesReceived: sum((s) => s.bytesReceived),
+    bytesSent: sum((s) => s.bytesSent),
+    dataProducers: sum((s) => s.dataProducers),
+    dataConsumers: sum((s) => s.dataConsumers),
+    workerCpuPct: cpu.length ? Math.max(...cpu) : null,
+  };
+}

@@ -9,14 +9,16 @@ import { clusterForTests, joined, operator } from '../test-support/clusterServer
 const cluster = clusterForTests();
 const server = (env: Record<string, string> = {}) => cluster.server(env);
 const connect = (app: { url: string }) => cluster.connect(app);
-const mediaNode = async (id: string) => cluster.track(await startMediaNode({ REDIS_URL: cluster.redis.url, MEDIA_NODE_ID: id, SFU_WORKERS: '1', SFU_WEBRTC_PORT: '0' }, silentLogger));
+const mediaNode = async (id: string, env: Record<string, string> = {}) =>
+  cluster.track(await startMediaNode({ REDIS_URL: cluster.redis.url, MEDIA_NODE_ID: id, SFU_WORKERS: '1', SFU_WEBRTC_PORT: '0', ...env }, silentLogger));
 
 const ok = <T>(answer: Ack<T>): T => {
   if (!answer.ok) throw new Error(`refused: ${answer.error.code} ${answer.error.message}`);
   return answer.data;
 };
 const once = <T>(socket: Client, event: string) => new Promise<T>((resolve) => socket.once(event as never, ((e: T) => resolve(e)) as never));
-const sfuJoin = async (s: Client) => ok((await s.timeout(10_000).emitWithAck('sfu:join', {})) as Ack<SfuJoinResponse>);
+const sfuJoin = async (s: Client, request: { sctpCapabilities?: { numStreams: { OS: number; MIS: number } } } = {}) =>
+  ok((await s.timeout(10_000).emitWithAck('sfu:join', request)) as Ack<SfuJoinResponse>);
 const topology = async (app: RunningApp, roomId: string) =>
   (await (await fetch(`${app.url}/api/rooms/${roomId}/topology`, operator)).json()) as { topology: string; switching: boolean; switches: SwitchRecord[] };
 const sfuStats = async (app: RunningApp, roomId: string) =>
@@ -108,5 +110,54 @@ describe('a cluster room on the SFU', () => {
     await cluster.redis.connect().hset('confer:sfu-placement', 'stalled', 'another-node');
     await expect.poll(routers, { timeout: 10_000 }).toBe(0);
   });
-});
 
+  it('spans media nodes when the home node is full: media of a peer on one is consumed on the other through a pipe, and its end crosses', async () => {
+    const nodes = new Map([
+      ['media-a', await mediaNode('media-a', { SFU_MAX_PEERS_PER_NODE: '1' })],
+      ['media-b', await mediaNode('media-b', { SFU_MAX_PEERS_PER_NODE: '1' })],
+    ]);
+    const signaling = await server({ TOPOLOGY_SFU_FROM: '2', MEDIA_NODE: 'false' });
+    const [ada, bo, cy] = [await connect(signaling), await connect(signaling), await connect(signaling)];
+    const a = joined(await join(ada, 'wide', 'Ada'));
+    const b = joined(await join(bo, 'wide', 'Bo'));
+    const sctp = { sctpCapabilities: { numStreams: { OS: 1024, MIS: 1024 } } };
+    const [onA, onB] = [await sfuJoin(ada, sctp), await sfuJoin(bo, sctp)];
+    const peerNodes = await cluster.redis.connect().hgetall('confer:sfu-peer-nodes:wide');
+    expect(new Set(Object.values(peerNodes))).toEqual(new Set(['media-a', 'media-b']));
+
+    const { producerId } = ok((await ada.timeout(10_000).emitWithAck('sfu:produce', vp8(onA.sendTransport.id, 5151))) as Ack<{ producerId: string }>);
+    const chat = { transportId: onA.sendTransport.id, sctpStreamParameters: { streamId: 0, ordered: true }, label: 'chat' };
+    const { dataProducerId } = ok((await ada.timeout(10_000).emitWithAck('sfu:produce-data', chat)) as Ack<{ dataProducerId: string }>);
+    const consumed = ok(await bo.timeout(10_000).emitWithAck('sfu:consume', { producerIds: [producerId], rtpCapabilities: onB.routerRtpCapabilities })) as { consumers: SfuConsumerOptions[] };
+    expect(consumed.consumers).toMatchObject([{ producerId, peerId: a.peerId, kind: 'video', source: 'camera' }]);
+    const dataConsumer = ok(await bo.timeout(10_000).emitWithAck('sfu:consume-data', { dataProducerId })) as { dataProducerId: string; peerId: string; label: string };
+    expect(dataConsumer).toMatchObject({ dataProducerId, peerId: a.peerId, label: 'chat' });
+    // Both nodes' routers: each peer's two transports, and a pipe to the other node on the receiving one.
+    const stats = (await sfuStats(signaling, 'wide')) as { transports: number; producers: { producerId: string }[]; consumers: { producerId: string; peerId: string }[] };
+    expect(stats.producers.map((p) => p.producerId)).toEqual([producerId]);
+    expect(stats.consumers).toMatchObject([{ producerId, peerId: b.peerId }]);
+    expect(stats.transports).toBe(4 + 2);
+
+    // Both nodes are full: a newcomer is refused until a third comes up, and then sees Ada's media, on another node.
+    joined(await join(cy, 'wide', 'Cy'));
+    const full = (await cy.timeout(10_000).emitWithAck('sfu:join', sctp)) as Ack<SfuJoinResponse>;
+    expect(full).toMatchObject({ ok: false, error: { code: 'MEDIA_ERROR', message: expect.stringContaining('capacity') } });
+    await mediaNode('media-c');
+    const onC = await sfuJoin(cy, sctp);
+    expect(onC.producers).toMatchObject([{ producerId, peerId: a.peerId }]);
+    expect(onC.dataProducers).toMatchObject([{ dataProducerId, peerId: a.peerId }]);
+
+    const closed: unknown[] = [];
+    bo.on('sfu:producer-closed', (e) => closed.push(e));
+    ok(await ada.timeout(10_000).emitWithAck('sfu:close-producer', { producerId }));
+    await expect.poll(() => closed.length, { timeout: 10_000 }).toBe(1);
+    expect(closed).toEqual([{ producerId, peerId: b.peerId }]);
+
+    // A node the room spans goes (not its home): the whole room sets up its SFU media again, from nothing.
+    const home = await cluster.redis.connect().hget('confer:sfu-placement', 'wide');
+    const reset = [once(ada, 'sfu:reset'), once(bo, 'sfu:reset'), once(cy, 'sfu:reset')];
+    await nodes.get(peerNodes[b.peerId] === home ? peerNodes[a.peerId]! : peerNodes[b.peerId]!)!.close();
+    await Promise.all(reset);
+    expect(await cluster.redis.connect().exists('confer:sfu-room-nodes:wide', 'confer:sfu-peer-nodes:wide')).toBe(0);
+  });
+});

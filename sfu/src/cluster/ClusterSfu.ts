@@ -1,19 +1,19 @@
 import type { Redis } from 'ioredis';
 import type { Logger, MediaSource, RtpJson, SfuConsumerOptions, SfuDataConsumerOptions, SfuDataProducerInfo, SfuJoinResponse, SfuMediaList, SfuProducerInfo, SfuRoomStats } from '@confer/shared';
+import type { MediaNodeSfu } from '../MediasoupSfu.js';
+import type { PipeOffer, PipeRequest, RemoteMedia } from '../RoomPipes.js';
+import { mergeRoomStats } from '../roomStats.js';
 import type { Sfu, SfuEvent, SfuHealth } from '../Sfu.js';
-import { SfuRequestError } from '../Sfu.js';
+import { SfuFullError, SfuRequestError } from '../Sfu.js';
 import { ANNOUNCE_MS, MediaNodes, type NodeLoad } from './MediaNodes.js';
 import { SfuBus } from './SfuBus.js';
 import { invoke, type RoomCall, type RoomMethod, type RoomReply } from './sfuCalls.js';
-
-/** An SFU in this process, which can say which rooms it has routers for. */
-export type LocalSfu = Sfu & { roomIds(): string[] };
 
 export interface ClusterSfuOptions {
   redis: Redis;
   nodeId: string;
   /** This process's own SFU, offered to the cluster as a media node; null for a signaling-only server. */
-  local: LocalSfu | null;
+  local: MediaNodeSfu | null;
   log: Logger;
   prefix?: string;
 }
@@ -25,18 +25,23 @@ export function loadOf(health: SfuHealth): NodeLoad {
   return { peers: live.reduce((n, w) => n + w.peers, 0), rooms: live.reduce((n, w) => n + w.routers, 0), cpuPct: cpu.length ? Math.max(...cpu) : null };
 }
 
+const noMedia = (): SfuMediaList => ({ producers: [], dataProducers: [] });
+
 /**
- * The SFU as a cluster node sees it: each room's router is on one media node (the least-loaded one when
- * the room first needs it, kept in Redis), and every call about the room goes there, to this process's
- * own SFU directly or to another node over the bus. Every node's events reach every server's listeners.
- * A room whose node went silent is handed to one server, which tells it to set up its SFU media again
- * (a room-reset): the next join places it on a live node.
+ * The SFU as a cluster node sees it. A room's router is on its home media node (the least-loaded one when
+ * the room first needs it, kept in Redis); a peer that does not fit there goes to another node, whose router
+ * of the room takes the others' media through pipes (RoomPipes). Every call about a peer goes to its node,
+ * to this process's own SFU directly or to another node over the bus, and every node's events reach every
+ * server's listeners. A room that lost a node is handed to one server, which closes its routers everywhere
+ * and tells its peers to set up their SFU media again (a room-reset): the next join places it afresh.
  */
-export class ClusterSfu implements Sfu {
+export class ClusterSfu implements Sfu, RemoteMedia {
   private readonly listeners: ((event: SfuEvent) => void)[] = [];
   private readonly timer: NodeJS.Timeout;
   /** Rooms with a router here that were placed nowhere at the last tick. */
   private unplaced = new Set<string>();
+  /** The home node of each room with a router here, as of the last tick: speakers are reported by the home only. */
+  private homes = new Map<string, string | null>();
 
   private constructor(
     private readonly o: ClusterSfuOptions,
@@ -47,7 +52,8 @@ export class ClusterSfu implements Sfu {
     const { local } = o;
     if (local) {
       bus.serve((call) => invoke(local, call));
-      local.onEvent((event) => bus.publishEvent(event));
+      local.onEvent((event) => this.fromLocal(event));
+      local.attachRemote(this);
     }
     this.timer = setInterval(() => void this.tick(), ANNOUNCE_MS);
     this.timer.unref();
@@ -60,20 +66,25 @@ export class ClusterSfu implements Sfu {
     return sfu;
   }
 
+  get nodeId(): string {
+    return this.o.nodeId;
+  }
+
   /**
-   * Announces this node's load (a media node), closes its routers of rooms placed elsewhere meanwhile (it
-   * was taken for gone during a stall), and re-places the rooms of nodes that went silent.
+   * Announces this node's load (a media node), closes its routers of rooms it no longer has a part in (it
+   * was taken for gone during a stall), and resets the rooms of nodes that went silent.
    */
   private async tick(): Promise<void> {
     try {
-      const { local } = this.o;
+      const { local, nodeId } = this.o;
       if (local) {
-        await this.nodes.announce(this.o.nodeId, loadOf(local.health()));
+        await this.nodes.announce(nodeId, loadOf(local.health()));
         const here = local.roomIds();
-        const placed = await this.nodes.placements(here);
+        const [placed, mine] = await Promise.all([this.nodes.placements(here), this.nodes.hasRouters(nodeId, here)]);
+        this.homes = new Map(here.map((roomId, i) => [roomId, placed[i] ?? null]));
         const unplaced = new Set<string>();
         here.forEach((roomId, i) => {
-          if (placed[i] === this.o.nodeId) return;
+          if (placed[i] === nodeId || (placed[i] && mine[i])) return;
           // Not placed at all may be a moment between a room's close and its next join here: only a second look says so.
           if (!placed[i] && !this.unplaced.has(roomId)) return void unplaced.add(roomId);
           this.o.log.warn({ roomId, placedOn: placed[i] }, 'closing the router of a room that is no longer placed on this node');
@@ -82,12 +93,34 @@ export class ClusterSfu implements Sfu {
         this.unplaced = unplaced;
       }
       for (const roomId of await this.nodes.orphans()) {
-        this.o.log.warn({ roomId }, 'the media node of the room is gone; its peers set up SFU media again');
-        this.bus.publishEvent({ type: 'room-reset', roomId });
+        this.o.log.warn({ roomId }, 'a media node of the room is gone; its peers set up SFU media again');
+        await this.reset(roomId);
       }
     } catch (error) {
       this.o.log.warn({ err: (error as Error).message }, 'media node announcement failed');
     }
+  }
+
+  /** This node's own SFU: its events go to every server; a lost router resets the room on every node. */
+  private fromLocal(event: SfuEvent): void {
+    if (event.type === 'room-reset') {
+      void this.nodes
+        .release(event.roomId, this.o.nodeId)
+        .then(() => this.reset(event.roomId))
+        .catch((error: Error) => this.o.log.warn({ roomId: event.roomId, err: error.message }, 'room reset failed'));
+      return;
+    }
+    const home = event.type === 'producer-closed' ? null : this.homes.get(event.roomId);
+    if (home && home !== this.o.nodeId) return; // the home node's observers hear the whole room
+    this.bus.publishEvent(event);
+  }
+
+  /** The room's SFU media is broken somewhere: every live node's router of it closes, and its peers are told to set it up again. */
+  private async reset(roomId: string): Promise<void> {
+    const [nodes, live] = await Promise.all([this.nodes.roomNodes(roomId), this.nodes.live()]);
+    await Promise.all(nodes.filter((n) => live.has(n)).map((n) => this.run(n, { method: 'closeRoom', args: [roomId] }).catch(() => undefined)));
+    await this.nodes.forgetRoom(roomId);
+    this.bus.publishEvent({ type: 'room-reset', roomId });
   }
 
   private emit(event: SfuEvent): void {
@@ -102,78 +135,139 @@ export class ClusterSfu implements Sfu {
     return this.o.local?.health() ?? { status: 'ok', workers: [] };
   }
 
-  /** Runs the call on the node the room is on (`place`: putting it on one first if it has none). */
-  private async call<M extends RoomMethod>(roomId: string, call: Extract<RoomCall, { method: M }>, place = false): Promise<RoomReply<M>> {
-    const nodeId = place ? await this.placed(roomId) : await this.nodes.placement(roomId);
-    if (!nodeId) throw new SfuRequestError(`room ${roomId} has no SFU media`);
+  /** Runs the call on a node: this process's own SFU directly, another node over the bus. */
+  private async run<M extends RoomMethod>(nodeId: string, call: Extract<RoomCall, { method: M }>): Promise<RoomReply<M>> {
     const run = nodeId === this.o.nodeId && this.o.local ? invoke(this.o.local, call) : this.bus.request(nodeId, call);
     return (await run) as RoomReply<M>;
   }
 
-  private async placed(roomId: string): Promise<string> {
+  /** Runs the call on the node the peer's SFU media is on. */
+  private async call<M extends RoomMethod>(roomId: string, peerId: string, call: Extract<RoomCall, { method: M }>): Promise<RoomReply<M>> {
+    const nodeId = await this.nodes.peerNode(roomId, peerId);
+    if (!nodeId) throw new SfuRequestError(`peer ${peerId} has not joined the SFU of room ${roomId}`);
+    return this.run(nodeId, call);
+  }
+
+  /** RemoteMedia: the room's other nodes, as this node's RoomPipes sees them. */
+  async nodesOf(roomId: string): Promise<string[]> {
+    return (await this.nodes.roomNodes(roomId)).filter((n) => n !== this.o.nodeId);
+  }
+  pipeOut(nodeId: string, roomId: string, request: PipeRequest): Promise<PipeOffer> {
+    return this.run(nodeId, { method: 'pipeOut', args: [roomId, request] });
+  }
+  unpipe(nodeId: string, roomId: string, producerId: string): void {
+    this.run(nodeId, { method: 'unpipe', args: [roomId, producerId] }).catch((error: Error) => this.o.log.debug({ roomId, nodeId, err: error.message }, 'unpipe not delivered'));
+  }
+
+  /** The room's home, placed now if it has none; and the live nodes, least loaded first. */
+  private async placed(roomId: string): Promise<{ nodeId: string; live: string[] }> {
     const placement = await this.nodes.place(roomId);
     if (!placement) throw new SfuRequestError('no media node is up in the cluster');
     if (placement.moved) {
-      // Its old node is gone: whoever still had media there must set it up again, on the new one.
+      // Its old home is gone: whoever still had media of the room must set it up again, on the new one.
       this.o.log.warn({ roomId, nodeId: placement.nodeId }, 'room placed on another media node');
-      this.bus.publishEvent({ type: 'room-reset', roomId });
+      await this.reset(roomId);
     }
-    return placement.nodeId;
+    return placement;
   }
 
-  joinPeer(roomId: string, peerId: string, sctpCapabilities?: RtpJson): Promise<SfuJoinResponse> {
-    return this.call(roomId, { method: 'joinPeer', args: [roomId, peerId, sctpCapabilities] }, true);
+  /**
+   * The peer goes on the room's home node, or when that is full on another node that has the room, or on
+   * the least-loaded live node. Its answer lists the media of peers on every node of the room.
+   */
+  async joinPeer(roomId: string, peerId: string, sctpCapabilities?: RtpJson): Promise<SfuJoinResponse> {
+    const home = await this.placed(roomId);
+    const [known, previous] = await Promise.all([this.nodes.roomNodes(roomId), this.nodes.peerNode(roomId, peerId)]);
+    const order = [...new Set([home.nodeId, ...known.filter((n) => home.live.includes(n)), ...home.live])];
+    let full: SfuFullError | undefined;
+    for (const nodeId of order) {
+      await this.nodes.addRoomNode(roomId, nodeId);
+      try {
+        const joined = await this.run(nodeId, { method: 'joinPeer', args: [roomId, peerId, sctpCapabilities] });
+        await this.nodes.setPeerNode(roomId, peerId, nodeId);
+        if (previous && previous !== nodeId) this.leaveOn(previous, roomId, peerId);
+        return { ...joined, ...(await this.withOthers(roomId, peerId, nodeId, joined)) };
+      } catch (error) {
+        if (!(error instanceof SfuFullError)) throw error;
+        full = error;
+      }
+    }
+    throw full ?? new SfuFullError('every media node is full');
   }
+
+  /** Adds the media of the room's other nodes to what the peer's node listed. */
+  private async withOthers(roomId: string, peerId: string, nodeId: string, list: SfuMediaList): Promise<SfuMediaList> {
+    const others = (await this.nodes.roomNodes(roomId)).filter((n) => n !== nodeId);
+    const lists = await Promise.all(others.map((n) => this.run(n, { method: 'roomMedia', args: [roomId, peerId] }).catch(noMedia)));
+    return { producers: [...list.producers, ...lists.flatMap((l) => l.producers)], dataProducers: [...list.dataProducers, ...lists.flatMap((l) => l.dataProducers)] };
+  }
+
+  private leaveOn(nodeId: string, roomId: string, peerId: string): void {
+    this.run(nodeId, { method: 'leavePeer', args: [roomId, peerId] }).catch((error: Error) => this.o.log.debug({ roomId, peerId, err: error.message }, 'SFU leave not delivered'));
+  }
+
   connectTransport(roomId: string, peerId: string, transportId: string, dtlsParameters: RtpJson): Promise<void> {
-    return this.call(roomId, { method: 'connectTransport', args: [roomId, peerId, transportId, dtlsParameters] });
+    return this.call(roomId, peerId, { method: 'connectTransport', args: [roomId, peerId, transportId, dtlsParameters] });
   }
   restartIce(roomId: string, peerId: string, transportId: string): Promise<RtpJson> {
-    return this.call(roomId, { method: 'restartIce', args: [roomId, peerId, transportId] });
+    return this.call(roomId, peerId, { method: 'restartIce', args: [roomId, peerId, transportId] });
   }
   produce(roomId: string, peerId: string, transportId: string, kind: 'audio' | 'video', source: MediaSource, rtpParameters: RtpJson): Promise<SfuProducerInfo> {
-    return this.call(roomId, { method: 'produce', args: [roomId, peerId, transportId, kind, source, rtpParameters] });
+    return this.call(roomId, peerId, { method: 'produce', args: [roomId, peerId, transportId, kind, source, rtpParameters] });
   }
   closeProducer(roomId: string, peerId: string, producerId: string): Promise<void> {
-    return this.call(roomId, { method: 'closeProducer', args: [roomId, peerId, producerId] });
+    return this.call(roomId, peerId, { method: 'closeProducer', args: [roomId, peerId, producerId] });
   }
   produceData(roomId: string, peerId: string, transportId: string, sctpStreamParameters: RtpJson, label: string, protocol: string): Promise<SfuDataProducerInfo> {
-    return this.call(roomId, { method: 'produceData', args: [roomId, peerId, transportId, sctpStreamParameters, label, protocol] });
+    return this.call(roomId, peerId, { method: 'produceData', args: [roomId, peerId, transportId, sctpStreamParameters, label, protocol] });
   }
   consumeData(roomId: string, peerId: string, dataProducerId: string): Promise<SfuDataConsumerOptions> {
-    return this.call(roomId, { method: 'consumeData', args: [roomId, peerId, dataProducerId] });
+    return this.call(roomId, peerId, { method: 'consumeData', args: [roomId, peerId, dataProducerId] });
   }
   consume(roomId: string, peerId: string, producerIds: string[], rtpCapabilities: RtpJson): Promise<SfuConsumerOptions[]> {
-    return this.call(roomId, { method: 'consume', args: [roomId, peerId, producerIds, rtpCapabilities] });
+    return this.call(roomId, peerId, { method: 'consume', args: [roomId, peerId, producerIds, rtpCapabilities] });
   }
   resumeConsumers(roomId: string, peerId: string, consumerIds: string[]): Promise<void> {
-    return this.call(roomId, { method: 'resumeConsumers', args: [roomId, peerId, consumerIds] });
+    return this.call(roomId, peerId, { method: 'resumeConsumers', args: [roomId, peerId, consumerIds] });
   }
   pauseConsumer(roomId: string, peerId: string, consumerId: string): Promise<void> {
-    return this.call(roomId, { method: 'pauseConsumer', args: [roomId, peerId, consumerId] });
+    return this.call(roomId, peerId, { method: 'pauseConsumer', args: [roomId, peerId, consumerId] });
   }
   setPreferredLayers(roomId: string, peerId: string, consumerId: string, spatialLayer: number): Promise<void> {
-    return this.call(roomId, { method: 'setPreferredLayers', args: [roomId, peerId, consumerId, spatialLayer] });
+    return this.call(roomId, peerId, { method: 'setPreferredLayers', args: [roomId, peerId, consumerId, spatialLayer] });
   }
-  idlePeer(roomId: string, peerId: string): Promise<SfuMediaList> {
-    return this.call(roomId, { method: 'idlePeer', args: [roomId, peerId] });
+  async idlePeer(roomId: string, peerId: string): Promise<SfuMediaList> {
+    const nodeId = await this.nodes.peerNode(roomId, peerId);
+    if (!nodeId) throw new SfuRequestError(`peer ${peerId} has not joined the SFU of room ${roomId}`);
+    return this.withOthers(roomId, peerId, nodeId, await this.run(nodeId, { method: 'idlePeer', args: [roomId, peerId] }));
   }
 
   /** Fire and forget, as on a local SFU: a failure is logged (the node, if gone, took the peer's media with it). */
   leavePeer(roomId: string, peerId: string): void {
-    this.call(roomId, { method: 'leavePeer', args: [roomId, peerId] }).catch((error: Error) => this.o.log.debug({ roomId, peerId, err: error.message }, 'SFU leave not delivered'));
+    void (async () => {
+      const nodeId = await this.nodes.peerNode(roomId, peerId);
+      if (!nodeId) return;
+      await this.nodes.setPeerNode(roomId, peerId, null);
+      this.leaveOn(nodeId, roomId, peerId);
+    })().catch((error: Error) => this.o.log.debug({ roomId, peerId, err: error.message }, 'SFU leave not delivered'));
   }
 
+  /** The room is empty: its routers close on every node, and its placement goes. */
   closeRoom(roomId: string): void {
     void (async () => {
-      const nodeId = await this.nodes.placement(roomId);
-      if (!nodeId) return;
-      await this.call(roomId, { method: 'closeRoom', args: [roomId] });
-      await this.nodes.release(roomId, nodeId);
+      const [home, nodes] = await Promise.all([this.nodes.placement(roomId), this.nodes.roomNodes(roomId)]);
+      const all = [...new Set([...(home ? [home] : []), ...nodes])];
+      await Promise.all(all.map((n) => this.run(n, { method: 'closeRoom', args: [roomId] })));
+      await this.nodes.forgetRoom(roomId);
+      if (home) await this.nodes.release(roomId, home);
     })().catch((error: Error) => this.o.log.debug({ roomId, err: error.message }, 'SFU room close not delivered'));
   }
 
   async roomStats(roomId: string): Promise<SfuRoomStats | null> {
-    return (await this.nodes.placement(roomId)) ? this.call(roomId, { method: 'roomStats', args: [roomId] }) : null;
+    const [home, nodes] = await Promise.all([this.nodes.placement(roomId), this.nodes.roomNodes(roomId)]);
+    if (!home) return null;
+    const all = [...new Set([home, ...nodes])];
+    return mergeRoomStats(await Promise.all(all.map((n) => this.run(n, { method: 'roomStats', args: [roomId] }).catch(() => null))));
   }
 
   async close(): Promise<void> {

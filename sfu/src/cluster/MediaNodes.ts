@@ -11,7 +11,9 @@ export type NodeLoad = z.infer<typeof nodeLoadSchema>;
 
 /**
  * Keys: `media-nodes` (the set of node ids), `media-node:<id>` (its last load, expiring GONE_AFTER_MS after
- * its announcement), `sfu-placement` (a hash: room id → the node its router is on).
+ * its announcement), `sfu-placement` (a hash: room id → the node its router is on first, its home),
+ * `sfu-room-nodes:<room>` (every node with a router of the room: more than the home once it is full),
+ * `sfu-peer-nodes:<room>` (a hash: peer id → the node its SFU media is on).
  */
 const SCRIPTS = {
   /**
@@ -33,14 +35,24 @@ const SCRIPTS = {
       if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) return 1 end
       return 0`,
   },
-  /** Rooms on nodes that are gone: their placements are dropped, and each such room is returned to one caller only. */
+  /**
+   * Rooms with a router on a node that is gone (their home or another): their placements are dropped, and
+   * each such room is returned to one caller only.
+   */
   confer_sfu_orphans: {
     numberOfKeys: 1,
     lua: `
+      local function gone(node) return redis.call('EXISTS', ARGV[1] .. 'media-node:' .. node) == 0 end
       local orphans = {}
       local placed = redis.call('HGETALL', KEYS[1])
       for i = 1, #placed, 2 do
-        if redis.call('EXISTS', ARGV[1] .. 'media-node:' .. placed[i + 1]) == 0 then
+        local lost = gone(placed[i + 1])
+        if not lost then
+          for _, node in ipairs(redis.call('SMEMBERS', ARGV[1] .. 'sfu-room-nodes:' .. placed[i])) do
+            if gone(node) then lost = true break end
+          end
+        end
+        if lost then
           redis.call('HDEL', KEYS[1], placed[i])
           table.insert(orphans, placed[i])
         end
@@ -88,15 +100,54 @@ export class MediaNodes {
     return live;
   }
 
-  /** The room's node, placing it on the least-loaded live node when it has none (or its node is gone). */
-  async place(roomId: string): Promise<{ nodeId: string; moved: boolean } | null> {
+  /**
+   * The room's home node, placing it on the least-loaded live node when it has none (or its node is gone);
+   * with the live nodes, least loaded first, for peers that do not fit there.
+   */
+  async place(roomId: string): Promise<{ nodeId: string; moved: boolean; live: string[] } | null> {
     const current = await this.redis.hget(this.placementKey, roomId);
-    const live = await this.live();
-    if (current && live.has(current)) return { nodeId: current, moved: false };
-    const least = [...live].sort(([, a], [, b]) => a.peers - b.peers || a.rooms - b.rooms)[0]?.[0];
-    if (!least) return null;
-    const [nodeId, moved] = (await this.scripts.confer_sfu_place(this.placementKey, roomId, least, this.prefix)) as [string, number];
-    return { nodeId, moved: moved === 1 };
+    const live = [...(await this.live())].sort(([, a], [, b]) => a.peers - b.peers || a.rooms - b.rooms).map(([id]) => id);
+    if (current && live.includes(current)) return { nodeId: current, moved: false, live };
+    if (!live[0]) return null;
+    const [nodeId, moved] = (await this.scripts.confer_sfu_place(this.placementKey, roomId, live[0], this.prefix)) as [string, number];
+    return { nodeId, moved: moved === 1, live };
+  }
+
+  private roomKeys(roomId: string): { nodes: string; peers: string } {
+    return { nodes: `${this.prefix}sfu-room-nodes:${roomId}`, peers: `${this.prefix}sfu-peer-nodes:${roomId}` };
+  }
+
+  /** The nodes with a router of the room. */
+  roomNodes(roomId: string): Promise<string[]> {
+    return this.redis.smembers(this.roomKeys(roomId).nodes);
+  }
+
+  /** For each room: whether `nodeId` has a router of it, in one round trip. */
+  async hasRouters(nodeId: string, roomIds: string[]): Promise<boolean[]> {
+    if (!roomIds.length) return [];
+    const pipeline = this.redis.pipeline();
+    for (const roomId of roomIds) pipeline.sismember(this.roomKeys(roomId).nodes, nodeId);
+    return ((await pipeline.exec()) ?? []).map(([error, member]) => !error && member === 1);
+  }
+
+  /** Before a node makes a router of the room: so that its look for stray routers keeps it. */
+  async addRoomNode(roomId: string, nodeId: string): Promise<void> {
+    await this.redis.sadd(this.roomKeys(roomId).nodes, nodeId);
+  }
+
+  peerNode(roomId: string, peerId: string): Promise<string | null> {
+    return this.redis.hget(this.roomKeys(roomId).peers, peerId);
+  }
+
+  async setPeerNode(roomId: string, peerId: string, nodeId: string | null): Promise<void> {
+    const key = this.roomKeys(roomId).peers;
+    await (nodeId ? this.redis.hset(key, peerId, nodeId) : this.redis.hdel(key, peerId));
+  }
+
+  /** The room has no SFU media left anywhere: forgets its nodes and peers. */
+  async forgetRoom(roomId: string): Promise<void> {
+    const { nodes, peers } = this.roomKeys(roomId);
+    await this.redis.del(nodes, peers);
   }
 
   placement(roomId: string): Promise<string | null> {

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import type { MediaNodeSfu } from '../MediasoupSfu.js';
 import type { Sfu, SfuEvent } from '../Sfu.js';
-import { SfuRequestError } from '../Sfu.js';
+import { SfuFullError, SfuRequestError } from '../Sfu.js';
 
 /** The Sfu methods that concern one room (its id comes first): what a node asks of the room's media node. */
-export const ROOM_METHODS = [
+const ROOM_METHODS = [
   'joinPeer',
   'connectTransport',
   'restartIce',
@@ -20,12 +21,14 @@ export const ROOM_METHODS = [
   'closeRoom',
   'roomStats',
 ] as const satisfies readonly (keyof Sfu)[];
-export type RoomMethod = (typeof ROOM_METHODS)[number];
-export type RoomCall = { [M in RoomMethod]: { method: M; args: Parameters<Sfu[M]> } }[RoomMethod];
-export type RoomReply<M extends RoomMethod> = Awaited<ReturnType<Sfu[M]>>;
+/** What only media nodes ask of each other: a room spanning nodes. */
+const NODE_METHODS = [...ROOM_METHODS, 'roomMedia', 'pipeOut', 'unpipe'] as const satisfies readonly (keyof MediaNodeSfu)[];
+export type RoomMethod = (typeof NODE_METHODS)[number];
+export type RoomCall = { [M in RoomMethod]: { method: M; args: Parameters<MediaNodeSfu[M]> } }[RoomMethod];
+export type RoomReply<M extends RoomMethod> = Awaited<ReturnType<MediaNodeSfu[M]>>;
 
-/** Runs a call on a local Sfu (the media node's side of the bus). */
-export async function invoke(sfu: Sfu, call: RoomCall): Promise<unknown> {
+/** Runs a call on a local SFU (the media node's side of the bus). */
+export async function invoke(sfu: MediaNodeSfu, call: RoomCall): Promise<unknown> {
   const method = sfu[call.method] as (...args: unknown[]) => unknown;
   return method.apply(sfu, call.args);
 }
@@ -37,12 +40,12 @@ export async function invoke(sfu: Sfu, call: RoomCall): Promise<unknown> {
 export const requestSchema = z.object({
   id: z.string(),
   from: z.string(),
-  method: z.enum(ROOM_METHODS),
+  method: z.enum(NODE_METHODS),
   args: z.array(z.unknown()).min(1),
 });
 export const replySchema = z.union([
   z.object({ id: z.string(), ok: z.literal(true), value: z.unknown() }),
-  z.object({ id: z.string(), ok: z.literal(false), error: z.object({ refused: z.boolean(), message: z.string() }) }),
+  z.object({ id: z.string(), ok: z.literal(false), error: z.object({ refused: z.boolean(), full: z.boolean().optional(), message: z.string() }) }),
 ]);
 export const eventSchema = z.object({ type: z.enum(['producer-closed', 'room-reset', 'active-speaker', 'audio-levels']), roomId: z.string() }).loose();
 
@@ -53,7 +56,8 @@ export type BusReply = z.infer<typeof replySchema>;
 export const errorReply = (id: string, error: unknown): BusReply => ({
   id,
   ok: false,
-  error: { refused: error instanceof SfuRequestError, message: error instanceof Error ? error.message : String(error) },
+  error: { refused: error instanceof SfuRequestError, full: error instanceof SfuFullError, message: error instanceof Error ? error.message : String(error) },
 });
-export const replyError = (error: { refused: boolean; message: string }): Error => (error.refused ? new SfuRequestError(error.message) : new Error(error.message));
+export const replyError = (error: { refused: boolean; full?: boolean | undefined; message: string }): Error =>
+  error.full ? new SfuFullError(error.message) : error.refused ? new SfuRequestError(error.message) : new Error(error.message);
 export const asEvent = (value: unknown): SfuEvent | null => (eventSchema.safeParse(value).success ? (value as SfuEvent) : null);
