@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io } from 'socket.io-client';
@@ -44,9 +45,10 @@ async function balancer(backends: string[]): Promise<string> {
     },
   });
   const url = `http://127.0.0.1:${port}`;
-  // Up once it answers through to a backend.
+  // Up once it answers through to a backend (on a connection that closes: it would count against the address).
+  const answers = () => new Promise<boolean>((resolve) => get(`${url}/healthz`, { agent: false }, (res) => (res.resume(), resolve(res.statusCode === 200))).on('error', () => resolve(false)));
   for (let i = 0; i < 100; i++) {
-    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) return url;
+    if (await answers()) return url;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('haproxy did not come up');
@@ -98,5 +100,25 @@ describe('the cluster behind deploy/haproxy.cfg', () => {
       expect(answer.peers).toHaveLength(5);
     }
     expect(left).toEqual([]);
+  });
+
+  it('counts connections per address across the servers: the 21st at once from one address is turned away', async () => {
+    const env = { REDIS_URL: redis.url, SESSION_SECRET, STATE_FILE: '' };
+    const servers = [await ServerProcess.start(env), await ServerProcess.start(env)];
+    started.push(...servers);
+    const url = await balancer(servers.map((s) => new URL(s.url).host));
+    const open = (): Promise<Client | Error> => {
+      const socket: Client = io(url, { transports: ['websocket'], reconnection: false, timeout: 5000 });
+      sockets.push(socket);
+      return new Promise((resolve) => {
+        socket.once('connect', () => resolve(socket));
+        socket.once('connect_error', (error) => resolve(error));
+      });
+    };
+    const held = await Promise.all(Array.from({ length: 20 }, open));
+    expect(held.filter((h) => h instanceof Error)).toEqual([]);
+    expect(await open()).toBeInstanceOf(Error);
+    (held[0] as Client).close();
+    await expect.poll(async () => !((await open()) instanceof Error), { timeout: 5000 }).toBe(true);
   });
 });

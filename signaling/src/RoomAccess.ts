@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { displayNameSchema, peerIdSchema, roomIdSchema, type ProtocolError } from '@confer/shared';
 import { refuse } from './refusals.js';
 import type { AccessConfig } from './config.js';
-import { KeyedLimits } from './KeyedLimits.js';
+import { InMemoryPasswordTries, type PasswordTries, type TryLimits } from './PasswordTries.js';
 import { Semaphore } from './Semaphore.js';
 import { signToken, verifyToken } from './signedToken.js';
 
@@ -63,6 +63,8 @@ export const passwordsBusy = refuse('UNAVAILABLE', 'the server is busy checking 
  * with everything else; more waiting than this are refused).
  */
 export const PASSWORD_LIMITS = { triesPerAddressPerMinute: 10, triesPerRoomPerMinute: 30, concurrentHashes: 2, waitingHashes: 64 } as const;
+/** The try budgets as a PasswordTries store keeps them (in memory, or in Redis for a cluster). */
+export const TRY_LIMITS: TryLimits = { perAddress: PASSWORD_LIMITS.triesPerAddressPerMinute, perRoom: PASSWORD_LIMITS.triesPerRoomPerMinute, windowMs: 60_000 };
 
 /**
  * Who may enter a room: room passwords, signed join tokens from an embedding site, and our own resume
@@ -70,10 +72,11 @@ export const PASSWORD_LIMITS = { triesPerAddressPerMinute: 10, triesPerRoomPerMi
  */
 export class RoomAccess {
   private readonly hashing = new Semaphore(PASSWORD_LIMITS.concurrentHashes, PASSWORD_LIMITS.waitingHashes);
-  private readonly triesByAddress = new KeyedLimits(PASSWORD_LIMITS.triesPerAddressPerMinute, 60_000);
-  private readonly triesByRoom = new KeyedLimits(PASSWORD_LIMITS.triesPerRoomPerMinute, 60_000);
 
-  constructor(private readonly config: AccessConfig) {}
+  constructor(
+    private readonly config: AccessConfig,
+    private readonly tries: PasswordTries = new InMemoryPasswordTries(TRY_LIMITS),
+  ) {}
 
   /** The seal of a room created now, locked with `password` if given; null when the server is too busy hashing passwords to take one more. */
   async seal(password?: string): Promise<RoomSeal | null> {
@@ -105,9 +108,9 @@ export class RoomAccess {
     }
     if (lock) {
       if (request.password === undefined) return refuse('PASSWORD_REQUIRED', `room ${request.roomId} is protected: enter its password`);
-      if (!this.triesByAddress.has(address)) return refuse('RATE_LIMITED', `at most ${PASSWORD_LIMITS.triesPerAddressPerMinute} password tries per minute from one address`);
-      if (!this.triesByRoom.take(request.roomId)) return refuse('RATE_LIMITED', `too many password tries for room ${request.roomId}: try again in a minute`);
-      this.triesByAddress.take(address);
+      const refused = await this.tries.take(address, request.roomId);
+      if (refused === 'address') return refuse('RATE_LIMITED', `at most ${PASSWORD_LIMITS.triesPerAddressPerMinute} password tries per minute from one address`);
+      if (refused === 'room') return refuse('RATE_LIMITED', `too many password tries for room ${request.roomId}: try again in a minute`);
       const { password } = request;
       const given = await this.hashing.run(() => scryptAsync(password, Buffer.from(lock.salt, 'base64url'), 32));
       if (!given) return passwordsBusy;

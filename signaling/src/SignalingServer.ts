@@ -19,6 +19,7 @@ import { originAllowed, securityHeaders } from './http/security.js';
 import { describeListenError } from './listen.js';
 import { Metrics } from './Metrics.js';
 import { tokenMatches } from './operatorToken.js';
+import type { PasswordTries } from './PasswordTries.js';
 import { RoomAccess } from './RoomAccess.js';
 import type { RoomStore } from './RoomStore.js';
 import { RoomTopology } from './RoomTopology.js';
@@ -47,6 +48,8 @@ export interface SignalingServerDeps {
   adapter?: ServerOptions['adapter'];
   /** This server's place in a cluster (absent: a single server). */
   cluster?: ClusterView;
+  /** Password try budgets (absent: this server's own, in memory). */
+  passwordTries?: PasswordTries;
   log: Logger;
 }
 
@@ -93,7 +96,7 @@ export class SignalingServer {
 
   private buildContext(deps: SignalingServerDeps): ServerContext {
     const { config, sfu, turn, rooms, log } = deps;
-    const access = new RoomAccess(config.access);
+    const access = new RoomAccess(config.access, deps.passwordTries);
     const topology = new RoomTopology({
       policy: config.topology,
       store: deps.topologies ?? new InMemoryTopologyStore(),

@@ -5,6 +5,8 @@ import type { Logger } from '@confer/shared';
 import { ClusterSfu, connectRedis, MediasoupSfu, type Sfu } from '@confer/sfu';
 import { loadConfig, type SignalingConfig } from './config.js';
 import { RedisHeldSeats } from './RedisHeldSeats.js';
+import { RedisPasswordTries } from './PasswordTries.js';
+import { TRY_LIMITS } from './RoomAccess.js';
 import { RedisRoomStore } from './RedisRoomStore.js';
 import { RedisTopologyStore } from './RedisTopologyStore.js';
 import { InMemoryRoomStore } from './RoomStore.js';
@@ -45,7 +47,9 @@ export async function startApp(env: Record<string, string | undefined> = process
   const rooms = redis ? new RedisRoomStore(redis) : new InMemoryRoomStore(journal);
   // The seats' store is also this server's view of the cluster (it announces the server and sees the others).
   const held = redis ? new RedisHeldSeats(redis, serverId, config.reconnectGraceMs, log.child({ component: 'seats' })) : null;
-  const cluster = redis && held ? { adapter: createAdapter(redis), held, cluster: held, topologies: new RedisTopologyStore(redis) } : {};
+  // Password try budgets too: a guesser gets no more tries by spreading them over servers.
+  const cluster =
+    redis && held ? { adapter: createAdapter(redis), held, cluster: held, topologies: new RedisTopologyStore(redis), passwordTries: new RedisPasswordTries(redis, TRY_LIMITS) } : {};
   const server = new SignalingServer({ config, sfu, turn, rooms, ...cluster, log });
   const release = async () => {
     const closeSfu = async () => {

@@ -1,9 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_CONSUMERS_PER_REQUEST, silentLogger, type Ack, type SfuConsumerOptions, type SfuJoinResponse } from '@confer/shared';
-import { startApp, type RunningApp } from './app.js';
-import { join, socketClients, type Client } from '../test-support/clients.js';
-import { SESSION_SECRET } from '../test-support/clusterServers.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_CONSUMERS_PER_REQUEST, type Ack, type SfuConsumerOptions, type SfuJoinResponse } from '@confer/shared';
+import { join, type Client } from '../test-support/clients.js';
 import { redisForTests } from '../test-support/redisServer.js';
+import { SETUPS, spreadServers } from '../test-support/spreadServers.js';
 
 /**
  * The SFU through Socket.IO as an attacker drives it: floods of producers and consumers, racing joins and
@@ -14,31 +13,14 @@ const OPERATOR_TOKEN = 'operator-token-for-sfu-attacks-0123';
 const redis = redisForTests({ beforeAll, afterAll });
 const base = { PORT: '0', HOST: '127.0.0.1', TURN_MODE: 'off', SFU_WORKERS: '1', SFU_WEBRTC_PORT: '0', PUBLIC_DIR: '/nonexistent', TOPOLOGY_SFU_FROM: '2', OPERATOR_TOKEN };
 
-describe.each([
-  ['one server', 1],
-  ['a cluster of two servers', 2],
-])('SFU under attack (%s)', (_, servers) => {
-  let apps: RunningApp[] = [];
-  let next = 0;
-  /** Each new client on the next server. */
-  const clients = socketClients(() => apps[next++ % apps.length]!.url);
-  const app = { get url() { return apps[0]!.url; } };
-  const requestsInFlight = () => apps.reduce((n, a) => n + a.server.requestsInFlight, 0);
-
-  beforeAll(async () => {
-    const cluster = servers > 1 ? { REDIS_URL: redis.url, SESSION_SECRET } : {};
-    apps = [];
-    for (let i = 0; i < servers; i++) apps.push(await startApp({ ...base, ...cluster }, silentLogger));
-  });
-  afterEach(() => clients.closeAll());
-  afterAll(async () => {
-    await Promise.all(apps.map((a) => a.close()));
-  });
+describe.each(SETUPS)('SFU under attack (%s)', (_, servers) => {
+  const setup = spreadServers(servers, base, redis);
+  const { clients, requestsInFlight } = setup;
 
   type Joined = Extract<Ack<SfuJoinResponse>, { ok: true }>;
   const sfuJoin = (s: Client) => s.timeout(10_000).emitWithAck('sfu:join', {}) as Promise<Ack<SfuJoinResponse>>;
   const sfu = async (room: string) =>
-    (await (await fetch(`${app.url}/api/rooms/${room}/sfu`, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })).json()) as {
+    (await (await fetch(`${setup.app.url}/api/rooms/${room}/sfu`, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })).json()) as {
       transports: number;
       producers: { producerId: string; peerId: string; source: string }[];
       consumers: { consumerId: string; peerId: string; producerId: string }[];
@@ -105,7 +87,7 @@ describe.each([
       console.log(`join/leave race: ${transports} transports on the router for 3 peers with SFU media`);
       expect(transports).toBe(6);
       for (const s of [...sockets, racer!]) s.close();
-      await settle(async () => (await fetch(`${app.url}/api/rooms/join-race/sfu`, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })).status === 404);
+      await settle(async () => (await fetch(`${setup.app.url}/api/rooms/join-race/sfu`, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })).status === 404);
     });
 
     it('a room on the mesh refuses sfu:join', async () => {

@@ -9,9 +9,13 @@ export function socketClients(url: () => string) {
   const open: Client[] = [];
   return {
     /** A connected client; `from` sends it as X-Forwarded-For (a server with TRUSTED_PROXIES=127.0.0.1 sees that address). */
-    async connect(from?: string): Promise<Client> {
+    connect(from?: string): Promise<Client> {
+      return this.connectTo(url(), from);
+    },
+    /** The same, to a server of the test's choosing. */
+    async connectTo(target: string, from?: string): Promise<Client> {
       const options: Partial<ManagerOptions & SocketOptions> = { transports: ['websocket'], reconnection: false, ...(from ? { extraHeaders: { 'x-forwarded-for': from } } : {}) };
-      const socket: Client = io(url(), options);
+      const socket: Client = io(target, options);
       open.push(socket);
       await new Promise<void>((resolve, reject) => {
         socket.once('connect', () => resolve());

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Logger, MediaSource, RtpJson, SfuConsumerOptions, SfuDataConsumerOptions, SfuDataProducerInfo, SfuJoinResponse, SfuMediaList, SfuProducerInfo, SfuRoomStats } from '@confer/shared';
+import { KeyedQueue, type Logger, type MediaSource, type RtpJson, type SfuConsumerOptions, type SfuDataConsumerOptions, type SfuDataProducerInfo, type SfuJoinResponse, type SfuMediaList, type SfuProducerInfo, type SfuRoomStats } from '@confer/shared';
 import type { MediaNodeSfu } from '../MediasoupSfu.js';
 import type { PipeOffer, PipeRequest, RemoteMedia } from '../RoomPipes.js';
 import { mergeRoomStats } from '../roomStats.js';
@@ -42,6 +42,11 @@ export class ClusterSfu implements Sfu, RemoteMedia {
   private unplaced = new Set<string>();
   /** The home node of each room with a router here, as of the last tick: speakers are reported by the home only. */
   private homes = new Map<string, string | null>();
+  /**
+   * A peer's join and leave, one after the other: a leave sent while the join is still placing the peer
+   * must find where it went (a peer's requests all come through its own server).
+   */
+  private readonly joins = new KeyedQueue();
 
   private constructor(
     private readonly o: ClusterSfuOptions,
@@ -175,7 +180,11 @@ export class ClusterSfu implements Sfu, RemoteMedia {
    * The peer goes on the room's home node, or when that is full on another node that has the room, or on
    * the least-loaded live node. Its answer lists the media of peers on every node of the room.
    */
-  async joinPeer(roomId: string, peerId: string, sctpCapabilities?: RtpJson): Promise<SfuJoinResponse> {
+  joinPeer(roomId: string, peerId: string, sctpCapabilities?: RtpJson): Promise<SfuJoinResponse> {
+    return this.joins.run(`${roomId}/${peerId}`, () => this.join(roomId, peerId, sctpCapabilities));
+  }
+
+  private async join(roomId: string, peerId: string, sctpCapabilities?: RtpJson): Promise<SfuJoinResponse> {
     const home = await this.placed(roomId);
     const [known, previous] = await Promise.all([this.nodes.roomNodes(roomId), this.nodes.peerNode(roomId, peerId)]);
     const order = [...new Set([home.nodeId, ...known.filter((n) => home.live.includes(n)), ...home.live])];
@@ -244,12 +253,12 @@ export class ClusterSfu implements Sfu, RemoteMedia {
 
   /** Fire and forget, as on a local SFU: a failure is logged (the node, if gone, took the peer's media with it). */
   leavePeer(roomId: string, peerId: string): void {
-    void (async () => {
+    void this.joins.run(`${roomId}/${peerId}`, async () => {
       const nodeId = await this.nodes.peerNode(roomId, peerId);
       if (!nodeId) return;
       await this.nodes.setPeerNode(roomId, peerId, null);
       this.leaveOn(nodeId, roomId, peerId);
-    })().catch((error: Error) => this.o.log.debug({ roomId, peerId, err: error.message }, 'SFU leave not delivered'));
+    }).catch((error: Error) => this.o.log.debug({ roomId, peerId, err: error.message }, 'SFU leave not delivered'));
   }
 
   /** The room is empty: its routers close on every node, and its placement goes. */
