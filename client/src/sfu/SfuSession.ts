@@ -132,7 +132,8 @@ export class SfuSession {
   /** Resumes our producers, consumes what the others send, opens chat and (if shared) our screen. */
   private async activateNow(): Promise<void> {
     const { transports, device } = this;
-    if (this.closed || !transports || !device) return;
+    // Already active: an activate() while start() was joining is queued after the start, which activated itself.
+    if (this.closed || !transports || !device || this.receiver) return;
     // A camera turned off meanwhile stays paused.
     for (const producer of this.producers.values()) if (producer.track) producer.resume();
     const { onPeerStream, onPeerScreen, socket } = this.o;
