@@ -29,6 +29,8 @@ import { Seats } from './Seats.js';
 import { statsRoom, type ClusterView, type PeerSocket, type ServerConfig, type ServerContext, type SignalingIo } from './ServerContext.js';
 import { SlowClientGuard } from './slowClients.js';
 import { StatsHub } from './StatsHub.js';
+import { InMemoryStatsHistory, type StatsHistory } from './StatsHistory.js';
+import { ownerOf } from './rendezvous.js';
 import type { TurnService } from './TurnService.js';
 
 export { VERSION } from './health.js';
@@ -50,6 +52,8 @@ export interface SignalingServerDeps {
   cluster?: ClusterView;
   /** Password try budgets (absent: this server's own, in memory). */
   passwordTries?: PasswordTries;
+  /** The dashboard's history (absent: this server's own, in memory). */
+  statsHistory?: StatsHistory;
   log: Logger;
 }
 
@@ -116,10 +120,18 @@ export class SignalingServer {
       },
       log,
     });
+    const cluster = deps.cluster ?? null;
     const stats: StatsHub = new StatsHub({
       sfu,
       rooms,
       topology,
+      history: deps.statsHistory ?? new InMemoryStatsHistory(),
+      sfuSampledHere: async (roomIds) => {
+        if (!cluster) return roomIds;
+        // This server counts itself in even before its first announcement reaches the list.
+        const servers = [...new Set([...(await cluster.servers()), cluster.serverId])];
+        return roomIds.filter((roomId) => ownerOf(roomId, servers) === cluster.serverId);
+      },
       publish: (roomId, update) => this.io.to(statsRoom(roomId)).emit('stats:update', update),
       onSample: (roomId, peerId, sample) => {
         metrics.sampleScored(sample);
@@ -127,7 +139,6 @@ export class SignalingServer {
       },
       log,
     });
-    const cluster = deps.cluster ?? null;
     const metrics = new Metrics(() => stats.metrics(), cluster ? async () => (await cluster.servers()).length : undefined);
     const held = deps.held ?? new InMemoryHeldSeats();
     const seats = new Seats({ config, io: this.io, rooms, held, access, turn, sfu, topology, stats, log });

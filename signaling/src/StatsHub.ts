@@ -1,7 +1,5 @@
 import {
-  pushBounded,
   scoreSample,
-  STATS_HISTORY_SAMPLES,
   STATS_INTERVAL_MS,
   type Logger,
   type RoomStatsSnapshot,
@@ -14,49 +12,15 @@ import {
 import type { Sfu } from '@confer/sfu';
 import type { RoomStore } from './RoomStore.js';
 import type { RoomTopology } from './RoomTopology.js';
-
-/** A stored sample and its size as JSON, so history and snapshots are bounded in bytes, not only in count. */
-interface Entry<T> {
-  value: T;
-  bytes: number;
-}
-interface RoomHistory {
-  samples: Map<string, Entry<ScoredSample>[]>;
-  sfu: Entry<SfuStatsSample>[];
-}
-
-/**
- * Byte bounds: what one participant's history may hold (~4 min of a real 4-person call's samples), and what
- * a snapshot carries of each participant and of the SFU. A full room's snapshot stays under 2.5 MB however
- * large its samples are, so a viewer (or a flood of subscriptions) cannot make the server hold more.
- */
-export const HISTORY_BYTES_PER_PEER = 512 * 1024;
-export const SNAPSHOT_BYTES_PER_PEER = 128 * 1024;
-export const SNAPSHOT_BYTES_SFU = 512 * 1024;
-
-const entry = <T>(value: T): Entry<T> => ({ value, bytes: JSON.stringify(value).length });
-
-/** Appends, then drops the oldest entries beyond `maxCount` or `maxBytes`. */
-function pushWithin<T>(entries: Entry<T>[], item: Entry<T>, maxCount: number, maxBytes: number): void {
-  pushBounded(entries, item, maxCount);
-  let bytes = entries.reduce((n, e) => n + e.bytes, 0);
-  let drop = 0;
-  while (drop < entries.length - 1 && bytes > maxBytes) bytes -= entries[drop++]!.bytes;
-  entries.splice(0, drop);
-}
-
-/** The newest entries whose sizes add up to at most `maxBytes`, oldest first. */
-function newestWithin<T>(entries: Entry<T>[], maxBytes: number): T[] {
-  let bytes = 0;
-  let from = entries.length;
-  while (from > 0 && bytes + entries[from - 1]!.bytes <= maxBytes) bytes += entries[--from]!.bytes;
-  return entries.slice(from).map((e) => e.value);
-}
+import type { StatsHistory } from './StatsHistory.js';
 
 export interface StatsHubDeps {
   sfu: Sfu;
   rooms: RoomStore;
   topology: RoomTopology;
+  history: StatsHistory;
+  /** Of these SFU rooms, the ones this server samples (in a cluster each room is sampled by one server). */
+  sfuSampledHere(roomIds: string[]): Promise<string[]>;
   /** Sends an update to the room's dashboard viewers (a Socket.IO room, so it fans out across servers). */
   publish(roomId: string, update: StatsUpdate): void;
   /** Each scored sample, for /metrics and the topology rule. */
@@ -82,7 +46,6 @@ export interface RoomMetrics {
  * bounded history of both per room, streamed to viewers as it grows.
  */
 export class StatsHub {
-  private readonly history = new Map<string, RoomHistory>();
   private readonly timer: NodeJS.Timeout;
   private sampling = false;
 
@@ -91,59 +54,43 @@ export class StatsHub {
     this.timer.unref();
   }
 
-  private room(roomId: string): RoomHistory {
-    let room = this.history.get(roomId);
-    if (!room) this.history.set(roomId, (room = { samples: new Map(), sfu: [] }));
-    return room;
-  }
-
-  /** Stores a participant's samples and passes them on to viewers. */
-  report(roomId: string, peerId: string, samples: StatsSample[]): void {
-    const room = this.room(roomId);
-    let history = room.samples.get(peerId);
-    if (!history) room.samples.set(peerId, (history = []));
+  /** Scores a participant's samples and passes them on to viewers; settles once they are stored. */
+  async report(roomId: string, peerId: string, samples: StatsSample[]): Promise<void> {
     const receivedAt = Date.now();
-    for (const sample of samples) {
-      const scored: ScoredSample = { ...sample, receivedAt, ...scoreSample(sample) };
-      pushWithin(history, entry(scored), STATS_HISTORY_SAMPLES, HISTORY_BYTES_PER_PEER);
-      this.deps.onSample(roomId, peerId, scored);
-      this.deps.publish(roomId, { type: 'sample', roomId, peerId, sample: scored });
+    const scored = samples.map((sample): ScoredSample => ({ ...sample, receivedAt, ...scoreSample(sample) }));
+    for (const sample of scored) {
+      this.deps.onSample(roomId, peerId, sample);
+      this.deps.publish(roomId, { type: 'sample', roomId, peerId, sample });
     }
+    await this.deps.history.addSamples(roomId, peerId, scored);
   }
 
   async snapshot(roomId: string): Promise<RoomStatsSnapshot> {
-    const room = this.history.get(roomId);
-    return {
-      ...(await this.outline(roomId)),
-      samples: Object.fromEntries([...(room?.samples ?? [])].map(([peerId, entries]) => [peerId, newestWithin(entries, SNAPSHOT_BYTES_PER_PEER)])),
-      sfu: newestWithin(room?.sfu ?? [], SNAPSHOT_BYTES_SFU),
-    };
+    const outline = await this.outline(roomId);
+    return { ...outline, ...(await this.deps.history.snapshot(roomId, outline.participants.map((p) => p.peerId))) };
   }
 
   /** Someone joined or left, or the topology changed: viewers get the room's new outline. */
   async roomChanged(roomId: string): Promise<void> {
     const outline = await this.outline(roomId);
-    const { participants } = outline;
-    const room = this.history.get(roomId);
-    if (room) for (const peerId of room.samples.keys()) if (!participants.some((p) => p.peerId === peerId)) room.samples.delete(peerId);
-    if (participants.length === 0) this.history.delete(roomId);
+    await this.deps.history.keepOnly(roomId, outline.participants.map((p) => p.peerId)).catch((error: Error) => this.deps.log.warn({ roomId, err: error.message }, 'stats history not pruned'));
     this.deps.publish(roomId, { type: 'room', ...outline });
   }
 
   async metrics(): Promise<RoomMetrics[]> {
     const result: RoomMetrics[] = [];
     for (const roomId of await this.deps.rooms.roomIds()) {
-      const room = this.history.get(roomId);
-      const latest = [...(room?.samples.values() ?? [])].map((h) => h.at(-1)?.value).filter((s) => s !== undefined);
-      const sum = (pick: (c: StatsSample['connections'][number]) => number) => latest.reduce((total, s) => total + s.connections.reduce((t, c) => t + pick(c), 0), 0);
+      const peers = await this.deps.rooms.peers(roomId);
+      const latest = await this.deps.history.latest(roomId, peers.map((p) => p.peerId));
+      const sum = (pick: (c: StatsSample['connections'][number]) => number) => latest.samples.reduce((total, s) => total + s.connections.reduce((t, c) => t + pick(c), 0), 0);
       const topology = await this.deps.topology.topology(roomId);
       result.push({
         roomId,
-        participants: (await this.deps.rooms.peers(roomId)).length,
+        participants: peers.length,
         topology,
         clientSendBitrate: sum((c) => c.sendBitrate),
         clientRecvBitrate: sum((c) => c.recvBitrate),
-        sfu: topology === 'sfu' ? (room?.sfu.at(-1)?.value ?? null) : null,
+        sfu: topology === 'sfu' ? latest.sfu : null,
       });
     }
     return result;
@@ -161,18 +108,20 @@ export class StatsHub {
     if (this.sampling) return;
     this.sampling = true;
     try {
-      for (const roomId of await this.deps.rooms.roomIds()) {
-        if ((await this.deps.topology.topology(roomId)) !== 'sfu') continue;
+      const sfuRooms: string[] = [];
+      for (const roomId of await this.deps.rooms.roomIds()) if ((await this.deps.topology.topology(roomId)) === 'sfu') sfuRooms.push(roomId);
+      for (const roomId of await this.deps.sfuSampledHere(sfuRooms)) {
         const stats = await this.deps.sfu.roomStats(roomId).catch((error: Error) => {
           this.deps.log.warn({ roomId, err: error.message }, 'SFU stats failed');
           return null;
         });
         if (!stats) continue;
         const sample: SfuStatsSample = { ...stats, at: Date.now() };
-        // Our own SFU's figures: their size follows the room's (bounded by its capacity and per-peer SFU limits).
-        pushWithin(this.room(roomId).sfu, entry(sample), STATS_HISTORY_SAMPLES, Infinity);
+        await this.deps.history.addSfu(roomId, sample);
         this.deps.publish(roomId, { type: 'sfu', roomId, sample });
       }
+    } catch (error) {
+      this.deps.log.warn({ err: (error as Error).message }, 'SFU stats round failed');
     } finally {
       this.sampling = false;
     }

@@ -8,6 +8,7 @@ import { RedisHeldSeats } from './RedisHeldSeats.js';
 import { RedisPasswordTries } from './PasswordTries.js';
 import { TRY_LIMITS } from './RoomAccess.js';
 import { RedisRoomStore } from './RedisRoomStore.js';
+import { RedisStatsHistory } from './RedisStatsHistory.js';
 import { RedisTopologyStore } from './RedisTopologyStore.js';
 import { InMemoryRoomStore } from './RoomStore.js';
 import { StateJournal } from './StateJournal.js';
@@ -47,9 +48,9 @@ export async function startApp(env: Record<string, string | undefined> = process
   const rooms = redis ? new RedisRoomStore(redis) : new InMemoryRoomStore(journal);
   // The seats' store is also this server's view of the cluster (it announces the server and sees the others).
   const held = redis ? new RedisHeldSeats(redis, serverId, config.reconnectGraceMs, log.child({ component: 'seats' })) : null;
-  // Password try budgets too: a guesser gets no more tries by spreading them over servers.
+  // Password try budgets too (a guesser gets no more tries by spreading them over servers), and the dashboard's history.
   const cluster =
-    redis && held ? { adapter: createAdapter(redis), held, cluster: held, topologies: new RedisTopologyStore(redis), passwordTries: new RedisPasswordTries(redis, TRY_LIMITS) } : {};
+    redis && held ? { adapter: createAdapter(redis), held, cluster: held, topologies: new RedisTopologyStore(redis), passwordTries: new RedisPasswordTries(redis, TRY_LIMITS), statsHistory: new RedisStatsHistory(redis) } : {};
   const server = new SignalingServer({ config, sfu, turn, rooms, ...cluster, log });
   const release = async () => {
     const closeSfu = async () => {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger, type Ack, type HealthReport, type SfuConsumerOptions, type SfuJoinResponse, type SwitchRecord } from '@confer/shared';
+import { silentLogger, type Ack, type HealthReport, type RoomStatsSnapshot, type SfuConsumerOptions, type SfuJoinResponse, type StatsUpdate, type SwitchRecord } from '@confer/shared';
 import { startMediaNode } from '@confer/sfu';
 import type { RunningApp } from './app.js';
 import { join, type Client } from '../test-support/clients.js';
 import { clusterForTests, joined, operator } from '../test-support/clusterServers.js';
+import { sample } from '../test-support/statsSamples.js';
 
 /** Topology and SFU media of rooms whose participants are on different servers of one cluster. */
 const cluster = clusterForTests();
@@ -75,6 +76,33 @@ describe('a cluster room on the SFU', () => {
     // Both servers hear every media node's events; each passes them to its own sockets only.
     await bo.timeout(5000).emitWithAck('peer:update', { audioMuted: true });
     expect(closedEvents).toEqual([{ producerId, peerId: b.peerId }]);
+  });
+
+  it('has one dashboard: a viewer on either server gets the whole room history, and the SFU is sampled by one server', async () => {
+    const [one, two] = [await server({ TOPOLOGY_SFU_FROM: '2' }), await server({ TOPOLOGY_SFU_FROM: '2' })];
+    const [ada, bo] = [await connect(one), await connect(two)];
+    const a = joined(await join(ada, 'dashboard', 'Ada'));
+    const b = joined(await join(bo, 'dashboard', 'Bo'));
+    await Promise.all([sfuJoin(ada), sfuJoin(bo)]);
+    // Each reports to its own server.
+    expect(await ada.timeout(5000).emitWithAck('stats:report', { samples: [sample(b.peerId)] })).toEqual({ ok: true, data: {} });
+    expect(await bo.timeout(5000).emitWithAck('stats:report', { samples: [sample(a.peerId), sample(a.peerId)] })).toEqual({ ok: true, data: {} });
+    const sfuUpdates: StatsUpdate[] = [];
+    ada.on('stats:update', (u) => u.type === 'sfu' && sfuUpdates.push(u));
+    for (const [viewer, app] of [[ada, one], [bo, two]] as const) {
+      const snapshot = ok((await viewer.timeout(5000).emitWithAck('stats:subscribe', { roomId: 'dashboard' })) as Ack<RoomStatsSnapshot>);
+      expect(Object.fromEntries(Object.entries(snapshot.samples).map(([id, list]) => [id, list.length])), `history seen on ${app.url}`).toEqual({ [a.peerId]: 1, [b.peerId]: 2 });
+    }
+    // One SFU sample a second reaches the viewer, not one per server (each server's sampling runs every second).
+    await expect.poll(() => sfuUpdates.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    const first = sfuUpdates.length;
+    const since = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    const seconds = (Date.now() - since) / 1000;
+    expect(sfuUpdates.length - first).toBeLessThanOrEqual(Math.ceil(seconds) + 1);
+    const again = ok((await bo.timeout(5000).emitWithAck('stats:subscribe', { roomId: 'dashboard' })) as Ack<RoomStatsSnapshot>);
+    expect(again.sfu.length).toBeGreaterThanOrEqual(sfuUpdates.length);
+    expect(again.sfu.at(-1)?.transports).toBe(4);
   });
 
   it('puts SFU rooms of a signaling-only server on a media node; when that node goes, the room is told and its next join lands on another', async () => {

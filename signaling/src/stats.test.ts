@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_SAMPLES_PER_10S, silentLogger, type Ack, type JoinResponse, type StatsSample, type StatsUpdate } from '@confer/shared';
+import { MAX_SAMPLES_PER_10S, silentLogger, type Ack, type JoinResponse, type StatsUpdate } from '@confer/shared';
 import { freeUdpPort } from '@confer/turn';
 import { startApp, type RunningApp } from './app.js';
 import { join, socketClients, type Client } from '../test-support/clients.js';
+import { sample } from '../test-support/statsSamples.js';
 import { RateWindow } from '@confer/shared';
 
 const OPERATOR_TOKEN = 'operator-token-for-tests-0123456789';
@@ -19,24 +20,6 @@ afterEach(() => clients.closeAll());
 afterAll(async () => {
   await app?.close();
 });
-
-/** A sample as a browser in a 2-person mesh sends it: camera in from `from`, 600 kbps, a little loss. */
-function sample(from: string, at = Date.now()): StatsSample {
-  return {
-    at,
-    topology: 'mesh',
-    connections: [
-      { id: `mesh:${from}`, path: 'mesh', peerId: from, direction: 'both', localCandidateType: 'host', remoteCandidateType: 'host', protocol: 'udp', rttMs: 2, availableOutgoingBitrate: 2_000_000, sendBitrate: 650_000, recvBitrate: 640_000 },
-    ],
-    streams: [
-      {
-        id: `mesh:in:${from}:camera`, direction: 'in', kind: 'video', source: 'camera', path: 'mesh', peerId: from,
-        bitrate: 600_000, packets: 80, packetsLost: 1, lossPct: 1.2, jitterMs: 4, rttMs: null, fps: 30, width: 640, height: 360,
-        framesDropped: 0, freezes: 0, qualityLimitation: null, codec: 'video/VP8', rid: null, audioLevel: null, capture: null,
-      },
-    ],
-  };
-}
 
 async function pair(room: string): Promise<[Client, string, Client, string]> {
   const a = await clients.connect();

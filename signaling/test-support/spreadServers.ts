@@ -34,6 +34,9 @@ export function spreadServers(count: number, env: Record<string, string>, redis:
     get app(): RunningApp {
       return apps[0]!;
     },
+    get apps(): readonly RunningApp[] {
+      return apps;
+    },
     requestsInFlight: () => apps.reduce((n, a) => n + a.server.requestsInFlight, 0),
   };
 }

@@ -7,13 +7,19 @@ import { statsRoom, type PeerSocket, type ServerContext } from '../ServerContext
 export function registerStats(router: RequestRouter<PeerSocket>, ctx: ServerContext): void {
   // Samples are budgeted per connection (a report carries many): the windows go with their sockets.
   const budgets = new WeakMap<PeerSocket, RateWindow>();
-  router.on('stats:report', async ({ samples }, { socket }) => {
+  router.on('stats:report', async ({ samples }, { socket, log }) => {
     const { roomId, peerId } = socket.data;
     if (!roomId) return notInRoom;
     let budget = budgets.get(socket);
     if (!budget) budgets.set(socket, (budget = new RateWindow(MAX_SAMPLES_PER_10S, 10_000)));
     if (!budget.take(samples.length)) return refuse('RATE_LIMITED', `at most ${MAX_SAMPLES_PER_10S} stats samples per 10 s; slow down`);
-    ctx.stats.report(roomId, peerId, samples);
+    try {
+      await ctx.stats.report(roomId, peerId, samples);
+    } catch (error) {
+      // Shown live already; not stored (Redis unreachable): not acknowledged either.
+      log.warn({ roomId, err: (error as Error).message }, 'stats samples not stored');
+      return refuse('UNAVAILABLE', 'stats history unavailable; send these samples again later');
+    }
     return done;
   });
 
