@@ -70,11 +70,18 @@ export class StatsHub {
     return { ...outline, ...(await this.deps.history.snapshot(roomId, outline.participants.map((p) => p.peerId))) };
   }
 
-  /** Someone joined or left, or the topology changed: viewers get the room's new outline. */
+  /**
+   * Someone joined or left, or the topology changed: viewers get the room's new outline. Never rejects (its
+   * callers do not wait for it): with Redis unreachable the viewers get the next change's outline instead.
+   */
   async roomChanged(roomId: string): Promise<void> {
-    const outline = await this.outline(roomId);
-    await this.deps.history.keepOnly(roomId, outline.participants.map((p) => p.peerId)).catch((error: Error) => this.deps.log.warn({ roomId, err: error.message }, 'stats history not pruned'));
-    this.deps.publish(roomId, { type: 'room', ...outline });
+    try {
+      const outline = await this.outline(roomId);
+      await this.deps.history.keepOnly(roomId, outline.participants.map((p) => p.peerId));
+      this.deps.publish(roomId, { type: 'room', ...outline });
+    } catch (error) {
+      this.deps.log.warn({ roomId, err: (error as Error).message }, 'dashboard outline not updated');
+    }
   }
 
   async metrics(): Promise<RoomMetrics[]> {
