@@ -74,11 +74,15 @@ export async function joinFromPage(page: Page, roomId: string): Promise<JoinResp
   return answer.data;
 }
 
-/** Everyone in `names` joins `room`, one after the other; if one cannot, the pages opened so far are closed. */
-export async function joinAll(browser: Browser, room: string, names: string[], options?: JoinOptions): Promise<Page[]> {
+/**
+ * Everyone in `names` joins `room`, one after the other (on the servers of `spread` in turn, a cluster's, if
+ * given); if one cannot, the pages opened so far are closed.
+ */
+export async function joinAll(browser: Browser, room: string, names: string[], options?: JoinOptions & { spread?: string[] }): Promise<Page[]> {
   const pages: Page[] = [];
+  const { spread, ...rest } = options ?? {};
   try {
-    for (const name of names) pages.push(await joinRoom(browser, room, name, options));
+    for (const [i, name] of names.entries()) pages.push(await joinRoom(browser, room, name, spread ? { ...rest, server: spread[i % spread.length]! } : rest));
   } catch (error) {
     await closeAll(pages);
     throw error;
@@ -160,7 +164,7 @@ export async function expectMediaFlowing(pages: Page[], peers: number): Promise<
 }
 
 /** Ada and Bo in a fresh room with media flowing between them; both leave when `body` ends. */
-export async function withTwoInCall(browser: Browser, roomPrefix: string, body: (ada: Page, bo: Page) => Promise<void>, options?: JoinOptions): Promise<void> {
+export async function withTwoInCall(browser: Browser, roomPrefix: string, body: (ada: Page, bo: Page) => Promise<void>, options?: JoinOptions & { spread?: string[] }): Promise<void> {
   const room = `${roomPrefix}-${Date.now()}`;
   const [ada, bo] = (await joinAll(browser, room, ['Ada', 'Bo'], options)) as [Page, Page];
   try {

@@ -1,45 +1,15 @@
 import { Redis } from 'ioredis';
-import { expect, test as base, type Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import { asOperator, closeAll, expectMediaFlowing, expectPath, joinRoom } from '../support/participants.js';
 import { expectChat, openChat, peerIdOf, sendChat } from '../support/shareChat.js';
-import { startRedis, type TestRedis } from '../../signaling/test-support/redisServer.js';
-import { ServerProcess } from '../../signaling/test-support/serverProcess.js';
+import { test } from '../support/cluster.js';
+import type { ServerProcess } from '../../signaling/test-support/serverProcess.js';
 
 /**
  * Two signaling servers over one Redis are one service: pages on either are in the same room, on the mesh
  * and on the SFU (TOPOLOGY_SFU_FROM=3, so three pages are enough). Each test starts its own Redis, servers
  * and (where it says so) media nodes as processes, so it can kill and restart them.
  */
-interface Cluster {
-  redis: TestRedis;
-  start(env?: Record<string, string>): Promise<ServerProcess>;
-  mediaNode(id: string, env?: Record<string, string>): Promise<ServerProcess>;
-}
-const test = base.extend<{ cluster: Cluster }>({
-  // Playwright reads the fixtures a fixture needs from its first parameter: this one needs none.
-  // eslint-disable-next-line no-empty-pattern
-  cluster: async ({}, use, info) => {
-    const redis = await startRedis();
-    const started: ServerProcess[] = [];
-    const shared = { REDIS_URL: redis.url, STATE_FILE: '', TOPOLOGY_SFU_FROM: '3' };
-    await use({
-      redis,
-      start: async (env = {}) => {
-        const server = await ServerProcess.start({ ...shared, ...env });
-        started.push(server);
-        return server;
-      },
-      mediaNode: async (id, env = {}) => {
-        const node = await ServerProcess.startMediaNode({ REDIS_URL: redis.url, MEDIA_NODE_ID: id, ...env });
-        started.push(node);
-        return node;
-      },
-    });
-    if (info.status !== info.expectedStatus) for (const p of started) console.log(`${p.url || 'media node'} output:\n${p.output}`);
-    await Promise.all(started.map((p) => p.close()));
-    await redis.stop();
-  },
-});
 
 const sfuTransports = async (server: ServerProcess, room: string) => {
   const res = await fetch(`${server.url}/api/rooms/${room}/sfu`, { headers: { authorization: `Bearer ${process.env.CONFER_E2E_OPERATOR_TOKEN ?? ''}` } });

@@ -14,9 +14,11 @@ import {
   typedFailure,
   typedServerError,
   type FuzzMessage,
-  type RawSocket,
   type ServerMemory,
 } from '../support/fuzz.js';
+import type { Browser } from '@playwright/test';
+import { test as clusterTest } from '../support/cluster.js';
+import { Run } from '../support/fuzzRun.js';
 import { expectMediaFlowing, frameTotals, stats, withTwoInCall } from '../support/participants.js';
 
 /**
@@ -48,76 +50,52 @@ const inc = <K>(map: Map<K, number>, key: K, n = 1) => map.set(key, (map.get(key
 const show = (map: Map<string, number>) => [...map].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
 const describe = (m: FuzzMessage) => `${m.event} [${m.kind}, ack: ${m.ackMode}] ${JSON.stringify(m.args).slice(0, 200)}`;
 
-/** Bookkeeping of one socket: what it sent and what came back. */
-class Run {
-  ackExpected = 0;
-  acks = 0;
-  /** Per event name: server:error events expected, received, and "either" messages sent / answered by ack. */
-  readonly errExpected = new Map<string, number>();
-  readonly errReceived = new Map<string, number>();
-  readonly eitherSent = new Map<string, number>();
-  readonly eitherAcked = new Map<string, number>();
-  sent = 0;
-  disconnectReason: string | null = null;
-  constructor(
-    readonly index: number,
-    readonly socket: RawSocket,
-    readonly inRoom: boolean,
-  ) {
-    socket.on('disconnect', (reason: string) => (this.disconnectReason = reason));
-  }
-  settled(): boolean {
-    if (this.acks < this.ackExpected) return false;
-    const events = new Set([...this.errExpected.keys(), ...this.eitherSent.keys()]);
-    return [...events].every((e) => (this.errReceived.get(e) ?? 0) + (this.eitherAcked.get(e) ?? 0) >= (this.errExpected.get(e) ?? 0) + (this.eitherSent.get(e) ?? 0));
-  }
-  /** Events whose server:error count is not what was expected (too few, or any unasked-for). */
-  mismatches(): string[] {
-    const events = new Set([...this.errExpected.keys(), ...this.eitherSent.keys(), ...this.errReceived.keys()]);
-    const out: string[] = [];
-    for (const e of events) {
-      const got = this.errReceived.get(e) ?? 0;
-      const want = this.errExpected.get(e) ?? 0;
-      const either = this.eitherSent.get(e) ?? 0;
-      const eitherAcked = this.eitherAcked.get(e) ?? 0;
-      if (got < want || got + eitherAcked !== want + either) out.push(`socket ${this.index} ${JSON.stringify(e).slice(0, 60)}: server:error ${got}, expected ${want} (+${either - eitherAcked} unacked either)`);
-    }
-    return out;
-  }
-}
+const token = () => process.env.CONFER_E2E_OPERATOR_TOKEN!;
 
 test('signaling survives 10,000 malformed messages from 40 sockets while a call goes on', async ({ browser }) => {
   test.setTimeout(180_000);
-  const url = process.env.CONFER_E2E_URL!;
-  const token = process.env.CONFER_E2E_OPERATOR_TOKEN!;
-  expect(url, 'globalSetup sets CONFER_E2E_URL').toBeTruthy();
-  expect(token, 'globalSetup sets an operator token (for /metrics)').toBeTruthy();
+  expect(process.env.CONFER_E2E_URL, 'globalSetup sets CONFER_E2E_URL').toBeTruthy();
+  expect(token(), 'globalSetup sets an operator token (for /metrics)').toBeTruthy();
+  await storm(browser, [process.env.CONFER_E2E_URL!]);
+});
+
+clusterTest('the same storm on a cluster of two: the call and the sockets spread over both servers', async ({ browser, cluster }) => {
+  clusterTest.setTimeout(180_000);
+  const servers = [await cluster.start({ OPERATOR_TOKEN: token() }), await cluster.start({ OPERATOR_TOKEN: token() })];
+  await storm(browser, servers.map((s) => s.url));
+});
+
+/** The storm against these servers (one, or a cluster's: the call's two pages and the sockets take them in turn). */
+async function storm(browser: Browser, urls: string[]): Promise<void> {
   const seed = seedFrom(process.env.FUZZ_SEED);
-  console.log(`\nfuzz seed ${seed} (replay with FUZZ_SEED=${seed}); ${MESSAGES} messages over ${SOCKETS} sockets (${IN_ROOM} in rooms of their own)`);
+  console.log(`\nfuzz seed ${seed} (replay with FUZZ_SEED=${seed}); ${MESSAGES} messages over ${SOCKETS} sockets (${IN_ROOM} in rooms of their own) on ${urls.length} server(s)`);
+  const each = <T>(fn: (url: string) => Promise<T>) => Promise.all(urls.map(fn));
 
   await withTwoInCall(browser, 'fuzz', async (ada, bo) => {
     // The call's peer ids: signals to them from other rooms must be refused (PEER_NOT_FOUND), never delivered.
     const callPeers = [...Object.keys(await stats(ada)), ...Object.keys(await stats(bo))];
     expect(callPeers).toHaveLength(2);
-    const before = await health(url);
-    expect(before.httpStatus).toBe(200);
-    const baseline = await serverMemory(url, token);
+    const before = await each(health);
+    for (const h of before) expect(h.httpStatus).toBe(200);
+    const baseline = await each((url) => serverMemory(url, token()));
 
     // Health and memory all along: every /healthz must answer 200 and not "down".
     const healthFailures: string[] = [];
     let healthChecks = 0;
     let slowestHealthMs = 0;
-    let peak: ServerMemory = baseline;
+    const peak: ServerMemory[] = baseline.map((m) => ({ ...m }));
     let polling = true;
     const poller = (async () => {
       while (polling) {
         try {
-          const h = await health(url);
-          healthChecks++;
-          slowestHealthMs = Math.max(slowestHealthMs, h.ms);
-          if (h.httpStatus !== 200 || !h.report || h.report.status === 'down') healthFailures.push(`${h.httpStatus} ${h.report?.status}`);
-          const m = await serverMemory(url, token);
-          if (m.heapUsed > peak.heapUsed) peak = { ...m };
+          for (const [i, url] of urls.entries()) {
+            const h = await health(url);
+            healthChecks++;
+            slowestHealthMs = Math.max(slowestHealthMs, h.ms);
+            if (h.httpStatus !== 200 || !h.report || h.report.status === 'down') healthFailures.push(`${url}: ${h.httpStatus} ${h.report?.status}`);
+            const m = await serverMemory(url, token());
+            if (m.heapUsed > peak[i]!.heapUsed) peak[i] = { ...m };
+          }
         } catch (error) {
           healthFailures.push((error as Error).message);
         }
@@ -127,7 +105,7 @@ test('signaling survives 10,000 malformed messages from 40 sockets while a call 
 
     const runs: Run[] = [];
     try {
-      for (let i = 0; i < SOCKETS; i++) runs.push(new Run(i, await connectSocket(url), i < IN_ROOM));
+      for (let i = 0; i < SOCKETS; i++) runs.push(new Run(i, await connectSocket(urls[i % urls.length]!), i < IN_ROOM));
       // In-room sockets: each alone in its own room (so nothing they send can reach the call).
       const ownPeers: string[] = [];
       for (const run of runs.filter((r) => r.inRoom)) {
@@ -262,8 +240,8 @@ test('signaling survives 10,000 malformed messages from 40 sockets while a call 
 
       for (const run of runs) run.socket.close();
       await expect
-        .poll(async () => (await health(url)).report?.signaling, { timeout: 15_000, message: 'connections and rooms back to the call alone' })
-        .toMatchObject({ connections: before.report!.signaling.connections, rooms: before.report!.signaling.rooms });
+        .poll(async () => (await each(health)).map((h) => h.report?.signaling), { timeout: 15_000, message: 'connections and rooms back to the call alone' })
+        .toMatchObject(before.map((h) => ({ connections: h.report!.signaling.connections, rooms: h.report!.signaling.rooms })));
     } finally {
       polling = false;
       for (const run of runs) run.socket.close();
@@ -274,16 +252,18 @@ test('signaling survives 10,000 malformed messages from 40 sockets while a call 
     // The call outlived it all.
     await expectMediaFlowing([ada, bo], 1);
 
-    // Memory comes back: poll, since GC runs on V8's schedule.
+    // Memory comes back on every server: poll, since GC runs on V8's schedule.
     const memoryBy = Date.now() + 30_000;
-    let after = await serverMemory(url, token);
-    while (after.heapUsed > baseline.heapUsed + HEAP_TOLERANCE && Date.now() < memoryBy) {
+    let after = await each((url) => serverMemory(url, token()));
+    while (after.some((m, i) => m.heapUsed > baseline[i]!.heapUsed + HEAP_TOLERANCE) && Date.now() < memoryBy) {
       await sleep(1000);
-      after = await serverMemory(url, token);
+      after = await each((url) => serverMemory(url, token()));
     }
-    console.log(
-      `  server heap: before ${mb(baseline.heapUsed)}, peak ${mb(peak.heapUsed)}, after ${mb(after.heapUsed)} (tolerance +${mb(HEAP_TOLERANCE)}); RSS ${mb(baseline.rss)} → ${mb(peak.rss)} → ${mb(after.rss)}; /healthz ${healthChecks} checks, slowest ${slowestHealthMs.toFixed(0)} ms`,
-    );
-    expect(after.heapUsed, 'server heap back near its baseline').toBeLessThanOrEqual(baseline.heapUsed + HEAP_TOLERANCE);
-  });
-});
+    for (const [i, url] of urls.entries()) {
+      const [b, p, a] = [baseline[i]!, peak[i]!, after[i]!];
+      console.log(`  server ${url} heap: before ${mb(b.heapUsed)}, peak ${mb(p.heapUsed)}, after ${mb(a.heapUsed)} (tolerance +${mb(HEAP_TOLERANCE)}); RSS ${mb(b.rss)} → ${mb(p.rss)} → ${mb(a.rss)}`);
+      expect(a.heapUsed, `server ${url} heap back near its baseline`).toBeLessThanOrEqual(b.heapUsed + HEAP_TOLERANCE);
+    }
+    console.log(`  /healthz ${healthChecks} checks, slowest ${slowestHealthMs.toFixed(0)} ms`);
+  }, { spread: urls });
+}
