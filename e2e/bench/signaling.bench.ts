@@ -18,8 +18,6 @@ const MAX_PER_NODE = Math.min(9000, Number(process.env.BENCH_SIGNALING_MAX_PER_N
 const TRAFFIC_MS = 5000;
 const P99_LIMIT_MS = 50;
 const CONNECT_BATCH = 50;
-/** BENCH_PROFILE_DIR=<dir>: each of our servers writes a CPU profile there when it stops (open it in Chrome's DevTools). */
-const profile: Record<string, string> = process.env.BENCH_PROFILE_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}` } : {};
 /** BENCH_SIGNALING_ONLY=ours×2 (comma-separated labels) runs only those setups. */
 const only = process.env.BENCH_SIGNALING_ONLY?.split(',') ?? null;
 const bare = { main: fileURLToPath(new URL('./bare/signaling.mjs', import.meta.url)), ready: 'Bare signaling is running' };
@@ -118,7 +116,7 @@ async function startNodes(kind: 'ours' | 'bare', nodes: number, redis: TestRedis
   const cluster: Record<string, string> = redis ? { REDIS_URL: redis.url, STATE_FILE: '' } : {};
   const started: ServerProcess[] = [];
   for (let n = 0; n < nodes; n++) {
-    if (kind === 'ours') started.push(await ServerProcess.start({ ...cluster, ...profile, MAX_ROOMS: '100000', ROOM_CAPACITY: '4', TOPOLOGY_SFU_FROM: '5' }));
+    if (kind === 'ours') started.push(await ServerProcess.start({ ...cluster, MAX_ROOMS: '100000', ROOM_CAPACITY: '4', TOPOLOGY_SFU_FROM: '5' }));
     else {
       const port = await freeTcpPort();
       started.push(await ServerProcess.startProgram(bare, `http://127.0.0.1:${port}`, { PORT: String(port), ...(redis ? { REDIS_URL: redis.url } : {}) }));
@@ -139,7 +137,8 @@ test('signaling: concurrent clients with join p99 under 50 ms, ours against a ba
         try {
           results.push(await ramp(`${kind}×${nodes}`, servers.map((s) => s.url)));
         } finally {
-          await Promise.all(servers.map((s) => s.close()));
+          // SIGTERM: a graceful stop, which also writes the CPU profiles SERVER_NODE_ARGS may ask for.
+          await Promise.all(servers.map(async (s) => (await s.stop('SIGTERM'), await s.close())));
         }
       }
     }

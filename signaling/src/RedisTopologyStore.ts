@@ -27,12 +27,24 @@ const SCRIPTS = {
       end
       return 1`,
   },
+  /**
+   * Takes the lock KEYS[2] (SET NX with token ARGV[1], expiring after ARGV[2] ms) and, in the same round trip,
+   * reads the record KEYS[1]: {1, record or false}, or {0} while someone else holds the lock.
+   */
+  confer_topology_lock: {
+    numberOfKeys: 2,
+    lua: `
+      if not redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX') then return {0} end
+      return {1, redis.call('GET', KEYS[1])}`,
+  },
   /** Releases the lock if it is still ours (the update threw). */
   confer_topology_unlock: {
     numberOfKeys: 1,
     lua: `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 1`,
   },
 } as const;
+
+const parseRecord = (json: string | null): TopologyRecord | null => (json === null ? null : topologyRecordSchema.parse(JSON.parse(json)));
 
 export class TopologyLockError extends Error {
   override name = 'TopologyLockError';
@@ -65,18 +77,17 @@ export class RedisTopologyStore implements TopologyStore {
   }
 
   async get(roomId: string): Promise<TopologyRecord | null> {
-    const json = await this.redis.get(this.keys(roomId)[0]);
-    return json === null ? null : topologyRecordSchema.parse(JSON.parse(json));
+    return parseRecord(await this.redis.get(this.keys(roomId)[0]));
   }
 
   update<T>(roomId: string, fn: (record: TopologyRecord | null) => Promise<[TopologyRecord | null, T]>): Promise<T> {
     return this.local.run(roomId, async () => {
       const keys = this.keys(roomId);
       const token = randomUUID();
-      await this.lock(keys[1], token);
+      const record = await this.lock(keys, token);
       let committed = false;
       try {
-        const [next, result] = await fn(await this.get(roomId));
+        const [next, result] = await fn(record);
         const reply = await this.scripts.confer_topology_commit(...keys, token, next ? JSON.stringify(next) : '', next?.dueAt ?? '', roomId);
         committed = true;
         if (reply !== 1) throw new TopologyLockError(`the topology lock of room ${roomId} expired during its update; nothing was written`);
@@ -87,10 +98,13 @@ export class RedisTopologyStore implements TopologyStore {
     });
   }
 
-  private async lock(key: string, token: string): Promise<void> {
+  /** Takes the room's lock, and reads its record with it. */
+  private async lock([record, lock]: [string, string, string], token: string): Promise<TopologyRecord | null> {
     const deadline = Date.now() + LOCK_MS;
-    while ((await this.redis.set(key, token, 'PX', LOCK_MS, 'NX')) !== 'OK') {
-      if (Date.now() > deadline) throw new TopologyLockError(`the topology lock ${key} stayed taken for ${LOCK_MS} ms`);
+    for (;;) {
+      const [taken, json] = (await this.scripts.confer_topology_lock(record, lock, token, LOCK_MS)) as [number, string | null | undefined];
+      if (taken === 1) return parseRecord(json ?? null);
+      if (Date.now() > deadline) throw new TopologyLockError(`the topology lock ${lock} stayed taken for ${LOCK_MS} ms`);
       // Jittered, so that servers waiting for the same room do not ask in step.
       await sleep(LOCK_RETRY_MS + Math.random() * LOCK_RETRY_MS);
     }

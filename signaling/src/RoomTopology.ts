@@ -11,6 +11,12 @@ const HISTORY = 20;
 const SWEEP_MS = 1000;
 const SWEEP_LATE_MS = 2000;
 
+/** What a participant needs to know of its room's topology: its path, and whether the SFU is on standby. */
+export interface TopologyView {
+  topology: Topology;
+  standby: boolean;
+}
+
 export interface RoomTopologyDeps {
   policy: ServerTopologyPolicy;
   store: TopologyStore;
@@ -46,7 +52,7 @@ export class RoomTopology {
   }
 
   /** The room's topology and whether its clients keep an idle SFU session (warm standby). */
-  async view(roomId: string): Promise<{ topology: Topology; standby: boolean }> {
+  async view(roomId: string): Promise<TopologyView> {
     const record = await this.deps.store.get(roomId);
     return { topology: record?.topology ?? 'mesh', standby: record?.standby.standby ?? false };
   }
@@ -71,14 +77,15 @@ export class RoomTopology {
   }
 
   /** Applies the rule after a join (`joiner`), a share starting or stopping, or the end of a hold time. */
-  evaluate(roomId: string, joiner?: string): Promise<void> {
+  /** Applies the rule; resolves with the room's topology as it now is (a join's answer carries it). */
+  evaluate(roomId: string, joiner?: string): Promise<TopologyView> {
     return this.run(roomId, { joiner });
   }
 
   /** Someone left: they no longer hold a switch up nor count as strained, and the room may change. */
-  peerLeft(roomId: string, peerId: string): Promise<void> {
+  async peerLeft(roomId: string, peerId: string): Promise<void> {
     this.strain.forget(roomId, peerId);
-    return this.run(roomId, { leaver: peerId });
+    await this.run(roomId, { leaver: peerId });
   }
 
   /** A participant finished moving; false when no such switch is under way. */
@@ -98,10 +105,10 @@ export class RoomTopology {
       .catch((err: unknown) => this.deps.log.warn({ err, roomId }, 'room topology evaluation failed'));
   }
 
-  private run(roomId: string, { joiner, leaver }: { joiner?: string; leaver?: string }): Promise<void> {
-    return this.change(roomId, async (record, now, effects) => {
+  private run(roomId: string, { joiner, leaver }: { joiner?: string; leaver?: string }): Promise<TopologyView> {
+    return this.change(roomId, async (record, now, effects): Promise<[TopologyRecord | null, TopologyView]> => {
       const { participants, sharing } = await this.deps.load(roomId);
-      if (participants.length === 0) return [null, undefined];
+      if (participants.length === 0) return [null, { topology: 'mesh', standby: false }];
       const room = record ?? fresh('mesh');
       if (leaver) this.moved(roomId, room, leaver, now, effects);
       if (room.current && room.current.startedAt + SWITCH_TIMEOUT_MS <= now) this.finish(roomId, room, now, effects);
@@ -126,7 +133,7 @@ export class RoomTopology {
         });
         if (pending.length === 0) this.finish(roomId, room, now, effects);
       }
-      return [room, undefined];
+      return [room, { topology: room.topology, standby: room.standby.standby }];
     });
   }
 

@@ -4,7 +4,7 @@ import type { HeldSeats } from './HeldSeats.js';
 import { closedMidJoin, refuse } from './refusals.js';
 import type { ResumeClaims, RoomAccess, RoomSeal } from './RoomAccess.js';
 import type { RoomStore } from './RoomStore.js';
-import type { RoomTopology } from './RoomTopology.js';
+import type { RoomTopology, TopologyView } from './RoomTopology.js';
 import type { Call } from './rpc/RequestRouter.js';
 import { peerRoom, statsRoom, type PeerSocket, type ServerConfig, type SignalingIo } from './ServerContext.js';
 import type { StatsHub } from './StatsHub.js';
@@ -64,11 +64,11 @@ export class Seats {
     }
     await this.occupy(socket, peer.peerId, roomId, fixedName);
     // The room's new topology first: a room this join moves to the SFU must not open mesh links to the newcomer.
-    await this.deps.topology.evaluate(roomId, peer.peerId);
+    const view = await this.deps.topology.evaluate(roomId, peer.peerId);
     socket.to(roomId).emit('room:peer-joined', peer);
-    void this.deps.stats.roomChanged(roomId);
+    this.deps.stats.roomChanged(roomId);
     log.info({ roomId, peers: added.others.length + 1, resumed }, resumed ? 'peer restored its seat' : 'peer joined');
-    return { ok: true, data: await this.joinResponse(socket, roomId, added.others, added.seal, resumed) };
+    return { ok: true, data: await this.joinResponse(socket, roomId, added.others, added.seal, resumed, view) };
   }
 
   /**
@@ -122,28 +122,32 @@ export class Seats {
     await socket.join([roomId, peerRoom(peerId)]);
   }
 
-  private async joinResponse(socket: PeerSocket, roomId: string, peers: PeerInfo[], seal: RoomSeal, resumed: JoinResponse['resumed']): Promise<JoinResponse> {
+  /** The answer to a join; `view` when the join just evaluated the room's topology (one Redis read fewer). */
+  private async joinResponse(socket: PeerSocket, roomId: string, peers: PeerInfo[], seal: RoomSeal, resumed: JoinResponse['resumed'], view?: TopologyView): Promise<JoinResponse> {
     const { peerId } = socket.data;
     const { iceServers, expiresAt } = this.deps.turn.iceServersFor(peerId);
-    const { topology, standby } = await this.deps.topology.view(roomId);
+    const { topology, standby } = view ?? (await this.deps.topology.view(roomId));
     const resumeToken = this.deps.access.resumeToken(peerId, roomId, seal, socket.data.fixedName);
     return { peerId, roomId, peers, topology, standby, capacity: this.deps.config.roomCapacity, iceServers, iceCredentialsExpireAt: expiresAt, resumeToken, resumed };
   }
 
   async leave(roomId: string, peerId: string, log: Logger): Promise<void> {
     const { io, rooms, sfu, topology, stats } = this.deps;
+    // Its connection, if it is still open, is here (a leave on purpose): a disconnected one left its rooms already.
+    const socket = this.sockets.get(peerId);
     this.sockets.delete(peerId);
     await this.deps.held.release(peerId, roomId);
     await rooms.retirePeer(peerId, Date.now() + RETIRE_MS);
     const remaining = await rooms.removePeer(roomId, peerId);
-    io.in(peerRoom(peerId)).socketsLeave(roomId);
+    // Locally: asking every server of a cluster to look for the socket would cost each of them a message per leave.
+    await socket?.leave(roomId);
     io.to(roomId).emit('room:peer-left', { peerId });
     sfu.leavePeer(roomId, peerId);
     if (remaining === 0) sfu.closeRoom(roomId);
     await topology.peerLeft(roomId, peerId);
     // A participant watched its room's stats as a participant only: that ends with its seat.
-    io.in(peerRoom(peerId)).socketsLeave(statsRoom(roomId));
-    void stats.roomChanged(roomId);
+    await socket?.leave(statsRoom(roomId));
+    stats.roomChanged(roomId);
     log.info({ roomId, remaining }, 'peer left');
   }
 

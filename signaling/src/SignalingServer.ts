@@ -110,13 +110,13 @@ export class SignalingServer {
       },
       announce: (roomId, event) => {
         this.io.to(roomId).emit('room:topology', event);
-        void stats.roomChanged(roomId);
+        stats.roomChanged(roomId);
       },
       standby: (roomId, standby) => this.io.to(roomId).emit('room:standby', { standby }),
       complete: (roomId, record) => {
         this.io.to(roomId).emit('room:switch-complete', record);
         metrics.switchCompleted(record);
-        void stats.roomChanged(roomId);
+        stats.roomChanged(roomId);
       },
       log,
     });

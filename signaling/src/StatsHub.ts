@@ -14,6 +14,9 @@ import type { RoomStore } from './RoomStore.js';
 import type { RoomTopology } from './RoomTopology.js';
 import type { StatsHistory } from './StatsHistory.js';
 
+/** Changes of a room within this long of its first are announced to its viewers in one outline. */
+export const OUTLINE_DELAY_MS = 100;
+
 export interface StatsHubDeps {
   sfu: Sfu;
   rooms: RoomStore;
@@ -48,6 +51,8 @@ export interface RoomMetrics {
 export class StatsHub {
   private readonly timer: NodeJS.Timeout;
   private sampling = false;
+  /** Rooms whose outline is due (one timer per changed room). */
+  private readonly outlines = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly deps: StatsHubDeps) {
     this.timer = setInterval(() => void this.sampleSfu(), deps.sfuIntervalMs ?? STATS_INTERVAL_MS);
@@ -71,10 +76,21 @@ export class StatsHub {
   }
 
   /**
-   * Someone joined or left, or the topology changed: viewers get the room's new outline. Never rejects (its
-   * callers do not wait for it): with Redis unreachable the viewers get the next change's outline instead.
+   * Someone joined or left, or the topology changed: viewers get the room's new outline, once for a burst of
+   * changes (a room filling up, a switch), OUTLINE_DELAY_MS later. Each outline costs a few store reads and a
+   * message to every server of a cluster.
    */
-  async roomChanged(roomId: string): Promise<void> {
+  roomChanged(roomId: string): void {
+    if (this.outlines.has(roomId)) return;
+    const timer = setTimeout(() => {
+      this.outlines.delete(roomId);
+      void this.sendOutline(roomId);
+    }, OUTLINE_DELAY_MS);
+    this.outlines.set(roomId, timer);
+  }
+
+  /** Never rejects: with the store unreachable the viewers get the next change's outline instead. */
+  private async sendOutline(roomId: string): Promise<void> {
     try {
       const outline = await this.outline(roomId);
       await this.deps.history.keepOnly(roomId, outline.participants.map((p) => p.peerId));
@@ -136,5 +152,7 @@ export class StatsHub {
 
   close(): void {
     clearInterval(this.timer);
+    for (const timer of this.outlines.values()) clearTimeout(timer);
+    this.outlines.clear();
   }
 }

@@ -77,7 +77,9 @@ export class ServerProcess {
 
   /** Starts the process and resolves once it serves. */
   async run(): Promise<void> {
-    const child = spawn(process.execPath, [this.program.main], { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles every server a test or benchmark starts (Node refuses it in NODE_OPTIONS).
+    const nodeArgs = (process.env.SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, this.program.main], { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const collect = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString()).slice(-20_000);
