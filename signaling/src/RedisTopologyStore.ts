@@ -10,11 +10,12 @@ const LOCK_RETRY_MS = 2;
 
 const SCRIPTS = {
   /**
-   * Writes the room's record (or deletes it when ARGV[2] is empty) and its due time, and releases the lock,
-   * only while the lock is still ours. Returns 1, or 0 when the lock had expired (the write is dropped).
+   * Writes the room's record (or deletes it when ARGV[2] is empty), its due time and whether it is on the SFU
+   * (ARGV[5], the set KEYS[4]), and releases the lock, only while the lock is still ours. Returns 1, or 0 when
+   * the lock had expired (the write is dropped).
    */
   confer_topology_commit: {
-    numberOfKeys: 3,
+    numberOfKeys: 4,
     lua: `
       if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
       redis.call('DEL', KEYS[2])
@@ -25,6 +26,7 @@ const SCRIPTS = {
         redis.call('SET', KEYS[1], ARGV[2])
         if ARGV[3] == '' then redis.call('ZREM', KEYS[3], ARGV[4]) else redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4]) end
       end
+      if ARGV[5] == 'sfu' then redis.call('SADD', KEYS[4], ARGV[4]) else redis.call('SREM', KEYS[4], ARGV[4]) end
       return 1`,
   },
   /**
@@ -88,7 +90,7 @@ export class RedisTopologyStore implements TopologyStore {
       let committed = false;
       try {
         const [next, result] = await fn(record);
-        const reply = await this.scripts.confer_topology_commit(...keys, token, next ? JSON.stringify(next) : '', next?.dueAt ?? '', roomId);
+        const reply = await this.scripts.confer_topology_commit(...keys, this.sfuKey, token, next ? JSON.stringify(next) : '', next?.dueAt ?? '', roomId, next?.topology ?? '');
         committed = true;
         if (reply !== 1) throw new TopologyLockError(`the topology lock of room ${roomId} expired during its update; nothing was written`);
         return result;
@@ -108,6 +110,15 @@ export class RedisTopologyStore implements TopologyStore {
       // Jittered, so that servers waiting for the same room do not ask in step.
       await sleep(LOCK_RETRY_MS + Math.random() * LOCK_RETRY_MS);
     }
+  }
+
+  /** Rooms on the SFU. */
+  private get sfuKey(): string {
+    return `${this.prefix}topology-sfu`;
+  }
+
+  sfuRooms(): Promise<string[]> {
+    return this.redis.smembers(this.sfuKey);
   }
 
   async due(before: number): Promise<string[]> {

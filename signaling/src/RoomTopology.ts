@@ -57,6 +57,11 @@ export class RoomTopology {
     return { topology: record?.topology ?? 'mesh', standby: record?.standby.standby ?? false };
   }
 
+  /** The rooms on the SFU now. */
+  sfuRooms(): Promise<string[]> {
+    return this.deps.store.sfuRooms();
+  }
+
   async topology(roomId: string): Promise<Topology> {
     return (await this.view(roomId)).topology;
   }

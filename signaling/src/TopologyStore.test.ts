@@ -40,6 +40,19 @@ describe.each([
     expect(await store.get(id)).toBeNull();
   });
 
+  it('lists the rooms on the SFU, on every server, as their updates move them', async () => {
+    const [a, b] = make();
+    const [one, two] = [room(), room()];
+    await a.update(one, async () => [record({ topology: 'sfu' }), undefined]);
+    await b.update(two, async () => [record(), undefined]);
+    expect(await b.sfuRooms()).toEqual([one]);
+    await b.update(two, async () => [record({ topology: 'sfu' }), undefined]);
+    await a.update(one, async () => [record(), undefined]);
+    expect(await a.sfuRooms()).toEqual([two]);
+    await b.update(two, async () => [null, undefined]);
+    expect(await a.sfuRooms()).toEqual([]);
+  });
+
   it('gives the record to one update at a time, across servers: no update is lost', async () => {
     const [a, b] = make();
     const id = room();

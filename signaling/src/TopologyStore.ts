@@ -20,6 +20,8 @@ export interface TopologyStore {
   update<T>(roomId: string, fn: (record: TopologyRecord | null) => Promise<[TopologyRecord | null, T]>): Promise<T>;
   /** Rooms whose `dueAt` is before `before`: their timer was on a server that is gone. */
   due(before: number): Promise<string[]>;
+  /** Rooms on the SFU now (the dashboard samples their SFU stats), without reading every room's record. */
+  sfuRooms(): Promise<string[]>;
 }
 
 const topology = z.enum(['mesh', 'sfu']);
@@ -65,5 +67,9 @@ export class InMemoryTopologyStore implements TopologyStore {
 
   async due(before: number): Promise<string[]> {
     return [...this.rooms].filter(([, r]) => r.dueAt !== null && r.dueAt < before).map(([roomId]) => roomId);
+  }
+
+  async sfuRooms(): Promise<string[]> {
+    return [...this.rooms].filter(([, r]) => r.topology === 'sfu').map(([roomId]) => roomId);
   }
 }
