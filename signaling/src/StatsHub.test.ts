@@ -1,50 +1,43 @@
-import { describe, expect, it, vi } from 'vitest';
-import { silentLogger } from '@confer/shared';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { silentLogger, type Logger } from '@confer/shared';
 import type { Sfu } from '@confer/sfu';
 import type { RoomStore } from './RoomStore.js';
 import type { RoomTopology } from './RoomTopology.js';
 import { OUTLINE_DELAY_MS, StatsHub } from './StatsHub.js';
 import { InMemoryStatsHistory } from './StatsHistory.js';
 
+/** A hub over stores that answer `read` (an empty room) or reject it (Redis unreachable). */
+function hub(read: () => Promise<unknown>, log: Logger = silentLogger) {
+  const publish = vi.fn();
+  const stats = new StatsHub({
+    sfu: {} as Sfu,
+    rooms: { peers: read, roomIds: read } as unknown as RoomStore,
+    topology: { history: read } as unknown as RoomTopology,
+    history: new InMemoryStatsHistory(),
+    sfuSampledHere: async (ids) => ids,
+    publish,
+    onSample: vi.fn(),
+    log,
+    sfuIntervalMs: 60_000,
+  });
+  return { stats, publish };
+}
+
+afterEach(() => vi.useRealTimers());
+
 describe('StatsHub', () => {
   it('a room change with the store unreachable is logged, never rejected (its callers do not wait); a burst of changes makes one outline', async () => {
     vi.useFakeTimers();
-    const down = () => Promise.reject(new Error('Connection is closed.'));
     const warn = vi.fn();
-    const hub = new StatsHub({
-      sfu: {} as Sfu,
-      rooms: { peers: down, roomIds: down } as unknown as RoomStore,
-      topology: { history: down } as unknown as RoomTopology,
-      history: new InMemoryStatsHistory(),
-      sfuSampledHere: async (ids) => ids,
-      publish: vi.fn(),
-      onSample: vi.fn(),
-      log: { ...silentLogger, warn },
-      sfuIntervalMs: 60_000,
-    });
-    const publish = vi.fn();
-    const working = new StatsHub({
-      sfu: {} as Sfu,
-      rooms: { peers: async () => [], roomIds: async () => [] } as unknown as RoomStore,
-      topology: { history: async () => null } as unknown as RoomTopology,
-      history: new InMemoryStatsHistory(),
-      sfuSampledHere: async (ids) => ids,
-      publish,
-      onSample: vi.fn(),
-      log: silentLogger,
-      sfuIntervalMs: 60_000,
-    });
-    for (let i = 0; i < 4; i++) {
-      hub.roomChanged('r');
-      working.roomChanged('r');
-    }
+    const down = hub(() => Promise.reject(new Error('Connection is closed.')), { ...silentLogger, warn });
+    const up = hub(async () => []);
+    for (let i = 0; i < 4; i++) for (const { stats } of [down, up]) stats.roomChanged('r');
     await vi.advanceTimersByTimeAsync(OUTLINE_DELAY_MS);
-    expect(publish).toHaveBeenCalledTimes(1);
-    expect(publish).toHaveBeenCalledWith('r', expect.objectContaining({ type: 'room', participants: [] }));
+    expect(up.publish).toHaveBeenCalledTimes(1);
+    expect(up.publish).toHaveBeenCalledWith('r', expect.objectContaining({ type: 'room', participants: [] }));
+    expect(down.publish).not.toHaveBeenCalled();
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn).toHaveBeenCalledWith(expect.objectContaining({ roomId: 'r', err: 'Connection is closed.' }), 'dashboard outline not updated');
-    hub.close();
-    working.close();
-    vi.useRealTimers();
+    for (const { stats } of [down, up]) stats.close();
   });
 });
