@@ -18,6 +18,19 @@ const SWEEP_BATCH = 100;
  * "<roomId> <peerId>". Every move between them is one script, so exactly one server takes or expires a seat.
  */
 const SCRIPTS = {
+  /** A seat live here (ARGV[2] 'SADD') or gone (ARGV[2] 'SREM'): either way, no longer held. */
+  confer_seat_mark: {
+    numberOfKeys: 2,
+    lua: `
+      redis.call(ARGV[2], KEYS[1], ARGV[1])
+      redis.call('ZREM', KEYS[2], ARGV[1])
+      return 1`,
+  },
+  /** {1 if the seat is live here, else 0; 1 if it is held, else 0}. */
+  confer_seat_owns: {
+    numberOfKeys: 2,
+    lua: `return {redis.call('SISMEMBER', KEYS[1], ARGV[1]), redis.call('ZSCORE', KEYS[2], ARGV[1]) and 1 or 0}`,
+  },
   confer_seat_hold: {
     numberOfKeys: 2,
     lua: `
@@ -156,14 +169,14 @@ export class RedisHeldSeats implements HeldSeats, ClusterView {
 
   async seated(peerId: string, roomId: string): Promise<void> {
     this.live.add(`${roomId} ${peerId}`);
-    await this.redis.multi().sadd(this.mine, `${roomId} ${peerId}`).zrem(this.key('held'), `${roomId} ${peerId}`).exec();
+    await this.scripts.confer_seat_mark(this.mine, this.key('held'), `${roomId} ${peerId}`, 'SADD');
   }
 
   async owns(peerId: string, roomId: string): Promise<boolean> {
     const seat = `${roomId} ${peerId}`;
-    const [ours, held] = ((await this.redis.multi().sismember(this.mine, seat).zscore(this.key('held'), seat).exec()) ?? []).map(([, reply]) => reply);
+    const [ours, held] = (await this.scripts.confer_seat_owns(this.mine, this.key('held'), seat)) as [number, number];
     // Neither ours nor held: taken over by another server, so not to reclaim (held: we were taken for gone).
-    if (ours !== 1 && held === null) this.live.delete(seat);
+    if (ours !== 1 && held !== 1) this.live.delete(seat);
     return ours === 1;
   }
 
@@ -179,7 +192,7 @@ export class RedisHeldSeats implements HeldSeats, ClusterView {
 
   async release(peerId: string, roomId: string): Promise<void> {
     this.live.delete(`${roomId} ${peerId}`);
-    await this.redis.multi().srem(this.mine, `${roomId} ${peerId}`).zrem(this.key('held'), `${roomId} ${peerId}`).exec();
+    await this.scripts.confer_seat_mark(this.mine, this.key('held'), `${roomId} ${peerId}`, 'SREM');
   }
 
   async close(): Promise<void> {

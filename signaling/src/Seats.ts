@@ -147,7 +147,7 @@ export class Seats {
     await topology.peerLeft(roomId, peerId);
     // A participant watched its room's stats as a participant only: that ends with its seat.
     await socket?.leave(statsRoom(roomId));
-    stats.roomChanged(roomId);
+    stats.roomChanged(roomId, true);
     log.info({ roomId, remaining }, 'peer left');
   }
 

@@ -11,6 +11,7 @@ import type { Seats } from './Seats.js';
 import type { SlowClientGuard } from './slowClients.js';
 import type { StatsHub } from './StatsHub.js';
 import type { TurnService } from './TurnService.js';
+import type { WatchedRooms } from './WatchedRooms.js';
 
 export interface SocketData {
   peerId: string;
@@ -36,6 +37,8 @@ export type ServerConfig = Pick<
 export const peerRoom = (peerId: string) => `peer:${peerId}`;
 /** Dashboard viewers of a room sit in this Socket.IO room. */
 export const statsRoom = (roomId: string) => `stats:${roomId}`;
+/** The room a Socket.IO room of dashboard viewers is for, else null. */
+export const watchedRoomOf = (room: string): string | null => (room.startsWith('stats:') ? room.slice('stats:'.length) : null);
 
 /** This server's place in a cluster: its id, and the servers there are now. */
 export interface ClusterView {
@@ -55,6 +58,7 @@ export interface ServerContext {
   seats: Seats;
   topology: RoomTopology;
   stats: StatsHub;
+  watched: WatchedRooms;
   metrics: Metrics;
   slowClients: SlowClientGuard;
   /** Null for a single server. */

@@ -26,12 +26,13 @@ import { RoomTopology } from './RoomTopology.js';
 import { InMemoryTopologyStore, type TopologyStore } from './TopologyStore.js';
 import { RequestRouter, type Call } from './rpc/RequestRouter.js';
 import { Seats } from './Seats.js';
-import { statsRoom, type ClusterView, type PeerSocket, type ServerConfig, type ServerContext, type SignalingIo } from './ServerContext.js';
+import { statsRoom, watchedRoomOf, type ClusterView, type PeerSocket, type ServerConfig, type ServerContext, type SignalingIo } from './ServerContext.js';
 import { SlowClientGuard } from './slowClients.js';
 import { StatsHub } from './StatsHub.js';
 import { InMemoryStatsHistory, type StatsHistory } from './StatsHistory.js';
 import { ownerOf } from './rendezvous.js';
 import type { TurnService } from './TurnService.js';
+import { LocalWatchedRooms, type WatchedRooms } from './WatchedRooms.js';
 
 export { VERSION } from './health.js';
 /** Signaling messages are small; anything bigger is abuse. */
@@ -54,6 +55,8 @@ export interface SignalingServerDeps {
   passwordTries?: PasswordTries;
   /** The dashboard's history (absent: this server's own, in memory). */
   statsHistory?: StatsHistory;
+  /** Which rooms have dashboard viewers (absent: this server's own viewers). */
+  watchedRooms?: WatchedRooms;
   log: Logger;
 }
 
@@ -121,6 +124,15 @@ export class SignalingServer {
       log,
     });
     const cluster = deps.cluster ?? null;
+    const watched = deps.watchedRooms ?? new LocalWatchedRooms();
+    // A room's first viewer on this server, and its last: the Socket.IO room of its viewers comes and goes.
+    const adapter = this.io.of('/').adapter;
+    for (const [event, watching] of [['create-room', true], ['delete-room', false]] as const) {
+      adapter.on(event, (room: string) => {
+        const roomId = watchedRoomOf(room);
+        if (roomId) watched.setLocal(roomId, watching);
+      });
+    }
     const stats: StatsHub = new StatsHub({
       sfu,
       rooms,
@@ -133,6 +145,7 @@ export class SignalingServer {
         return roomIds.filter((roomId) => ownerOf(roomId, servers) === cluster.serverId);
       },
       publish: (roomId, update) => this.io.to(statsRoom(roomId)).emit('stats:update', update),
+      watched: (roomId) => watched.isWatched(roomId),
       onSample: (roomId, peerId, sample) => {
         metrics.sampleScored(sample);
         topology.sampled(roomId, peerId, sample);
@@ -143,7 +156,7 @@ export class SignalingServer {
     const held = deps.held ?? new InMemoryHeldSeats();
     const seats = new Seats({ config, io: this.io, rooms, held, access, turn, sfu, topology, stats, log });
     return {
-      config, io: this.io, sfu, turn, rooms, access, seats, topology, stats, metrics, log,
+      config, io: this.io, sfu, turn, rooms, access, seats, topology, stats, watched, metrics, log,
       addresses: new AddressBudgets(config.addressLimits, config.trustedProxies),
       slowClients: new SlowClientGuard(() => this.io.of('/').sockets.values(), log),
       cluster,
@@ -215,6 +228,7 @@ export class SignalingServer {
     await this.ctx.seats.close();
     this.ctx.topology.close();
     this.ctx.stats.close();
+    this.ctx.watched.close();
     this.ctx.slowClients.close();
     const closed = new Promise<void>((resolve) => this.io.close(() => resolve()));
     // close() waits for every open HTTP connection, and Node stops timing out half-sent requests once

@@ -5,22 +5,25 @@ import type { RoomStore } from './RoomStore.js';
 import type { RoomTopology } from './RoomTopology.js';
 import { OUTLINE_DELAY_MS, StatsHub } from './StatsHub.js';
 import { InMemoryStatsHistory } from './StatsHistory.js';
+import { sample } from '../test-support/statsSamples.js';
 
-/** A hub over stores that answer `read` (an empty room) or reject it (Redis unreachable). */
-function hub(read: () => Promise<unknown>, log: Logger = silentLogger) {
+/** A hub over stores that answer `read` (a room of these peers) or reject it (Redis unreachable). */
+function hub(read: () => Promise<unknown>, log: Logger = silentLogger, watched = true) {
   const publish = vi.fn();
+  const history = new InMemoryStatsHistory();
   const stats = new StatsHub({
     sfu: {} as Sfu,
     rooms: { peers: read, roomIds: read } as unknown as RoomStore,
     topology: { history: read } as unknown as RoomTopology,
-    history: new InMemoryStatsHistory(),
+    history,
     sfuSampledHere: async (ids) => ids,
     publish,
+    watched: () => watched,
     onSample: vi.fn(),
     log,
     sfuIntervalMs: 60_000,
   });
-  return { stats, publish };
+  return { stats, publish, history };
 }
 
 afterEach(() => vi.useRealTimers());
@@ -39,5 +42,24 @@ describe('StatsHub', () => {
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn).toHaveBeenCalledWith(expect.objectContaining({ roomId: 'r', err: 'Connection is closed.' }), 'dashboard outline not updated');
     for (const { stats } of [down, up]) stats.close();
+  });
+
+  it('sends nothing for a room nobody watches, and still forgets who left it', async () => {
+    vi.useFakeTimers();
+    let peers = [{ peerId: 'a', displayName: 'A' }, { peerId: 'b', displayName: 'B' }];
+    const read = vi.fn(async () => peers);
+    const { stats, publish, history } = hub(read, silentLogger, false);
+    await stats.report('r', 'a', [sample('a')]);
+    await stats.report('r', 'b', [sample('b')]);
+    stats.roomChanged('r');
+    await vi.advanceTimersByTimeAsync(OUTLINE_DELAY_MS);
+    // A join into an unwatched room: not even read.
+    expect(read).not.toHaveBeenCalled();
+    peers = [{ peerId: 'a', displayName: 'A' }];
+    stats.roomChanged('r', true);
+    await vi.advanceTimersByTimeAsync(OUTLINE_DELAY_MS);
+    expect(Object.keys((await history.snapshot('r', ['a', 'b'])).samples)).toEqual(['a']);
+    expect(publish).not.toHaveBeenCalled();
+    stats.close();
   });
 });

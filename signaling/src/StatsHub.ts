@@ -26,6 +26,8 @@ export interface StatsHubDeps {
   sfuSampledHere(roomIds: string[]): Promise<string[]>;
   /** Sends an update to the room's dashboard viewers (a Socket.IO room, so it fans out across servers). */
   publish(roomId: string, update: StatsUpdate): void;
+  /** Whether the room has a viewer anywhere: updates for the others are not built nor sent. */
+  watched(roomId: string): boolean;
   /** Each scored sample, for /metrics and the topology rule. */
   onSample(roomId: string, peerId: string, sample: ScoredSample): void;
   log: Logger;
@@ -51,8 +53,8 @@ export interface RoomMetrics {
 export class StatsHub {
   private readonly timer: NodeJS.Timeout;
   private sampling = false;
-  /** Rooms whose outline is due (one timer per changed room). */
-  private readonly outlines = new Map<string, NodeJS.Timeout>();
+  /** Rooms whose outline is due (one timer per changed room), and whether someone left meanwhile. */
+  private readonly outlines = new Map<string, { timer: NodeJS.Timeout; left: boolean }>();
 
   constructor(private readonly deps: StatsHubDeps) {
     this.timer = setInterval(() => void this.sampleSfu(), deps.sfuIntervalMs ?? STATS_INTERVAL_MS);
@@ -65,7 +67,7 @@ export class StatsHub {
     const scored = samples.map((sample): ScoredSample => ({ ...sample, receivedAt, ...scoreSample(sample) }));
     for (const sample of scored) {
       this.deps.onSample(roomId, peerId, sample);
-      this.deps.publish(roomId, { type: 'sample', roomId, peerId, sample });
+      this.publish(roomId, { type: 'sample', roomId, peerId, sample });
     }
     await this.deps.history.addSamples(roomId, peerId, scored);
   }
@@ -76,28 +78,46 @@ export class StatsHub {
   }
 
   /**
-   * Someone joined or left, or the topology changed: viewers get the room's new outline, once for a burst of
-   * changes (a room filling up, a switch), OUTLINE_DELAY_MS later. Each outline costs a few store reads and a
-   * message to every server of a cluster.
+   * Someone joined or left (`left`), or the topology changed: viewers get the room's new outline, once for a
+   * burst of changes (a room filling up, a switch), OUTLINE_DELAY_MS later. Each outline costs a few store
+   * reads and a message to every server of a cluster, so a room nobody watches gets none; its history still
+   * forgets who left.
    */
-  roomChanged(roomId: string): void {
-    if (this.outlines.has(roomId)) return;
+  roomChanged(roomId: string, left = false): void {
+    const pending = this.outlines.get(roomId);
+    if (pending) {
+      pending.left ||= left;
+      return;
+    }
+    if (!left && !this.deps.watched(roomId)) return;
     const timer = setTimeout(() => {
+      const due = this.outlines.get(roomId);
       this.outlines.delete(roomId);
-      void this.sendOutline(roomId);
+      void this.sendOutline(roomId, due?.left ?? left);
     }, OUTLINE_DELAY_MS);
-    this.outlines.set(roomId, timer);
+    this.outlines.set(roomId, { timer, left });
+  }
+
+  /** The room's outline as an update, for a viewer that may have missed the last one. */
+  async outlineUpdate(roomId: string): Promise<StatsUpdate> {
+    return { type: 'room', ...(await this.outline(roomId)) };
   }
 
   /** Never rejects: with the store unreachable the viewers get the next change's outline instead. */
-  private async sendOutline(roomId: string): Promise<void> {
+  private async sendOutline(roomId: string, left: boolean): Promise<void> {
+    const watched = this.deps.watched(roomId);
+    if (!watched && !left) return;
     try {
       const outline = await this.outline(roomId);
-      await this.deps.history.keepOnly(roomId, outline.participants.map((p) => p.peerId));
-      this.deps.publish(roomId, { type: 'room', ...outline });
+      if (left) await this.deps.history.keepOnly(roomId, outline.participants.map((p) => p.peerId));
+      if (watched) this.deps.publish(roomId, { type: 'room', ...outline });
     } catch (error) {
       this.deps.log.warn({ roomId, err: (error as Error).message }, 'dashboard outline not updated');
     }
+  }
+
+  private publish(roomId: string, update: StatsUpdate): void {
+    if (this.deps.watched(roomId)) this.deps.publish(roomId, update);
   }
 
   async metrics(): Promise<RoomMetrics[]> {
@@ -140,7 +160,7 @@ export class StatsHub {
         if (!stats) continue;
         const sample: SfuStatsSample = { ...stats, at: Date.now() };
         await this.deps.history.addSfu(roomId, sample);
-        this.deps.publish(roomId, { type: 'sfu', roomId, sample });
+        this.publish(roomId, { type: 'sfu', roomId, sample });
       }
     } catch (error) {
       this.deps.log.warn({ err: (error as Error).message }, 'SFU stats round failed');
@@ -151,7 +171,7 @@ export class StatsHub {
 
   close(): void {
     clearInterval(this.timer);
-    for (const timer of this.outlines.values()) clearTimeout(timer);
+    for (const { timer } of this.outlines.values()) clearTimeout(timer);
     this.outlines.clear();
   }
 }

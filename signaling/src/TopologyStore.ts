@@ -11,12 +11,15 @@ export interface TopologyRecord extends TopologyState {
 }
 
 /**
- * Where room topologies live: in this process for one server, in Redis for a cluster. `update` gives the
- * room's record to one caller at a time across all servers, so two evaluations never both start a switch.
+ * Where room topologies live: in this process for one server, in Redis for a cluster. `update`s of one room
+ * take effect one at a time across all servers, so two evaluations never both start a switch.
  */
 export interface TopologyStore {
   get(roomId: string): Promise<TopologyRecord | null>;
-  /** `fn` returns the record to keep (null forgets the room) and a result for the caller. */
+  /**
+   * `fn` returns the record to keep (null forgets the room) and a result for the caller. It may be run again
+   * on a newer record (another server's update came first), so it must have no effect of its own.
+   */
   update<T>(roomId: string, fn: (record: TopologyRecord | null) => Promise<[TopologyRecord | null, T]>): Promise<T>;
   /** Rooms whose `dueAt` is before `before`: their timer was on a server that is gone. */
   due(before: number): Promise<string[]>;

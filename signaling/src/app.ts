@@ -10,6 +10,7 @@ import { TRY_LIMITS } from './RoomAccess.js';
 import { RedisRoomStore } from './RedisRoomStore.js';
 import { RedisStatsHistory } from './RedisStatsHistory.js';
 import { RedisTopologyStore } from './RedisTopologyStore.js';
+import { RedisWatchedRooms } from './WatchedRooms.js';
 import { InMemoryRoomStore } from './RoomStore.js';
 import { StateJournal } from './StateJournal.js';
 import { assertPortFree } from './listen.js';
@@ -50,7 +51,7 @@ export async function startApp(env: Record<string, string | undefined> = process
   const held = redis ? new RedisHeldSeats(redis, serverId, config.reconnectGraceMs, log.child({ component: 'seats' })) : null;
   // Password try budgets too (a guesser gets no more tries by spreading them over servers), and the dashboard's history.
   const cluster =
-    redis && held ? { adapter: createAdapter(redis), held, cluster: held, topologies: new RedisTopologyStore(redis), passwordTries: new RedisPasswordTries(redis, TRY_LIMITS), statsHistory: new RedisStatsHistory(redis) } : {};
+    redis && held ? { adapter: createAdapter(redis), held, cluster: held, topologies: new RedisTopologyStore(redis), passwordTries: new RedisPasswordTries(redis, TRY_LIMITS), statsHistory: new RedisStatsHistory(redis), watchedRooms: new RedisWatchedRooms(redis, log.child({ component: 'watched-rooms' })) } : {};
   const server = new SignalingServer({ config, sfu, turn, rooms, ...cluster, log });
   const release = async () => {
     const closeSfu = async () => {

@@ -105,6 +105,25 @@ describe('a cluster room on the SFU', () => {
     expect(again.sfu.at(-1)?.transports).toBe(4);
   });
 
+  it('shows a new viewer what happens on the other server: a join made before that server knew of the viewer, and live samples', async () => {
+    const [one, two] = [await server(), await server()];
+    const [ada, bo] = [await connect(one), await connect(two)];
+    const a = joined(await join(ada, 'watched', 'Ada'));
+    const outlines: string[][] = [];
+    const samplesFrom: string[] = [];
+    ada.on('stats:update', (u) => {
+      if (u.type === 'room') outlines.push(u.participants.map((p) => p.displayName).sort());
+      if (u.type === 'sample') samplesFrom.push(u.peerId);
+    });
+    ok((await ada.timeout(5000).emitWithAck('stats:subscribe', { roomId: 'watched' })) as Ack<RoomStatsSnapshot>);
+    // At once: the other server sends no update for a room it does not know is watched yet.
+    const b = joined(await join(bo, 'watched', 'Bo'));
+    await expect.poll(() => outlines.at(-1), { timeout: 10_000, message: 'the viewer sees Bo in the room' }).toEqual(['Ada', 'Bo']);
+    await expect
+      .poll(async () => (ok(await bo.timeout(5000).emitWithAck('stats:report', { samples: [sample(a.peerId)] })), samplesFrom), { timeout: 10_000, message: "Bo's samples reach the viewer live" })
+      .toContain(b.peerId);
+  });
+
   it('puts SFU rooms of a signaling-only server on a media node; when that node goes, the room is told and its next join lands on another', async () => {
     const first = await mediaNode('media-a');
     const signaling = await server({ TOPOLOGY_SFU_FROM: '2', MEDIA_NODE: 'false' });

@@ -1,4 +1,4 @@
-import { MAX_SAMPLES_PER_10S, RateWindow } from '@confer/shared';
+import { MAX_SAMPLES_PER_10S, RateWindow, type Logger } from '@confer/shared';
 import { done, notInRoom, refuse, statsForbidden } from '../refusals.js';
 import type { RequestRouter } from '../rpc/RequestRouter.js';
 import { statsRoom, type PeerSocket, type ServerContext } from '../ServerContext.js';
@@ -35,6 +35,7 @@ export function registerStats(router: RequestRouter<PeerSocket>, ctx: ServerCont
     const snapshot = await ctx.stats.snapshot(roomId);
     // A snapshot is the largest thing we send: not to a client that has stopped reading.
     if (!ctx.slowClients.check(socket)) return refuse('UNAVAILABLE', 'disconnected: this connection stopped reading');
+    if (ctx.watched.settleMs > 0) resendOutline(ctx, socket, roomId, log);
     return { ok: true, data: snapshot };
   });
 
@@ -49,4 +50,19 @@ export function registerStats(router: RequestRouter<PeerSocket>, ctx: ServerCont
     const rooms = (await ctx.stats.metrics()).map(({ roomId, participants, topology }) => ({ roomId, participants, topology }));
     return { ok: true, data: { rooms } };
   });
+}
+
+/**
+ * In a cluster the other servers learn of a new viewer within `settleMs`: a change they made meanwhile was
+ * not sent, so the viewer gets the room's outline again once that has passed.
+ */
+function resendOutline(ctx: ServerContext, socket: PeerSocket, roomId: string, log: Logger): void {
+  const timer = setTimeout(() => {
+    if (socket.disconnected || socket.data.watching !== roomId) return;
+    ctx.stats
+      .outlineUpdate(roomId)
+      .then((update) => socket.data.watching === roomId && socket.emit('stats:update', update))
+      .catch((err: Error) => log.warn({ roomId, err: err.message }, 'dashboard outline not resent'));
+  }, ctx.watched.settleMs);
+  timer.unref();
 }
