@@ -111,8 +111,13 @@ export class RoomTopology {
   }
 
   private run(roomId: string, { joiner, leaver }: { joiner?: string; leaver?: string }): Promise<TopologyView> {
+    // Who is in the room is read alongside the store's read of the record (in a cluster, one round trip less);
+    // a second run (another server's update came first) reads it again.
+    let loading: ReturnType<RoomTopologyDeps['load']> | null = this.deps.load(roomId);
+    loading.catch(() => undefined); // awaited below; a rejection meanwhile is not an unhandled one
     return this.change(roomId, async (record, now, effects): Promise<[TopologyRecord | null, TopologyView]> => {
-      const { participants, sharing } = await this.deps.load(roomId);
+      const { participants, sharing } = await (loading ?? this.deps.load(roomId));
+      loading = null;
       if (participants.length === 0) return [null, { topology: 'mesh', standby: false }];
       const room = record ?? fresh('mesh');
       if (leaver) this.moved(roomId, room, leaver, now, effects);

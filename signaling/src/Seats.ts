@@ -62,9 +62,9 @@ export class Seats {
       log.info({ roomId }, 'join abandoned: the connection closed');
       return closedMidJoin;
     }
-    await this.occupy(socket, peer.peerId, roomId, fixedName);
-    // The room's new topology first: a room this join moves to the SFU must not open mesh links to the newcomer.
-    const view = await this.deps.topology.evaluate(roomId, peer.peerId);
+    // The room's new topology before the others hear of the newcomer: a room this join moves to the SFU must
+    // not open mesh links to it.
+    const view = await this.occupy(socket, peer.peerId, roomId, fixedName, () => this.deps.topology.evaluate(roomId, peer.peerId));
     socket.to(roomId).emit('room:peer-joined', peer);
     this.deps.stats.roomChanged(roomId);
     log.info({ roomId, peers: added.others.length + 1, resumed }, resumed ? 'peer restored its seat' : 'peer joined');
@@ -90,7 +90,8 @@ export class Seats {
       return closedMidJoin;
     }
     // Its old connection lives on another server (not yet seen to drop): that server lets it go.
-    if (held === 'elsewhere') this.deps.io.in(peerRoom(peerId)).disconnectSockets(true);
+    // (Not this connection, which may be in the peer's room by the time that reaches this server.)
+    if (held === 'elsewhere') this.deps.io.in(peerRoom(peerId)).except(socket.id).disconnectSockets(true);
     const stale = this.sockets.get(peerId);
     if (held || stale?.data.roomId === roomId) {
       if (stale) {
@@ -100,8 +101,7 @@ export class Seats {
         log.info({ roomId }, 'stale connection replaced');
       }
       call.log = log;
-      await this.occupy(socket, peerId, roomId, claims.name);
-      const peers = (await this.deps.rooms.peers(roomId)).filter((p) => p.peerId !== peerId);
+      const peers = (await this.occupy(socket, peerId, roomId, claims.name, () => this.deps.rooms.peers(roomId))).filter((p) => p.peerId !== peerId);
       log.info({ roomId }, 'peer resumed its seat');
       return { ok: true, data: await this.joinResponse(socket, roomId, peers, seal, 'held') };
     }
@@ -113,13 +113,19 @@ export class Seats {
     return this.seat(call, peer, roomId, seal, 'restored', claims.name);
   }
 
-  private async occupy(socket: PeerSocket, peerId: string, roomId: string, fixedName: string | undefined): Promise<void> {
+  /**
+   * Seats the socket, and runs `meanwhile` (the join's next store call) alongside marking the seat live here:
+   * in a cluster each is a Redis round trip, and a join waits for every one of them.
+   */
+  private async occupy<T>(socket: PeerSocket, peerId: string, roomId: string, fixedName: string | undefined, meanwhile: () => Promise<T>): Promise<T> {
     socket.data.peerId = peerId;
     socket.data.roomId = roomId;
     socket.data.fixedName = fixedName;
     this.sockets.set(peerId, socket);
-    await this.deps.held.seated(peerId, roomId);
+    // Its Socket.IO rooms first (this server's only): what `meanwhile` announces to the room reaches it too.
     await socket.join([roomId, peerRoom(peerId)]);
+    const [, result] = await Promise.all([this.deps.held.seated(peerId, roomId), meanwhile()]);
+    return result;
   }
 
   /** The answer to a join; `view` when the join just evaluated the room's topology (one Redis read fewer). */
