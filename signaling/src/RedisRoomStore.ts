@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { defineScripts, type PeerInfo } from '@confer/shared';
 import { roomSealSchema, type RoomSeal } from './RoomAccess.js';
-import type { RoomStore } from './RoomStore.js';
+import type { AddedPeer, RoomStore, SeatRefusal, SeatRules } from './RoomStore.js';
 
 /**
  * Each script runs atomically in Redis: the capacity check and the seat, or the last leave and the room's
@@ -9,13 +9,19 @@ import type { RoomStore } from './RoomStore.js';
  * seal, and the set of rooms with someone in them.
  */
 const SCRIPTS = {
-  /** Seats the peer unless the room is full; creates the seal if there is none. Returns [seal, others] or nil. */
+  /**
+   * Seats the peer unless the room is full; creates the seal if there is none (unless ARGV[7] rooms exist), or
+   * with ARGV[6] '1' refuses a room with a password. Returns [seal, others], or 'full', 'rooms' or 'locked'.
+   */
   confer_add_peer: {
     numberOfKeys: 3,
     lua: `
-      if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return false end
+      if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 'full' end
       local seal = redis.call('GET', KEYS[2])
-      if not seal then
+      if seal then
+        if ARGV[6] == '1' and cjson.decode(seal).lock ~= cjson.null then return 'locked' end
+      else
+        if ARGV[7] ~= '' and redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[7]) then return 'rooms' end
         seal = ARGV[4]
         redis.call('SET', KEYS[2], seal)
       end
@@ -73,9 +79,10 @@ export class RedisRoomStore implements RoomStore {
     return [`${this.prefix}room:${roomId}:peers`, `${this.prefix}room:${roomId}:seal`, this.roomsKey];
   }
 
-  async addPeer(roomId: string, peer: PeerInfo, capacity: number, seal: RoomSeal): Promise<{ others: PeerInfo[]; seal: RoomSeal } | null> {
-    const reply = await this.scripts.confer_add_peer(...this.keys(roomId), peer.peerId, JSON.stringify(peer), capacity, JSON.stringify(seal), roomId);
-    if (!Array.isArray(reply)) return null;
+  async addPeer(roomId: string, peer: PeerInfo, capacity: number, seal: RoomSeal, rules: SeatRules = {}): Promise<AddedPeer | SeatRefusal> {
+    const reply = await this.scripts.confer_add_peer(...this.keys(roomId), peer.peerId, JSON.stringify(peer), capacity, JSON.stringify(seal), roomId, rules.unlockedOnly ? '1' : '0', rules.maxRooms ?? '');
+    if (reply === 'full' || reply === 'locked' || reply === 'rooms') return reply;
+    if (!Array.isArray(reply)) throw new Error(`unexpected reply from confer_add_peer: ${String(reply)}`);
     const [kept, others] = reply as [string, string[]];
     return { seal: roomSealSchema.parse(JSON.parse(kept)), others: others.map((o) => JSON.parse(o) as PeerInfo) };
   }

@@ -2,7 +2,7 @@ import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { z } from 'zod';
 import { displayNameSchema, peerIdSchema, roomIdSchema, type ProtocolError } from '@confer/shared';
-import { refuse } from './refusals.js';
+import { passwordRequired, refuse } from './refusals.js';
 import type { AccessConfig } from './config.js';
 import { InMemoryPasswordTries, type PasswordTries, type TryLimits } from './PasswordTries.js';
 import { Semaphore } from './Semaphore.js';
@@ -107,7 +107,7 @@ export class RoomAccess {
       return { ok: true, displayName: token.claims.name, fixedName: token.claims.name };
     }
     if (lock) {
-      if (request.password === undefined) return refuse('PASSWORD_REQUIRED', `room ${request.roomId} is protected: enter its password`);
+      if (request.password === undefined) return passwordRequired(request.roomId);
       const refused = await this.tries.take(address, request.roomId);
       if (refused === 'address') return refuse('RATE_LIMITED', `at most ${PASSWORD_LIMITS.triesPerAddressPerMinute} password tries per minute from one address`);
       if (refused === 'room') return refuse('RATE_LIMITED', `too many password tries for room ${request.roomId}: try again in a minute`);

@@ -24,7 +24,7 @@ describe.each([
     const [ada, bo, cy] = [peer('Ada'), peer('Bo'), peer('Cy')];
     expect(await store.addPeer(id, ada, 2, seal('first'))).toEqual({ others: [], seal: seal('first') });
     expect(await store.addPeer(id, bo, 2, seal('second'))).toEqual({ others: [ada], seal: seal('first') });
-    expect(await store.addPeer(id, cy, 2, seal('third'))).toBeNull();
+    expect(await store.addPeer(id, cy, 2, seal('third'))).toBe('full');
     expect(await store.roomSeal(id)).toEqual(seal('first'));
     expect((await store.peers(id)).map((p) => p.displayName).sort()).toEqual(['Ada', 'Bo']);
     expect(await store.getPeer(id, bo.peerId)).toEqual(bo);
@@ -38,7 +38,25 @@ describe.each([
     expect(await store.roomIds()).not.toContain(id);
     expect(await store.roomCount()).toBe(rooms - 1);
     // A new room under the same name starts with the seal it is given.
-    expect((await store.addPeer(id, cy, 2, seal('fresh')))?.seal).toEqual(seal('fresh'));
+    expect(await store.addPeer(id, cy, 2, seal('fresh'))).toMatchObject({ seal: seal('fresh') });
+  });
+
+  it('refuses a joiner without a password a room that has one, and a new room once the limit is reached, with nothing seated', async () => {
+    const store = make();
+    const [locked, open, extra] = [room(), room(), room()];
+    const lock = { ...seal('locked'), lock: { salt: 'c2FsdA', hash: 'aGFzaA' } };
+    await store.addPeer(locked, peer('Ada'), 4, lock);
+    await store.addPeer(open, peer('Bo'), 4, seal('open'));
+    expect(await store.addPeer(locked, peer('Cy'), 4, seal('other'), { unlockedOnly: true })).toBe('locked');
+    expect(await store.addPeer(open, peer('Cy'), 4, seal('other'), { unlockedOnly: true })).toMatchObject({ seal: seal('open') });
+    // Without the rule (the joiner gave the password, checked before): seated under the room's own seal.
+    expect(await store.addPeer(locked, peer('Dee'), 4, seal('other'))).toMatchObject({ seal: lock });
+    const count = await store.roomCount();
+    expect(await store.addPeer(extra, peer('Eve'), 4, seal('extra'), { maxRooms: count })).toBe('rooms');
+    // An existing room is no new one: the limit does not keep anyone out of it.
+    expect(await store.addPeer(open, peer('Fay'), 4, seal('other'), { maxRooms: count })).toMatchObject({ seal: seal('open') });
+    expect([await store.roomSeal(extra), await store.roomCount(), (await store.peers(locked)).length]).toEqual([null, count, 2]);
+    expect(await store.addPeer(extra, peer('Eve'), 4, seal('extra'), { maxRooms: count + 1 })).toMatchObject({ seal: seal('extra') });
   });
 
   it('patches a seated peer, and nobody else', async () => {
@@ -69,7 +87,7 @@ describe('RedisRoomStore across servers', () => {
     const servers = [new RedisRoomStore(connect(), prefix), new RedisRoomStore(connect(), prefix)];
     const id = room();
     const results = await Promise.all(Array.from({ length: 24 }, (_, i) => servers[i % 2]!.addPeer(id, peer(`P${i}`), 4, seal(`s${i}`))));
-    const admitted = results.filter((r) => r !== null);
+    const admitted = results.filter((r) => typeof r !== 'string');
     expect(admitted).toHaveLength(4);
     // Every admitted peer was told of exactly the ones admitted before it, under one seal.
     expect(admitted.map((r) => r.others.length).sort()).toEqual([0, 1, 2, 3]);

@@ -2,6 +2,16 @@ import type { PeerInfo } from '@confer/shared';
 import type { RoomSeal } from './RoomAccess.js';
 import { StateJournal } from './StateJournal.js';
 
+export interface AddedPeer {
+  others: PeerInfo[];
+  seal: RoomSeal;
+}
+export type SeatRefusal = 'full' | 'locked' | 'rooms';
+export interface SeatRules {
+  unlockedOnly?: boolean;
+  maxRooms?: number;
+}
+
 /**
  * Room membership. In memory by default; a Redis implementation lets several signaling servers
  * share rooms (fan-out already goes through Socket.IO rooms, so the Redis adapter slots in).
@@ -9,10 +19,12 @@ import { StateJournal } from './StateJournal.js';
  */
 export interface RoomStore {
   /**
-   * Adds the peer unless the room already holds `capacity` peers; returns everyone else and the room's
-   * seal, or null when full. A room without a seal is created with `seal`; an existing one keeps its own.
+   * Adds the peer and returns everyone else and the room's seal, unless the room already holds `capacity`
+   * peers ('full'). A room without a seal is created with `seal` (or refused, 'rooms', when `rules.maxRooms`
+   * rooms exist); an existing one keeps its own, and with `rules.unlockedOnly` one with a password is refused
+   * ('locked'): a joiner who gave none needs no separate read of the seal first.
    */
-  addPeer(roomId: string, peer: PeerInfo, capacity: number, seal: RoomSeal): Promise<{ others: PeerInfo[]; seal: RoomSeal } | null>;
+  addPeer(roomId: string, peer: PeerInfo, capacity: number, seal: RoomSeal, rules?: SeatRules): Promise<AddedPeer | SeatRefusal>;
   /** The room's seal (epoch and lock); null for a room that does not exist. */
   roomSeal(roomId: string): Promise<RoomSeal | null>;
   /** Remembers that a peer left for good until `untilMs`, so its resume token cannot bring it back. */
@@ -55,12 +67,14 @@ export class InMemoryRoomStore implements RoomStore {
     }, restoreWindowMs).unref();
   }
 
-  async addPeer(roomId: string, peer: PeerInfo, capacity: number, seal: RoomSeal): Promise<{ others: PeerInfo[]; seal: RoomSeal } | null> {
-    let room = this.rooms.get(roomId);
-    if (!room) this.rooms.set(roomId, (room = new Map()));
-    if (room.size >= capacity) return null;
+  async addPeer(roomId: string, peer: PeerInfo, capacity: number, seal: RoomSeal, rules: SeatRules = {}): Promise<AddedPeer | SeatRefusal> {
+    const room = this.rooms.get(roomId) ?? new Map<string, PeerInfo>();
+    if (room.size >= capacity) return 'full';
     let kept = this.seals.get(roomId);
+    if (kept?.lock && rules.unlockedOnly) return 'locked';
+    if (!kept && rules.maxRooms !== undefined && this.rooms.size >= rules.maxRooms) return 'rooms';
     if (!kept) this.journal.sealed(roomId, (kept = seal));
+    this.rooms.set(roomId, room);
     const others = [...room.values()];
     room.set(peer.peerId, peer);
     return { others, seal: kept };

@@ -1,9 +1,9 @@
 import type { JoinRequest, JoinResponse, Logger, PeerInfo, Ack } from '@confer/shared';
 import type { Sfu } from '@confer/sfu';
 import type { HeldSeats } from './HeldSeats.js';
-import { closedMidJoin, refuse } from './refusals.js';
+import { closedMidJoin, passwordRequired, refuse, roomLimitReached } from './refusals.js';
 import type { ResumeClaims, RoomAccess, RoomSeal } from './RoomAccess.js';
-import type { RoomStore } from './RoomStore.js';
+import type { RoomStore, SeatRules } from './RoomStore.js';
 import type { RoomTopology, TopologyView } from './RoomTopology.js';
 import type { Call } from './rpc/RequestRouter.js';
 import { peerRoom, statsRoom, type PeerSocket, type ServerConfig, type SignalingIo } from './ServerContext.js';
@@ -47,13 +47,21 @@ export class Seats {
   }
 
   /** Seats a peer that is new to the room (a fresh join, or a seat restored after a restart). */
-  async seat(call: Call<PeerSocket>, peer: PeerInfo, roomId: string, seal: RoomSeal, resumed: false | 'restored', fixedName: string | undefined): Promise<Ack<JoinResponse>> {
+  async seat(call: Call<PeerSocket>, peer: PeerInfo, roomId: string, seal: RoomSeal, resumed: false | 'restored', fixedName: string | undefined, rules: SeatRules = {}): Promise<Ack<JoinResponse>> {
     const { socket, log } = call;
     const capacity = this.deps.config.roomCapacity;
-    const added = await this.deps.rooms.addPeer(roomId, peer, capacity, seal);
-    if (!added) {
+    const added = await this.deps.rooms.addPeer(roomId, peer, capacity, seal, rules);
+    if (added === 'full') {
       log.info({ roomId, capacity }, 'join refused: room full');
       return refuse('ROOM_FULL', `room ${roomId} is full (${capacity} participants)`);
+    }
+    if (added === 'locked') {
+      log.info({ roomId, code: 'PASSWORD_REQUIRED' }, 'join refused');
+      return passwordRequired(roomId);
+    }
+    if (added === 'rooms') {
+      log.warn({ roomId, maxRooms: rules.maxRooms }, 'join refused: room limit reached');
+      return roomLimitReached(rules.maxRooms ?? 0);
     }
     // The connection closed while the join awaited (a password's scrypt, the store): its disconnect found no
     // seat to free, so the seat just taken would be a ghost. Give it back.

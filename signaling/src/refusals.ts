@@ -9,3 +9,5 @@ export const shuttingDown = refuse('UNAVAILABLE', 'the server is restarting; you
 export const closedMidJoin = refuse('UNAVAILABLE', 'the connection closed during the join');
 export const statsForbidden = refuse('FORBIDDEN', 'only participants of a room, or an operator with the operator token, see its stats');
 export const done = { ok: true as const, data: {} as Record<string, never> };
+export const passwordRequired = (roomId: string) => refuse('PASSWORD_REQUIRED', `room ${roomId} is protected: enter its password`);
+export const roomLimitReached = (maxRooms: number) => refuse('UNAVAILABLE', `this server holds its maximum of ${maxRooms} rooms; try again later`);

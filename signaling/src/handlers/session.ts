@@ -43,20 +43,19 @@ async function join(ctx: ServerContext, req: ValidRequest<'room:join'>, call: Pe
   const claims = req.resume ? ctx.access.verifyResume(req.resume, req.roomId) : null;
   const resumed = claims && (await ctx.seats.reseat(call, claims, req));
   if (resumed) return resumed;
-  const existing = await ctx.rooms.roomSeal(req.roomId);
+  // Without a password the room's seal is not read first: the seat itself refuses a room that has one (in a
+  // cluster, one Redis round trip less for nearly every join).
+  const existing = req.password === undefined ? null : await ctx.rooms.roomSeal(req.roomId);
   const admitted = await ctx.access.admit(req, existing?.lock ?? null, socket.data.address);
   if (!admitted.ok) {
     call.log.info({ roomId: req.roomId, code: admitted.error.code }, 'join refused');
     return admitted;
   }
-  const { maxRooms } = ctx.config;
-  if (!existing && (await ctx.rooms.roomCount()) >= maxRooms) {
-    call.log.warn({ roomId: req.roomId, maxRooms }, 'join refused: room limit reached');
-    return refuse('UNAVAILABLE', `this server holds its maximum of ${maxRooms} rooms; try again later`);
-  }
   const seal = existing ?? (await ctx.access.seal(req.password));
   if (!seal) return passwordsBusy;
-  return ctx.seats.seat(call, ctx.seats.peerInfo(socket.data.peerId, req, admitted.displayName), req.roomId, seal, false, admitted.fixedName);
+  // A join token admits into a room with a password too (admit checked it).
+  const rules = { unlockedOnly: req.password === undefined && admitted.fixedName === undefined, maxRooms: ctx.config.maxRooms };
+  return ctx.seats.seat(call, ctx.seats.peerInfo(socket.data.peerId, req, admitted.displayName), req.roomId, seal, false, admitted.fixedName, rules);
 }
 
 /** The connection ended: its seat is freed, held for the grace period, or (shutting down) kept for the next server. */
