@@ -98,7 +98,15 @@ export const frameTotals = (pages: Page[]): Promise<number[]> =>
 /** What a page shows, for a failure report: its peer id, each remote peer's path and counters, its last switch steps. */
 async function describePage(page: Page): Promise<string> {
   const seen = await page.evaluate(async () => ({ peerId: window.__confer.room.peerId, stats: await window.__confer.room.diagnostics.stats(), log: window.__confer.room.diagnostics.pathLog.slice(-30) }));
-  return `peer ${seen.peerId}\nper peer: ${JSON.stringify(seen.stats)}\nlog: ${JSON.stringify(seen.log)}\nvideo: ${JSON.stringify(await videoCounters(page))}`;
+  return `peer ${seen.peerId}\nper peer: ${JSON.stringify(seen.stats)}\nlog: ${JSON.stringify(seen.log)}\nvideo: ${JSON.stringify(await videoCounters(page))}\nserver's SFU: ${await sfuReport(page)}`;
+}
+
+/** The server's view of the page's room on the SFU (producers' layers, consumers paused or not), or why there is none. */
+async function sfuReport(page: Page): Promise<string> {
+  const room = /\/r\/([^/?#]+)/.exec(page.url())?.[1];
+  if (!room) return '(no room)';
+  const res = await page.request.get(`/api/rooms/${room}/sfu`, asOperator()).catch((e: Error) => e);
+  return res instanceof Error ? `(${res.message})` : res.ok() ? await res.text() : `(HTTP ${res.status()})`;
 }
 
 /**

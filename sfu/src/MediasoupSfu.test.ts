@@ -1,9 +1,9 @@
-import { createSocket, type Socket } from 'node:dgram';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@confer/shared';
+import type { types } from 'mediasoup';
 import { MediasoupSfu } from './MediasoupSfu.js';
-import { senderReport, VP8_PT, vp8KeyFramePacket } from '../test-support/rtp.js';
+import { preferLayer, START_LAYERS, startLow } from './simulcastStart.js';
+import { LayerSender, rtpCounter, VP8_PT } from '../test-support/rtp.js';
 
 const LAYER_SSRCS = [1111, 2222, 3333];
 
@@ -76,8 +76,9 @@ describe('MediasoupSfu with a real worker', () => {
     sfu.leavePeer('codecs', 'peer-1');
   });
 
-  it('forwards real RTP from a 3-layer simulcast producer to a consumer', async () => {
-    const router = await sfu.routerForRoom('rtp');
+  /** A 3-layer simulcast producer fed over a PlainTransport, and a consumer of it sending to a counting socket. */
+  async function simulcastPair(roomId: string, options: Partial<types.ConsumerOptions> = {}) {
+    const router = await sfu.routerForRoom(roomId);
     const listenInfo = { protocol: 'udp', ip: '127.0.0.1' } as const;
     const sendTransport = await router.createPlainTransport({ listenInfo, rtcpMux: true, comedia: true });
     const producer = await sendTransport.produce({
@@ -87,46 +88,29 @@ describe('MediasoupSfu with a real worker', () => {
         encodings: LAYER_SSRCS.map((ssrc) => ({ ssrc })),
       },
     });
-    expect(producer.type).toBe('simulcast');
-
-    const receiver: Socket = createSocket('udp4');
-    await new Promise<void>((resolve) => receiver.bind(0, '127.0.0.1', resolve));
-    const received = new Map<number, number>();
-    receiver.on('message', (msg) => {
-      if (msg.length < 12 || (msg[1]! >= 192 && msg[1]! <= 223)) return; // skip RTCP (RFC 5761)
-      const ssrc = msg.readUInt32BE(8);
-      received.set(ssrc, (received.get(ssrc) ?? 0) + 1);
-    });
+    const receiver = await rtpCounter();
     const recvTransport = await router.createPlainTransport({ listenInfo, rtcpMux: true, comedia: false });
-    await recvTransport.connect({ ip: '127.0.0.1', port: (receiver.address() as AddressInfo).port });
-    const consumer = await recvTransport.consume({ producerId: producer.id, rtpCapabilities: router.rtpCapabilities });
-    expect(consumer.type).toBe('simulcast');
-    const consumerSsrc = consumer.rtpParameters.encodings?.[0]?.ssrc;
+    await recvTransport.connect({ ip: '127.0.0.1', port: receiver.port });
+    const consumer = await recvTransport.consume({ producerId: producer.id, rtpCapabilities: router.rtpCapabilities, ...options });
+    const sender = new LayerSender(sendTransport.tuple);
+    const forwarded = () => receiver.received.get(consumer.rtpParameters.encodings?.[0]?.ssrc ?? 0) ?? 0;
+    const close = () => (sender.close(), receiver.close());
+    return { producer, consumer, sender, forwarded, close };
+  }
 
-    const sender = createSocket('udp4');
-    const target = sendTransport.tuple;
-    let seq = 0;
-    /** Sends one key frame per layer every 33 ms until `done()` or 10 s. */
-    const pump = async (done: () => boolean) => {
-      const deadline = Date.now() + 10_000;
-      while (Date.now() < deadline && !done()) {
-        for (const ssrc of LAYER_SSRCS) {
-          sender.send(vp8KeyFramePacket(ssrc, seq, seq), target.localPort, target.localIp);
-          if (seq % 10 === 0) sender.send(senderReport(ssrc, seq), target.localPort, target.localIp);
-        }
-        seq++;
-        await new Promise((r) => setTimeout(r, 33));
-      }
-    };
-    await pump(() => (received.get(consumerSsrc ?? 0) ?? 0) >= 30);
+  it('forwards real RTP from a 3-layer simulcast producer to a consumer', async () => {
+    const { producer, consumer, sender, forwarded, close } = await simulcastPair('rtp');
+    expect(producer.type).toBe('simulcast');
+    expect(consumer.type).toBe('simulcast');
+
+    const pump = (done: () => boolean) => sender.send(LAYER_SSRCS, done);
+    await pump(() => forwarded() >= 30);
     // Switching layers proves all three reach the SFU as separate simulcast streams.
     await consumer.setPreferredLayers({ spatialLayer: 2, temporalLayer: 0 });
     await pump(() => consumer.currentLayers?.spatialLayer === 2);
-    sender.close();
-
     const producerStats = await producer.getStats();
     const consumerStats = await consumer.getStats();
-    receiver.close();
+    close();
 
     // The producer received every layer...
     expect(producerStats.map((s) => s.ssrc).sort()).toEqual(LAYER_SSRCS);
@@ -134,9 +118,33 @@ describe('MediasoupSfu with a real worker', () => {
     // ...and the consumer sent packets that arrived on the receiving socket with the consumer's SSRC.
     const outbound = consumerStats.find((s) => s.type === 'outbound-rtp');
     expect(outbound?.packetCount ?? 0).toBeGreaterThan(0);
-    expect(received.get(consumerSsrc ?? 0) ?? 0).toBeGreaterThanOrEqual(30);
+    expect(forwarded()).toBeGreaterThanOrEqual(30);
     // The consumer switched to the top layer on request.
     expect(consumer.currentLayers?.spatialLayer).toBe(2);
+  });
+
+  it('starts a simulcast consumer on the lowest layer, so a top layer the sender drops before its first sender report cannot freeze it', async () => {
+    // What the SFU does for every consumer: created paused, starting low, the receiver's layer asked for before anything flows.
+    const { consumer, sender, forwarded, close } = await simulcastPair('drop', { paused: true, preferredLayers: START_LAYERS });
+    try {
+      startLow(consumer);
+      const [low, mid] = LAYER_SSRCS as [number, number, number];
+      // All three layers arrive, the top one without a sender report yet; then the receiver wants the top layer...
+      const end = Date.now() + 500;
+      await sender.send(LAYER_SSRCS, () => Date.now() >= end, [low, mid]);
+      await preferLayer(consumer, 2);
+      await consumer.resume();
+      // ...and the sender drops it (bandwidth): the consumer still forwards a lower layer.
+      await sender.send([low, mid], () => forwarded() >= 30);
+      expect(forwarded()).toBeGreaterThanOrEqual(30);
+      expect(consumer.currentLayers?.spatialLayer).toBeLessThan(2);
+      // The layer asked for applies once it forwards: the top layer, once it is back with its reports.
+      expect(consumer.preferredLayers?.spatialLayer).toBe(2);
+      await sender.send(LAYER_SSRCS, () => consumer.currentLayers?.spatialLayer === 2);
+      expect(consumer.currentLayers?.spatialLayer).toBe(2);
+    } finally {
+      close();
+    }
   });
 
   it('replaces a worker that dies and reports it meanwhile', async () => {
@@ -231,6 +239,25 @@ describe('MediasoupSfu standby', () => {
       expect((await sfu.roomStats('idle'))!.producers.map((p) => p.source)).toEqual(['camera']);
       await expect(sfu.consume('idle', 'b', [camera.producerId], a.routerRtpCapabilities)).resolves.toHaveLength(1);
       await expect(sfu.idlePeer('idle', 'nobody')).rejects.toThrow('has not joined the SFU');
+    } finally {
+      await sfu.close();
+    }
+  });
+});
+
+describe('MediasoupSfu simulcast consumers', () => {
+  it('start on the lowest layer and keep the layer their receiver asks for until they forward something', async () => {
+    const sfu = await MediasoupSfu.start(config, silentLogger);
+    try {
+      const a = await sfu.joinPeer('layers', 'a');
+      await sfu.joinPeer('layers', 'b');
+      const rtpParameters = { codecs: [{ mimeType: 'video/VP8', payloadType: VP8_PT, clockRate: 90000 }], encodings: LAYER_SSRCS.map((ssrc) => ({ ssrc })) };
+      const camera = await sfu.produce('layers', 'a', a.sendTransport.id, 'video', 'camera', rtpParameters);
+      const [consumer] = await sfu.consume('layers', 'b', [camera.producerId], a.routerRtpCapabilities);
+      await sfu.resumeConsumers('layers', 'b', [consumer!.id]);
+      await sfu.setPreferredLayers('layers', 'b', consumer!.id, 2);
+      // b's transport never connects here, so nothing is forwarded: the consumer stays where it started.
+      expect((await sfu.roomStats('layers'))!.consumers.map((c) => c.preferredSpatialLayer)).toEqual([0]);
     } finally {
       await sfu.close();
     }

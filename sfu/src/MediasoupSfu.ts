@@ -5,6 +5,7 @@ import { collectRoomStats } from './roomStats.js';
 import { RoomPipes, type PipeOffer, type PipeRequest, type RemoteMedia } from './RoomPipes.js';
 import { RoomRouters } from './RoomRouters.js';
 import { eachOf, PeerConsumers } from './PeerConsumers.js';
+import { preferLayer } from './simulcastStart.js';
 import { keepFor, type PeerMedia, type Room } from './sfuRooms.js';
 import { othersMedia, producerInfo } from './wireShapes.js';
 import { SfuFullError, SfuRequestError, type Sfu, type SfuEvent, type SfuHealth, type SfuRoomStats } from './Sfu.js';
@@ -251,8 +252,7 @@ export class MediasoupSfu implements MediaNodeSfu {
 
   setPreferredLayers(roomId: string, peerId: string, consumerId: string, spatialLayer: number): Promise<void> {
     return this.serial(roomId, peerId, async () => {
-      const consumer = await this.consumer(roomId, peerId, consumerId);
-      if (consumer.type === 'simulcast') await consumer.setPreferredLayers({ spatialLayer });
+      await preferLayer(await this.consumer(roomId, peerId, consumerId), spatialLayer);
     });
   }
 

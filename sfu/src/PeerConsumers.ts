@@ -2,6 +2,7 @@ import type { types } from 'mediasoup';
 import type { RtpJson, SfuConsumerOptions, SfuDataConsumerOptions } from '@confer/shared';
 import type { RoomPipes } from './RoomPipes.js';
 import { SfuRequestError, type SfuEvent } from './Sfu.js';
+import { START_LAYERS, startLow } from './simulcastStart.js';
 import { keepFor, type PeerMedia, type Room } from './sfuRooms.js';
 import { consumerOptions, dataConsumerOptions } from './wireShapes.js';
 
@@ -45,8 +46,9 @@ export class PeerConsumers {
     const { peerId: owner, source } = found;
     const existing = [...peer.consumers.values()].find((c) => c.producerId === producerId);
     if (existing) return consumerOptions(existing, owner);
-    const made = await transport.consume({ producerId, rtpCapabilities: caps, paused: true, appData: { peerId: owner, source } });
+    const made = await transport.consume({ producerId, rtpCapabilities: caps, paused: true, preferredLayers: START_LAYERS, appData: { peerId: owner, source } });
     const consumer = keepFor(room, peerId, peer, made);
+    startLow(consumer);
     this.track(peer.consumers, consumer, 'producerclose', { type: 'producer-closed', roomId, peerId, producerId });
     return consumerOptions(consumer, owner);
   }

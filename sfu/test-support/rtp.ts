@@ -1,3 +1,6 @@
+import { createSocket } from 'node:dgram';
+import type { AddressInfo } from 'node:net';
+
 /** Hand-made RTP and RTCP for feeding mediasoup through PlainTransports (tests and bench:sfu). */
 export const VP8_PT = 101;
 /** One RTP packet carrying a whole VP8 key frame (every frame is a key frame, so any layer switch can happen at once). */
@@ -35,4 +38,42 @@ export function senderReport(ssrc: number, seq: number): Buffer {
   sr.writeUInt32BE(seq, 20);
   sr.writeUInt32BE(seq * 120, 24);
   return sr;
+}
+
+/** Feeds a simulcast producer on a PlainTransport (comedia): one key frame per layer every 33 ms. */
+export class LayerSender {
+  private seq = 0;
+  private readonly socket = createSocket('udp4');
+
+  constructor(private readonly to: { localPort: number; localIp: string }) {}
+
+  /** Sends on `ssrcs` (a sender report every 10th frame on those in `reported`) until `done()` or 10 s. */
+  async send(ssrcs: number[], done: () => boolean, reported: number[] = ssrcs): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && !done()) {
+      for (const ssrc of ssrcs) {
+        this.socket.send(vp8KeyFramePacket(ssrc, this.seq, this.seq), this.to.localPort, this.to.localIp);
+        if (this.seq % 10 === 0 && reported.includes(ssrc)) this.socket.send(senderReport(ssrc, this.seq), this.to.localPort, this.to.localIp);
+      }
+      this.seq++;
+      await new Promise((r) => setTimeout(r, 33));
+    }
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+/** A UDP socket on 127.0.0.1 that counts the RTP packets it receives, per SSRC (RTCP skipped, RFC 5761). */
+export async function rtpCounter(): Promise<{ port: number; received: Map<number, number>; close(): void }> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const received = new Map<number, number>();
+  socket.on('message', (msg) => {
+    if (msg.length < 12 || (msg[1]! >= 192 && msg[1]! <= 223)) return;
+    const ssrc = msg.readUInt32BE(8);
+    received.set(ssrc, (received.get(ssrc) ?? 0) + 1);
+  });
+  return { port: (socket.address() as AddressInfo).port, received, close: () => socket.close() };
 }
