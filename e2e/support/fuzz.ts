@@ -1,6 +1,8 @@
 import { io, type Socket } from 'socket.io-client';
 import {
   errorCodes,
+  moderationActions,
+  reactionEmojis,
   requestSchemas,
   type ClientToServerEvents,
   type ErrorCode,
@@ -209,6 +211,8 @@ function validFails(event: KnownEvent, inRoom: boolean): boolean {
       return true;
     case 'stats:unsubscribe': // always succeeds
       return false;
+    case 'room:moderate': // NOT_IN_ROOM, or PEER_NOT_FOUND (the target is never in the sender's room, nor waiting)
+      return true;
     case 'signal:send': // NOT_IN_ROOM, or PEER_NOT_FOUND (the target is never in the sender's room)
     case 'sfu:connect': // NOT_IN_ROOM, or MEDIA_ERROR: this peer never joined the SFU
     case 'sfu:restart-ice':
@@ -237,6 +241,13 @@ function template(rng: Rng, event: KnownEvent, ctx: TemplateContext): Record<str
   switch (event) {
     case 'room:join':
       return { roomId: `fuzz-${rng.string(8)}`, displayName: 'Fuzz', audioMuted: rng.chance(0.5), videoMuted: rng.chance(0.5) };
+    case 'room:react':
+      return { emoji: rng.pick(reactionEmojis) };
+    case 'room:moderate':
+      return { action: rng.pick(moderationActions), peerId: rng.uuid() };
+    case 'room:lock':
+      return { locked: rng.chance(0.5) };
+    case 'room:end':
     case 'room:leave':
     case 'sfu:idle':
     case 'sfu:leave':

@@ -14,6 +14,8 @@ export const errorCodes = [
   /** The room is protected: the join needs its password. */
   'PASSWORD_REQUIRED',
   'WRONG_PASSWORD',
+  /** The room admits through its host: this connection waits in the waiting room for room:admission. */
+  'WAITING',
   /** The join token is missing (where the server requires one), malformed, for another room, or expired. */
   'INVALID_TOKEN',
   /** The server is shutting down or holds as many rooms as it may; retry shortly (a restarted server will answer). */

@@ -4,6 +4,10 @@ import type {
   JoinRequest,
   EmptyRequest,
   PeerUpdate,
+  LockRequest,
+  ModerateRequest,
+  ReactionEmoji,
+  ReactionRequest,
   SfuConnectRequest,
   SfuConsumeRequest,
   MediaSource,
@@ -39,6 +43,24 @@ export interface PeerInfo {
   videoMuted: boolean;
   /** Sharing a screen now (its media arrives as a separate track / producer). */
   screenSharing: boolean;
+  /** When the hand went up (server clock, Unix ms), null when it is down: hands are listed oldest first. */
+  handRaisedAt: number | null;
+  /** When the peer took its seat (server clock, Unix ms): the longest present becomes host when the host leaves. */
+  joinedAt: number;
+}
+
+/** Who runs the room, and whether newcomers wait for the host to let them in. */
+export interface RoomControls {
+  hostId: string | null;
+  locked: boolean;
+}
+
+/** Someone in the waiting room, as the host sees them. */
+export interface Knock {
+  peerId: string;
+  displayName: string;
+  /** Unix ms (server clock). */
+  since: number;
 }
 
 /** How media flows in a room: peer to peer (mesh) or through the SFU. */
@@ -62,6 +84,7 @@ export interface JoinResponse {
   standby: boolean;
   /** Most participants the room admits. */
   capacity: number;
+  controls: RoomControls;
   /** STUN/TURN servers with short-lived TURN credentials issued for this join. */
   iceServers: IceServer[];
   /** Unix seconds after which the TURN credentials in iceServers are refused. */
@@ -226,6 +249,14 @@ export interface ClientToServerEvents {
   /** Watch a room's stats: one's own room, or any with the operator token. Answers with the history so far. */
   'stats:subscribe': (request: StatsSubscribeRequest, ack: AckCallback<RoomStatsSnapshot>) => void;
   'stats:unsubscribe': (request: { roomId: string }, ack: AckCallback<Empty>) => void;
+  /** Everyone in the room sees the reaction over the sender's tile for a few seconds. */
+  'room:react': (request: ReactionRequest, ack: AckCallback<Empty>) => void;
+  /** Host only (FORBIDDEN otherwise): act on one participant, or on one in the waiting room (admit, deny). */
+  'room:moderate': (request: ModerateRequest, ack: AckCallback<Empty>) => void;
+  /** Host only: lock the room (newcomers wait for admission) or open it. */
+  'room:lock': (request: LockRequest, ack: AckCallback<RoomControls>) => void;
+  /** Host only: the meeting ends for everyone. */
+  'room:end': (request: Empty, ack: AckCallback<Empty>) => void;
   /** Operators: the rooms there are. */
   'stats:rooms': (request: { operatorToken: string }, ack: AckCallback<{ rooms: StatsRoomSummary[] }>) => void;
 }
@@ -245,6 +276,17 @@ export interface ServerToClientEvents {
   'room:active-speaker': (event: { peerId: string }) => void;
   /** On the SFU: who is audible now, with volume in dBov (-127..0); empty when the room is quiet. */
   'room:audio-levels': (event: { levels: { peerId: string; volume: number }[] }) => void;
+  /** The room's host or lock changed. */
+  'room:controls': (controls: RoomControls) => void;
+  'room:reaction': (event: { peerId: string; emoji: ReactionEmoji }) => void;
+  /** To the host: who waits to come in (oldest first), each time that changes and when it becomes host. */
+  'room:waiting': (event: { waiting: Knock[] }) => void;
+  /** To one in the waiting room: let in (join again with the ticket) or not. */
+  'room:admission': (event: { admitted: true; ticket: string } | { admitted: false }) => void;
+  /** To a participant: the host muted its microphone or stopped its camera (it may turn them back on). */
+  'room:moderated': (event: { action: 'mute' | 'stop-video' }) => void;
+  /** To a participant the host removed, or to everyone when the host ended the meeting; the connection closes next. */
+  'room:closed': (event: { reason: 'removed' | 'ended' }) => void;
   'sfu:producer-added': (producer: SfuProducerInfo) => void;
   /** Also sent for data producers (producerId is then the data producer's id). */
   'sfu:producer-closed': (event: { producerId: string; peerId: string }) => void;

@@ -3,6 +3,9 @@ import type { Ack } from './errors.js';
 import type { ClientToServerEvents } from './protocol.js';
 import {
   joinRequestSchema,
+  lockRequestSchema,
+  moderateSchema,
+  reactionSchema,
   emptyRequestSchema,
   peerUpdateSchema,
   sfuConnectSchema,
@@ -56,6 +59,10 @@ export const requestSchemas = {
   'stats:subscribe': statsSubscribeSchema,
   'stats:unsubscribe': statsUnsubscribeSchema,
   'stats:rooms': statsRoomsSchema,
+  'room:react': reactionSchema,
+  'room:moderate': moderateSchema,
+  'room:lock': lockRequestSchema,
+  'room:end': emptyRequestSchema,
 } as const satisfies { [E in RequestEvent]: z.ZodType<unknown, RequestPayload<E>> };
 
 /** A request as the handler sees it: validated, with the schema's defaults applied. */

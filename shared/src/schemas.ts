@@ -28,6 +28,8 @@ export const joinRequestSchema = z.strictObject({
   password: z.string().min(1, 'password is empty').max(128, 'password is longer than 128 characters').optional(),
   /** A signed join token (HS256 JWT with room, name, expiry) issued by the embedding site. */
   joinToken: z.string().min(16).max(2048).optional(),
+  /** The host let this connection in (the ticket of its room:admission event); skips the waiting room. */
+  admission: z.string().min(16).max(2048).optional(),
 });
 export type JoinRequest = z.input<typeof joinRequestSchema>;
 
@@ -42,6 +44,8 @@ export const peerUpdateSchema = z
     audioMuted: z.boolean().optional(),
     videoMuted: z.boolean().optional(),
     screenSharing: z.boolean().optional(),
+    /** Raised hands are ordered by when they went up (the server's clock). */
+    handRaised: z.boolean().optional(),
   })
   .refine((u) => Object.keys(u).length > 0, 'nothing to update');
 export type PeerUpdate = z.infer<typeof peerUpdateSchema>;
@@ -154,3 +158,21 @@ export type SfuConsumeDataRequest = z.infer<typeof sfuConsumeDataSchema>;
 
 export const switchedSchema = z.strictObject({ switchId: z.uuid() });
 export type SwitchedRequest = z.infer<typeof switchedSchema>;
+
+/** The reactions a participant can send; anything else is refused. */
+export const reactionEmojis = ['👍', '👏', '😂', '❤️', '🎉', '😮'] as const;
+export type ReactionEmoji = (typeof reactionEmojis)[number];
+export const reactionSchema = z.strictObject({ emoji: z.enum(reactionEmojis) });
+export type ReactionRequest = z.infer<typeof reactionSchema>;
+
+/**
+ * What the host may do to one participant (or one waiting to come in). There is no "unmute": a host can
+ * silence someone, never make them heard.
+ */
+export const moderationActions = ['mute', 'stop-video', 'lower-hand', 'make-host', 'remove', 'admit', 'deny'] as const;
+export type ModerationAction = (typeof moderationActions)[number];
+export const moderateSchema = z.strictObject({ action: z.enum(moderationActions), peerId: peerIdSchema });
+export type ModerateRequest = z.infer<typeof moderateSchema>;
+/** Host: newcomers wait for admission while the room is locked. */
+export const lockRequestSchema = z.strictObject({ locked: z.boolean() });
+export type LockRequest = z.infer<typeof lockRequestSchema>;

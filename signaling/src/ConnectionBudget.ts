@@ -9,6 +9,10 @@ export const REQUEST_LIMITS = {
   'peer:update': 50,
   /** A dashboard subscribes when it opens (and after a reconnect); each answer carries a snapshot of up to 2.5 MB. */
   'stats:subscribe': 10,
+  /** A reaction every half second at most, on average: a burst of them must not flood the room. */
+  'room:react': 20,
+  /** A host acting on a room of 16 in a hurry, or one under a flood of knocks. */
+  'room:moderate': 60,
   /** Everything together, including the SFU requests of a full room's consumers. */
   total: 600,
 } as const satisfies Partial<Record<keyof ClientToServerEvents | 'total', number>>;

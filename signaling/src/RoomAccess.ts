@@ -34,6 +34,8 @@ export const joinTokenClaimsSchema = z.object({
   name: displayNameSchema,
   exp: z.number(),
   nbf: z.number().optional(),
+  /** "host": the holder runs the room (takes the role over from whoever has it). */
+  role: z.enum(['host', 'participant']).optional(),
 });
 
 /**
@@ -52,6 +54,10 @@ export type ResumeClaims = z.infer<typeof resumeClaimsSchema>;
 
 /** A resume token outlives any call's reconnects; it is re-issued on every join and resume. */
 const RESUME_TOKEN_TTL_S = 24 * 3600;
+
+/** What the host's "Admit" gives one waiting connection: entry into this room, once, soon. */
+const admissionClaimsSchema = z.strictObject({ sub: peerIdSchema, room: roomIdSchema, admitted: z.literal(true), exp: z.number() });
+const ADMISSION_TTL_S = 120;
 
 /** Every scrypt slot and wait place is taken (PASSWORD_LIMITS): for a check of a password and for locking a new room alike. */
 export const passwordsBusy = refuse('UNAVAILABLE', 'the server is busy checking passwords: try again in a moment');
@@ -96,7 +102,7 @@ export class RoomAccess {
     lock: RoomLock | null,
     /** Where the request comes from (clientAddress.ts), for the per-address password budget. */
     address: string,
-  ): Promise<{ ok: true; displayName: string; fixedName?: string } | { ok: false; error: ProtocolError }> {
+  ): Promise<{ ok: true; displayName: string; fixedName?: string; host?: true } | { ok: false; error: ProtocolError }> {
     const { joinTokenSecret, joinTokensRequired } = this.config;
     if (request.joinToken !== undefined || joinTokensRequired) {
       if (!joinTokenSecret) return refuse('INVALID_TOKEN', 'this server does not accept join tokens (JOIN_TOKEN_SECRET is not set)');
@@ -104,7 +110,7 @@ export class RoomAccess {
       const token = verifyToken(joinTokenSecret, request.joinToken, joinTokenClaimsSchema);
       if (!token.ok) return refuse('INVALID_TOKEN', `join token refused: ${token.reason}`);
       if (token.claims.room !== request.roomId) return refuse('INVALID_TOKEN', `join token is for room ${token.claims.room}, not ${request.roomId}`);
-      return { ok: true, displayName: token.claims.name, fixedName: token.claims.name };
+      return { ok: true, displayName: token.claims.name, fixedName: token.claims.name, ...(token.claims.role === 'host' ? { host: true as const } : {}) };
     }
     if (lock) {
       if (request.password === undefined) return passwordRequired(request.roomId);
@@ -122,6 +128,16 @@ export class RoomAccess {
   resumeToken(peerId: string, roomId: string, seal: RoomSeal, fixedName?: string, nowMs = Date.now()): string {
     const exp = Math.floor(nowMs / 1000) + RESUME_TOKEN_TTL_S;
     return signToken(this.config.sessionSecret, { sub: peerId, room: roomId, epoch: seal.epoch, ...(fixedName === undefined ? {} : { name: fixedName }), exp });
+  }
+
+  admissionTicket(peerId: string, roomId: string, nowMs = Date.now()): string {
+    return signToken(this.config.sessionSecret, { sub: peerId, room: roomId, admitted: true, exp: Math.floor(nowMs / 1000) + ADMISSION_TTL_S });
+  }
+
+  /** Whether `ticket` is the host's admission of this connection (peer id) into this room. */
+  verifyAdmission(ticket: string, roomId: string, peerId: string, nowMs = Date.now()): boolean {
+    const result = verifyToken(this.config.sessionSecret, ticket, admissionClaimsSchema, nowMs);
+    return result.ok && result.claims.sub === peerId && result.claims.room === roomId;
   }
 
   /** The claims of a valid resume token for this peer and room; null for anything else. */

@@ -6,7 +6,8 @@ import { RedisRoomStore } from './RedisRoomStore.js';
 import { InMemoryRoomStore, type RoomStore } from './RoomStore.js';
 import type { RoomSeal } from './RoomAccess.js';
 
-const peer = (displayName: string): PeerInfo => ({ peerId: randomUUID(), displayName, audioMuted: false, videoMuted: false, screenSharing: false });
+let joined = 0;
+const peer = (displayName: string): PeerInfo => ({ peerId: randomUUID(), displayName, audioMuted: false, videoMuted: false, screenSharing: false, handRaisedAt: null, joinedAt: ++joined });
 const seal = (epoch: string): RoomSeal => ({ epoch: epoch.padEnd(16, '0'), lock: null });
 const room = () => `room-${randomUUID().slice(0, 8)}`;
 
@@ -22,8 +23,8 @@ describe.each([
     const store = make();
     const id = room();
     const [ada, bo, cy] = [peer('Ada'), peer('Bo'), peer('Cy')];
-    expect(await store.addPeer(id, ada, 2, seal('first'))).toEqual({ others: [], seal: seal('first') });
-    expect(await store.addPeer(id, bo, 2, seal('second'))).toEqual({ others: [ada], seal: seal('first') });
+    expect(await store.addPeer(id, ada, 2, seal('first'))).toEqual({ others: [], seal: seal('first'), controls: { hostId: ada.peerId, locked: false }, hostChanged: true });
+    expect(await store.addPeer(id, bo, 2, seal('second'))).toEqual({ others: [ada], seal: seal('first'), controls: { hostId: ada.peerId, locked: false }, hostChanged: false });
     expect(await store.addPeer(id, cy, 2, seal('third'))).toBe('full');
     expect(await store.roomSeal(id)).toEqual(seal('first'));
     expect((await store.peers(id)).map((p) => p.displayName).sort()).toEqual(['Ada', 'Bo']);
@@ -31,9 +32,10 @@ describe.each([
     expect(await store.roomIds()).toContain(id);
     const rooms = await store.roomCount();
 
-    expect(await store.removePeer(id, ada.peerId)).toBe(1);
+    expect(await store.removePeer(id, ada.peerId)).toEqual({ remaining: 1, newHost: bo.peerId });
     expect(await store.getPeer(id, ada.peerId)).toBeNull();
-    expect(await store.removePeer(id, bo.peerId)).toBe(0);
+    expect(await store.removePeer(id, bo.peerId)).toEqual({ remaining: 0, newHost: null });
+    expect(await store.controls(id)).toEqual({ hostId: null, locked: false });
     expect(await store.roomSeal(id)).toBeNull();
     expect(await store.roomIds()).not.toContain(id);
     expect(await store.roomCount()).toBe(rooms - 1);
@@ -74,10 +76,10 @@ describe.each([
     const store = make();
     const [gone, other] = [randomUUID(), randomUUID()];
     await store.retirePeer(gone, Date.now() + 1500);
-    expect(await store.isRetired(gone)).toBe(true);
-    expect(await store.isRetired(other)).toBe(false);
+    expect(await store.retiredWhy(gone)).toBe('left');
+    expect(await store.retiredWhy(other)).toBeNull();
     await new Promise((resolve) => setTimeout(resolve, 1700));
-    expect(await store.isRetired(gone)).toBe(false);
+    expect(await store.retiredWhy(gone)).toBeNull();
   });
 });
 
@@ -107,7 +109,7 @@ describe('RedisRoomStore across servers', () => {
     // The client reconnects by itself; the scripts are loaded again on first use.
     await expect.poll(() => store.peers(id).catch(() => null), { timeout: 10_000 }).toEqual([ada]);
     expect(await store.roomSeal(id)).toEqual(seal('kept'));
-    expect(await store.isRetired(ada.peerId)).toBe(true);
+    expect(await store.retiredWhy(ada.peerId)).toBe('left');
     expect(await store.updatePeer(id, ada.peerId, { videoMuted: true })).toEqual({ ...ada, videoMuted: true });
   });
 });

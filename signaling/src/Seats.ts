@@ -1,4 +1,4 @@
-import type { JoinRequest, JoinResponse, Logger, PeerInfo, Ack } from '@confer/shared';
+import type { JoinRequest, JoinResponse, Logger, PeerInfo, Ack, RoomControls } from '@confer/shared';
 import type { Sfu } from '@confer/sfu';
 import type { HeldSeats } from './HeldSeats.js';
 import { closedMidJoin, passwordRequired, refuse, roomLimitReached } from './refusals.js';
@@ -9,6 +9,7 @@ import type { Call } from './rpc/RequestRouter.js';
 import { peerRoom, statsRoom, type PeerSocket, type ServerConfig, type SignalingIo } from './ServerContext.js';
 import type { StatsHub } from './StatsHub.js';
 import type { TurnService } from './TurnService.js';
+import type { WaitingRoom } from './WaitingRoom.js';
 
 /** A peer that left for good cannot come back with its resume token for this long (its token's lifetime). */
 const RETIRE_MS = 24 * 3600_000;
@@ -23,6 +24,7 @@ export interface SeatsDeps {
   sfu: Sfu;
   topology: RoomTopology;
   stats: StatsHub;
+  waiting: WaitingRoom;
   log: Logger;
 }
 
@@ -43,7 +45,7 @@ export class Seats {
   }
 
   peerInfo(peerId: string, req: JoinRequest, displayName: string): PeerInfo {
-    return { peerId, displayName, audioMuted: req.audioMuted ?? false, videoMuted: req.videoMuted ?? false, screenSharing: false };
+    return { peerId, displayName, audioMuted: req.audioMuted ?? false, videoMuted: req.videoMuted ?? false, screenSharing: false, handRaisedAt: null, joinedAt: Date.now() };
   }
 
   /** Seats a peer that is new to the room (a fresh join, or a seat restored after a restart). */
@@ -63,6 +65,7 @@ export class Seats {
       log.warn({ roomId, maxRooms: rules.maxRooms }, 'join refused: room limit reached');
       return roomLimitReached(rules.maxRooms ?? 0);
     }
+    if (added === 'knock') return this.deps.waiting.knock(socket, peer, roomId, log);
     // The connection closed while the join awaited (a password's scrypt, the store): its disconnect found no
     // seat to free, so the seat just taken would be a ghost. Give it back.
     if (socket.disconnected) {
@@ -74,9 +77,14 @@ export class Seats {
     // not open mesh links to it.
     const view = await this.occupy(socket, peer.peerId, roomId, fixedName, () => this.deps.topology.evaluate(roomId, peer.peerId));
     socket.to(roomId).emit('room:peer-joined', peer);
+    // The room had no host seated (or the joiner's token makes it host): the others, and the host, learn of it.
+    if (added.hostChanged && added.others.length > 0) {
+      socket.to(roomId).emit('room:controls', added.controls);
+      if (added.controls.hostId) await this.deps.waiting.tellHost(roomId, undefined, added.controls.hostId);
+    }
     this.deps.stats.roomChanged(roomId);
     log.info({ roomId, peers: added.others.length + 1, resumed }, resumed ? 'peer restored its seat' : 'peer joined');
-    return { ok: true, data: await this.joinResponse(socket, roomId, added.others, added.seal, resumed, view) };
+    return { ok: true, data: await this.joinResponse(socket, roomId, added.others, added.seal, resumed, added.controls, view) };
   }
 
   /**
@@ -109,16 +117,20 @@ export class Seats {
         log.info({ roomId }, 'stale connection replaced');
       }
       call.log = log;
-      const peers = (await this.occupy(socket, peerId, roomId, claims.name, () => this.deps.rooms.peers(roomId))).filter((p) => p.peerId !== peerId);
+      const [everyone, controls] = await this.occupy(socket, peerId, roomId, claims.name, () => Promise.all([this.deps.rooms.peers(roomId), this.deps.rooms.controls(roomId)]));
       log.info({ roomId }, 'peer resumed its seat');
-      return { ok: true, data: await this.joinResponse(socket, roomId, peers, seal, 'held') };
+      return { ok: true, data: await this.joinResponse(socket, roomId, everyone.filter((p) => p.peerId !== peerId), seal, 'held', controls) };
     }
-    if ((await this.deps.rooms.getPeer(roomId, peerId)) || (await this.deps.rooms.isRetired(peerId))) return null;
+    if (await this.deps.rooms.getPeer(roomId, peerId)) return null;
+    const retired = await this.deps.rooms.retiredWhy(peerId);
+    if (retired === 'removed') return refuse('FORBIDDEN', 'the host removed you from this meeting');
+    if (retired) return null;
     // A restarted server (the room's seal came back from its journal): re-create the seat, on the topology the room had.
     call.log = log;
     const peer = this.peerInfo(peerId, req, claims.name ?? req.displayName);
     if (req.resume?.topology && (await this.deps.rooms.peers(roomId)).length === 0) await this.deps.topology.seed(roomId, req.resume.topology);
-    return this.seat(call, peer, roomId, seal, 'restored', claims.name);
+    // It was in the room: no waiting room, and the host it had may still come back.
+    return this.seat(call, peer, roomId, seal, 'restored', claims.name, { admitted: true, restoring: true });
   }
 
   /**
@@ -129,6 +141,7 @@ export class Seats {
     socket.data.peerId = peerId;
     socket.data.roomId = roomId;
     socket.data.fixedName = fixedName;
+    socket.data.knocking = undefined;
     this.sockets.set(peerId, socket);
     // Its Socket.IO rooms first (this server's only): what `meanwhile` announces to the room reaches it too.
     await socket.join([roomId, peerRoom(peerId)]);
@@ -137,25 +150,30 @@ export class Seats {
   }
 
   /** The answer to a join; `view` when the join just evaluated the room's topology (one Redis read fewer). */
-  private async joinResponse(socket: PeerSocket, roomId: string, peers: PeerInfo[], seal: RoomSeal, resumed: JoinResponse['resumed'], view?: TopologyView): Promise<JoinResponse> {
+  private async joinResponse(socket: PeerSocket, roomId: string, peers: PeerInfo[], seal: RoomSeal, resumed: JoinResponse['resumed'], controls: RoomControls, view?: TopologyView): Promise<JoinResponse> {
     const { peerId } = socket.data;
     const { iceServers, expiresAt } = this.deps.turn.iceServersFor(peerId);
     const { topology, standby } = view ?? (await this.deps.topology.view(roomId));
     const resumeToken = this.deps.access.resumeToken(peerId, roomId, seal, socket.data.fixedName);
-    return { peerId, roomId, peers, topology, standby, capacity: this.deps.config.roomCapacity, iceServers, iceCredentialsExpireAt: expiresAt, resumeToken, resumed };
+    return { peerId, roomId, peers, topology, standby, capacity: this.deps.config.roomCapacity, controls, iceServers, iceCredentialsExpireAt: expiresAt, resumeToken, resumed };
   }
 
-  async leave(roomId: string, peerId: string, log: Logger): Promise<void> {
+  async leave(roomId: string, peerId: string, log: Logger, why: 'left' | 'removed' = 'left'): Promise<void> {
     const { io, rooms, sfu, topology, stats } = this.deps;
     // Its connection, if it is still open, is here (a leave on purpose): a disconnected one left its rooms already.
     const socket = this.sockets.get(peerId);
     this.sockets.delete(peerId);
     await this.deps.held.release(peerId, roomId);
-    await rooms.retirePeer(peerId, Date.now() + RETIRE_MS);
-    const remaining = await rooms.removePeer(roomId, peerId);
+    await rooms.retirePeer(peerId, Date.now() + RETIRE_MS, why);
+    const { remaining, newHost } = await rooms.removePeer(roomId, peerId);
     // Locally: asking every server of a cluster to look for the socket would cost each of them a message per leave.
     await socket?.leave(roomId);
     io.to(roomId).emit('room:peer-left', { peerId });
+    if (newHost) {
+      io.to(roomId).emit('room:controls', await rooms.controls(roomId));
+      await this.deps.waiting.tellHost(roomId, undefined, newHost);
+      log.info({ roomId, hostId: newHost }, 'host left: the longest present is host now');
+    }
     sfu.leavePeer(roomId, peerId);
     if (remaining === 0) sfu.closeRoom(roomId);
     await topology.peerLeft(roomId, peerId);
@@ -163,6 +181,21 @@ export class Seats {
     await socket?.leave(statsRoom(roomId));
     stats.roomChanged(roomId, true);
     log.info({ roomId, remaining }, 'peer left');
+  }
+
+  /**
+   * The host removed the peer, or ended the meeting for all (`peers`): each is told why, loses its seat for
+   * good (its resume token no longer brings it back), and its connection, on whichever server, is closed.
+   */
+  async close(roomId: string, peerIds: string[], reason: 'removed' | 'ended', log: Logger): Promise<void> {
+    const { io, rooms, waiting } = this.deps;
+    const theirRooms = peerIds.map(peerRoom);
+    if (reason === 'ended') waiting.denyAll(roomId, await rooms.waiting(roomId));
+    io.to(theirRooms).emit('room:closed', { reason });
+    for (const peerId of peerIds) await this.leave(roomId, peerId, log.child({ peerId }), reason === 'removed' ? 'removed' : 'left');
+    // Once the request that asked for it is answered (the host's own connection closes too when it ends the meeting).
+    setImmediate(() => io.in(theirRooms).disconnectSockets(true));
+    log.info({ roomId, peers: peerIds.length, reason }, reason === 'ended' ? 'the host ended the meeting' : 'the host removed a participant');
   }
 
   /** A client that left on purpose goes at once; a dropped one keeps its seat for the grace period. */
@@ -183,7 +216,7 @@ export class Seats {
     if (!(await this.deps.held.hold(peerId, roomId, this.deps.config.reconnectGraceMs))) log.info({ roomId }, 'seat already taken back on another server');
   }
 
-  close(): Promise<void> {
+  shutdown(): Promise<void> {
     return this.deps.held.close();
   }
 }

@@ -11,6 +11,7 @@ import type { Seats } from './Seats.js';
 import type { SlowClientGuard } from './slowClients.js';
 import type { StatsHub } from './StatsHub.js';
 import type { TurnService } from './TurnService.js';
+import type { WaitingRoom } from './WaitingRoom.js';
 import type { WatchedRooms } from './WatchedRooms.js';
 
 export interface SocketData {
@@ -22,6 +23,8 @@ export interface SocketData {
   joining?: boolean;
   /** The one room whose stats this socket watches. */
   watching?: string;
+  /** Waiting in this room's waiting room for the host to let it in. */
+  knocking?: string;
   /** The display name a join token gave: the peer may not change it (and its resume token carries it). */
   fixedName?: string;
 }
@@ -30,7 +33,7 @@ export type PeerSocket = Socket<ClientToServerEvents, ServerToClientEvents, Reco
 
 export type ServerConfig = Pick<
   SignalingConfig,
-  'host' | 'port' | 'publicDir' | 'roomCapacity' | 'reconnectGraceMs' | 'topology' | 'operatorToken' | 'access' | 'maxRooms' | 'shutdownDrainMs' | 'allowedOrigins' | 'frameAncestors' | 'trustedProxies' | 'addressLimits'
+  'host' | 'port' | 'publicDir' | 'roomCapacity' | 'reconnectGraceMs' | 'topology' | 'operatorToken' | 'access' | 'maxRooms' | 'admission' | 'shutdownDrainMs' | 'allowedOrigins' | 'frameAncestors' | 'trustedProxies' | 'addressLimits'
 >;
 
 /** Every socket sits in a Socket.IO room of its own peer id, so signals reach it on any server. */
@@ -56,6 +59,7 @@ export interface ServerContext {
   access: RoomAccess;
   addresses: AddressBudgets;
   seats: Seats;
+  waiting: WaitingRoom;
   topology: RoomTopology;
   stats: StatsHub;
   watched: WatchedRooms;

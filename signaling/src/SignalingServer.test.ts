@@ -74,10 +74,10 @@ describe('room:join', () => {
     const b = (await join(bob, 'room-1', 'Bob')) as Extract<Ack<JoinResponse>, { ok: true }>;
     expect(b.ok).toBe(true);
     expect(b.data.peers).toEqual([
-      { peerId: (a as Extract<typeof a, { ok: true }>).data.peerId, displayName: 'Alice', audioMuted: false, videoMuted: false, screenSharing: false },
+      { peerId: (a as Extract<typeof a, { ok: true }>).data.peerId, displayName: 'Alice', audioMuted: false, videoMuted: false, screenSharing: false, handRaisedAt: null, joinedAt: expect.any(Number) },
     ]);
     expect(b.data).toMatchObject({ topology: 'mesh', capacity: 3 });
-    expect(await announced).toEqual({ peerId: b.data.peerId, displayName: 'Bob', audioMuted: false, videoMuted: false, screenSharing: false });
+    expect(await announced).toEqual({ peerId: b.data.peerId, displayName: 'Bob', audioMuted: false, videoMuted: false, screenSharing: false, handRaisedAt: null, joinedAt: expect.any(Number) });
 
     const turn = b.data.iceServers.find((s) => s.username);
     expect(turn?.urls).toEqual(app.config.turn.urls);
@@ -118,7 +118,7 @@ describe('presence and signals', () => {
     const b = (await join(bob, 'presence', 'Bob')) as Joined;
     const updated = next(alice, 'room:peer-updated');
     const answer = await bob.timeout(5000).emitWithAck('peer:update', { audioMuted: true, videoMuted: true, screenSharing: true });
-    const expected = { peerId: b.data.peerId, displayName: 'Bob', audioMuted: true, videoMuted: true, screenSharing: true };
+    const expected = { peerId: b.data.peerId, displayName: 'Bob', audioMuted: true, videoMuted: true, screenSharing: true, handRaisedAt: null, joinedAt: expect.any(Number) };
     expect(answer).toEqual({ ok: true, data: expected });
     expect(await updated).toEqual(expected);
   });

@@ -11,6 +11,7 @@ import { onDisconnect, registerSession } from './handlers/session.js';
 import { registerPresence } from './handlers/presence.js';
 import { registerSignals } from './handlers/signals.js';
 import { registerStats } from './handlers/stats.js';
+import { registerModeration } from './handlers/moderation.js';
 import { healthReport } from './health.js';
 import { InMemoryHeldSeats, type HeldSeats } from './HeldSeats.js';
 import { routeHttp } from './http/router.js';
@@ -32,6 +33,7 @@ import { StatsHub } from './StatsHub.js';
 import { InMemoryStatsHistory, type StatsHistory } from './StatsHistory.js';
 import { ownerOf } from './rendezvous.js';
 import type { TurnService } from './TurnService.js';
+import { WaitingRoom } from './WaitingRoom.js';
 import { LocalWatchedRooms, type WatchedRooms } from './WatchedRooms.js';
 
 export { VERSION } from './health.js';
@@ -95,7 +97,7 @@ export class SignalingServer {
     this.ctx = this.buildContext(deps);
     this.handleHttp = routeHttp(routes(this.ctx, () => this.health()), clientFiles(config.publicDir), config.operatorToken, log);
     this.router = new RequestRouter<PeerSocket>((event, code) => this.ctx.metrics.signalingError(event, code));
-    for (const register of [registerSession, registerPresence, registerSignals, registerSfu, registerStats]) register(this.router, this.ctx);
+    for (const register of [registerSession, registerPresence, registerSignals, registerSfu, registerStats, registerModeration]) register(this.router, this.ctx);
     this.router.assertComplete();
     forwardSfuEvents(this.ctx);
     this.io.on('connection', (socket) => this.onConnection(socket));
@@ -154,9 +156,10 @@ export class SignalingServer {
     });
     const metrics = new Metrics(() => stats.metrics(), cluster ? async () => (await cluster.servers()).length : undefined);
     const held = deps.held ?? new InMemoryHeldSeats();
-    const seats = new Seats({ config, io: this.io, rooms, held, access, turn, sfu, topology, stats, log });
+    const waiting = new WaitingRoom({ io: this.io, rooms, access });
+    const seats = new Seats({ config, io: this.io, rooms, held, access, turn, sfu, topology, stats, waiting, log });
     return {
-      config, io: this.io, sfu, turn, rooms, access, seats, topology, stats, watched, metrics, log,
+      config, io: this.io, sfu, turn, rooms, access, seats, waiting, topology, stats, watched, metrics, log,
       addresses: new AddressBudgets(config.addressLimits, config.trustedProxies),
       slowClients: new SlowClientGuard(() => this.io.of('/').sockets.values(), log),
       cluster,
@@ -225,7 +228,7 @@ export class SignalingServer {
 
   async close(): Promise<void> {
     this.draining = true;
-    await this.ctx.seats.close();
+    await this.ctx.seats.shutdown();
     this.ctx.topology.close();
     this.ctx.stats.close();
     this.ctx.watched.close();

@@ -17,12 +17,12 @@ describe('StateJournal', () => {
     journal.sealed('blue', seal('a'));
     journal.sealed('red', seal('b'));
     journal.sealed('red', null);
-    journal.retired(peer(1), 5000);
-    journal.retired(peer(2), 1500);
+    journal.retired(peer(1), { until: 5000, why: 'removed' });
+    journal.retired(peer(2), { until: 1500, why: 'left' });
     appendFileSync(path, '{"room":"gre');
     const again = StateJournal.open(path, 2000);
     expect([...again.state.seals]).toEqual([['blue', seal('a')]]);
-    expect([...again.state.retired]).toEqual([[peer(1), 5000]]);
+    expect([...again.state.retired]).toEqual([[peer(1), { until: 5000, why: 'removed' }]]);
     // Rewritten with only what is alive.
     expect(readFileSync(path, 'utf8').trim().split('\n')).toHaveLength(2);
   });

@@ -1,19 +1,27 @@
 import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, peerIdSchema, roomIdSchema } from '@confer/shared';
+import { ConfigError, peerIdSchema, roomIdSchema, type RoomControls } from '@confer/shared';
 import { roomSealSchema, type RoomSeal } from './RoomAccess.js';
 
-/** What a single server keeps across its own restarts: each live room's seal, and peers that left for good. */
+/** What a single server keeps across its own restarts: each live room's seal and controls, and peers that left for good. */
 export interface DurableState {
   seals: Map<string, RoomSeal>;
-  /** Peer id → until when (ms) its resume token must not bring it back. */
-  retired: Map<string, number>;
+  /** Room id → its host and lock. */
+  controls: Map<string, RoomControls>;
+  /** Peer id → until when (ms) its resume token must not bring it back, and why (the host removed it, or it left). */
+  retired: Map<string, Retirement>;
+}
+
+export interface Retirement {
+  until: number;
+  why: 'left' | 'removed';
 }
 
 const lineSchema = z.union([
   z.strictObject({ room: roomIdSchema, seal: roomSealSchema.nullable() }),
-  z.strictObject({ peer: peerIdSchema, until: z.number() }),
+  z.strictObject({ peer: peerIdSchema, until: z.number(), removed: z.literal(true).optional() }),
+  z.strictObject({ room: roomIdSchema, controls: z.strictObject({ hostId: peerIdSchema.nullable(), locked: z.boolean() }).nullable() }),
 ]);
 type Line = z.infer<typeof lineSchema>;
 
@@ -44,7 +52,7 @@ export class StateJournal {
   }
 
   private static read(path: string | null, nowMs: number): StateJournal {
-    const state: DurableState = { seals: new Map(), retired: new Map() };
+    const state: DurableState = { seals: new Map(), controls: new Map(), retired: new Map() };
     const journal = new StateJournal(path, state);
     if (!path) return journal;
     let text = '';
@@ -58,7 +66,7 @@ export class StateJournal {
       const line = parseLine(raw);
       if (line) journal.apply(line);
     }
-    for (const [peerId, until] of state.retired) if (until <= nowMs) state.retired.delete(peerId);
+    for (const [peerId, { until }] of state.retired) if (until <= nowMs) state.retired.delete(peerId);
     journal.compact();
     return journal;
   }
@@ -67,25 +75,32 @@ export class StateJournal {
     this.write({ room: roomId, seal });
   }
 
-  retired(peerId: string, until: number): void {
-    this.write({ peer: peerId, until });
+  controlled(roomId: string, controls: RoomControls | null): void {
+    this.write({ room: roomId, controls });
+  }
+
+  retired(peerId: string, { until, why }: Retirement): void {
+    this.write({ peer: peerId, until, ...(why === 'removed' ? { removed: true as const } : {}) });
   }
 
   private write(line: Line): void {
     this.apply(line);
     if (!this.path) return;
     appendFileSync(this.path, `${JSON.stringify(line)}\n`);
-    if (++this.lines > this.state.seals.size + this.state.retired.size + SLACK_LINES) this.compact();
+    if (++this.lines > this.state.seals.size + this.state.controls.size + this.state.retired.size + SLACK_LINES) this.compact();
   }
 
   private apply(line: Line): void {
-    if ('room' in line) {
+    if ('controls' in line) {
+      if (line.controls) this.state.controls.set(line.room, line.controls);
+      else this.state.controls.delete(line.room);
+    } else if ('room' in line) {
       if (line.seal) this.state.seals.set(line.room, line.seal);
       else this.state.seals.delete(line.room);
     } else {
       // Re-inserted, so the retired map stays in the order of retirement (the store prunes the oldest first).
       this.state.retired.delete(line.peer);
-      this.state.retired.set(line.peer, line.until);
+      this.state.retired.set(line.peer, { until: line.until, why: line.removed ? 'removed' : 'left' });
     }
   }
 
@@ -94,7 +109,8 @@ export class StateJournal {
     if (!this.path) return;
     const lines = [
       ...[...this.state.seals].map(([room, seal]): Line => ({ room, seal })),
-      ...[...this.state.retired].map(([peer, until]): Line => ({ peer, until })),
+      ...[...this.state.controls].map(([room, controls]): Line => ({ room, controls })),
+      ...[...this.state.retired].map(([peer, { until, why }]): Line => ({ peer, until, ...(why === 'removed' ? { removed: true as const } : {}) })),
     ];
     const aside = `${this.path}.tmp`;
     writeFileSync(aside, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));

@@ -79,6 +79,8 @@ const schema = z.object({
   ADDRESS_JOINS_PER_10S: envInt(30, 1, 100_000),
   /** Most rooms this server holds at once; joins that would open another are refused (UNAVAILABLE). */
   MAX_ROOMS: envInt(1000, 1, 1_000_000),
+  /** open: anyone with the link comes in (until the host locks the room); knock: every newcomer waits for the host to admit them. */
+  ADMISSION: z.enum(['open', 'knock']).default('open'),
   /** On SIGTERM: how long requests under way may take to finish before the process exits, in ms. */
   SHUTDOWN_DRAIN_MS: envInt(5000, 0, 60_000),
   /** The Redis every server of a cluster shares (rooms, seats, fan-out); empty: one server, all in memory. */
@@ -149,6 +151,8 @@ export interface SignalingConfig {
   operatorToken: string | null;
   access: AccessConfig;
   maxRooms: number;
+  /** knock: newcomers of every room wait for its host (as in a locked room). */
+  admission: 'open' | 'knock';
   shutdownDrainMs: number;
   /** The journal of rooms' seals and retired peers (StateJournal); null: memory only. */
   stateFile: string | null;
@@ -187,6 +191,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       joinTokensRequired: c.JOIN_TOKENS_REQUIRED,
     },
     maxRooms: c.MAX_ROOMS,
+    admission: c.ADMISSION,
     shutdownDrainMs: c.SHUTDOWN_DRAIN_MS,
     stateFile: c.STATE_FILE || null,
     trustedProxies: c.TRUSTED_PROXIES,

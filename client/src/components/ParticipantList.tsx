@@ -1,24 +1,96 @@
-import type { PeerInfo } from '@confer/shared';
+import type { Knock, ModerationAction, PeerInfo } from '@confer/shared';
 import { useShallow } from 'zustand/react/shallow';
 import { useRoomStore } from '../state/roomStore';
 
-export function ParticipantList({ self }: { self: PeerInfo }) {
-  const peers = useRoomStore(useShallow((s) => s.order.map((id) => s.peers[id]).filter((p) => p !== undefined)));
-  const row = (info: PeerInfo, suffix: string) => (
-    <li key={info.peerId} data-testid="participant">
-      <span>{info.displayName}</span>
-      {suffix && <span className="detail">{suffix}</span>}
-      {info.audioMuted && <span className="detail">muted</span>}
-      {info.videoMuted && <span className="detail">camera off</span>}
-    </li>
+export type Moderate = (action: ModerationAction, peerId: string) => void;
+
+/** Raised hands first, in the order they went up; then everyone else as they joined. */
+export function byHand(people: readonly PeerInfo[]): PeerInfo[] {
+  const raised = people.filter((p) => p.handRaisedAt !== null).sort((a, b) => (a.handRaisedAt ?? 0) - (b.handRaisedAt ?? 0));
+  return [...raised, ...people.filter((p) => p.handRaisedAt === null)];
+}
+
+/** The host's buttons for one participant; there is no "unmute": only they can make themselves heard. */
+function HostActions({ peer, moderate }: { peer: PeerInfo; moderate: Moderate }) {
+  const name = peer.displayName;
+  return (
+    <span className="host-actions" role="group" aria-label={`Host actions for ${name}`}>
+      {!peer.audioMuted && (
+        <button type="button" onClick={() => moderate('mute', peer.peerId)} aria-label={`Mute ${name}`}>
+          Mute
+        </button>
+      )}
+      {!peer.videoMuted && (
+        <button type="button" onClick={() => moderate('stop-video', peer.peerId)} aria-label={`Stop camera of ${name}`}>
+          Stop camera
+        </button>
+      )}
+      {peer.handRaisedAt !== null && (
+        <button type="button" onClick={() => moderate('lower-hand', peer.peerId)} aria-label={`Lower hand of ${name}`}>
+          Lower hand
+        </button>
+      )}
+      <button type="button" onClick={() => moderate('make-host', peer.peerId)} aria-label={`Make ${name} host`}>
+        Make host
+      </button>
+      <button type="button" className="danger" onClick={() => moderate('remove', peer.peerId)} aria-label={`Remove ${name}`}>
+        Remove
+      </button>
+    </span>
   );
+}
+
+/** To the host: who waits to come in, each with Admit / Deny. */
+export function WaitingList({ waiting, moderate }: { waiting: readonly Knock[]; moderate: Moderate }) {
+  if (waiting.length === 0) return null;
+  return (
+    <section className="waiting-list" aria-label="Waiting to join" data-testid="waiting-list">
+      <ul>
+        {waiting.map((k) => (
+          <li key={k.peerId} data-testid="knock">
+            <span>{k.displayName} wants to join</span>
+            <button type="button" onClick={() => moderate('admit', k.peerId)} aria-label={`Admit ${k.displayName}`}>
+              Admit
+            </button>
+            <button type="button" onClick={() => moderate('deny', k.peerId)} aria-label={`Deny ${k.displayName}`}>
+              Deny
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+export function ParticipantList({ self, moderate }: { self: PeerInfo; moderate: Moderate }) {
+  const peers = useRoomStore(useShallow((s) => s.order.map((id) => s.peers[id]).filter((p) => p !== undefined)));
+  const { hostId } = useRoomStore((s) => s.controls);
+  const links = new Map(peers.map((p) => [p.info.peerId, p.link]));
+  const isHost = hostId === self.peerId;
+  const row = (info: PeerInfo) => {
+    const link = links.get(info.peerId);
+    const you = info.peerId === self.peerId;
+    return (
+      <li key={info.peerId} data-testid="participant" data-peer-id={info.peerId}>
+        {info.handRaisedAt !== null && (
+          <span className="indicator" role="img" aria-label="Hand raised">
+            ✋
+          </span>
+        )}
+        <span>{info.displayName}</span>
+        {you && <span className="detail">(you)</span>}
+        {info.peerId === hostId && <span className="detail">host</span>}
+        {link && link !== 'connected' && <span className="detail">{link}</span>}
+        {info.audioMuted && <span className="detail">muted</span>}
+        {info.videoMuted && <span className="detail">camera off</span>}
+        {isHost && !you && <HostActions peer={info} moderate={moderate} />}
+      </li>
+    );
+  };
   return (
     <aside id="participants" className="participants" aria-label="Participants">
       <h2>Participants ({peers.length + 1})</h2>
-      <ul>
-        {row(self, '(you)')}
-        {peers.map((p) => row(p.info, p.link === 'connected' ? '' : p.link))}
-      </ul>
+      <ul>{byHand([self, ...peers.map((p) => p.info)]).map(row)}</ul>
     </aside>
   );
 }

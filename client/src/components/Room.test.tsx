@@ -1,10 +1,11 @@
 import { act, fireEvent, render, screen, within } from '@testing-library/react';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { initialMediaState, useMediaStore } from '../state/mediaStore';
 import { useRoomStore } from '../state/roomStore';
 import { Room } from './Room';
+import { peerInfo, roomActions } from '../../test-support/fixtures';
 
-const peer = (peerId: string, displayName: string, audioMuted = false, videoMuted = false, screenSharing = false) => ({ peerId, displayName, audioMuted, videoMuted, screenSharing });
+const peer = (peerId: string, displayName: string, audioMuted = false, videoMuted = false, screenSharing = false) => peerInfo(peerId, displayName, { audioMuted, videoMuted, screenSharing });
 
 describe('Room', () => {
   beforeEach(() => {
@@ -18,7 +19,7 @@ describe('Room', () => {
     store.patchPeer('p2', { link: 'reconnecting' });
   });
 
-  const actions = () => ({ setMicMuted: vi.fn(), setCameraOn: vi.fn(), leave: vi.fn(), selectDevice: vi.fn(), startShare: vi.fn(), stopShare: vi.fn(), sendChat: vi.fn(() => ({ ok: true as const })) });
+  const actions = roomActions;
 
   it('shows a tile per participant, in join order, with names and indicators', () => {
     render(<Room roomId="standup" actions={actions()} />);

@@ -1,4 +1,4 @@
-import { useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { SendResult } from '../chat/ChatService';
 import { useChatStore } from '../state/chatStore';
@@ -8,7 +8,8 @@ import { Controls, type ControlActions } from './Controls';
 import { DevicePickers } from './DevicePicker';
 import type { LobbyActions } from './Lobby';
 import { ChatPanel } from './ChatPanel';
-import { ParticipantList } from './ParticipantList';
+import { ParticipantList, WaitingList, type Moderate } from './ParticipantList';
+import { tileLayout } from '../room/tileLayout';
 import { TileGrid } from './TileGrid';
 import { RemoteTile, SelfTile, SharedScreens } from './RoomTiles';
 
@@ -20,11 +21,31 @@ export function Room({
   roomId: string;
   /** The in-call stats dashboard, given how to close it. */
   statsPanel?: (onClose: () => void) => ReactNode;
-  actions: Omit<ControlActions, 'toggleParticipants' | 'toggleChat' | 'toggleStats'> &
-    Pick<LobbyActions, 'selectDevice'> & { sendChat(text: string): SendResult; setTileWidth?(peerId: string, width: number): void; setTileVisible?(peerId: string, visible: boolean): void };
+  actions: Omit<ControlActions, 'toggleParticipants' | 'toggleChat' | 'toggleStats' | 'setLayout'> &
+    Pick<LobbyActions, 'selectDevice'> & {
+      sendChat(text: string): SendResult;
+      setTileWidth?(peerId: string, width: number): void;
+      setTileVisible?(peerId: string, visible: boolean): void;
+      moderate: Moderate;
+    };
 }) {
   const self = useRoomStore((s) => s.self);
   const order = useRoomStore((s) => s.order);
+  const { controls, waiting, notice, layout, pinnedId, page, activeSpeakerId, set } = useRoomStore(
+    useShallow(({ controls, waiting, notice, layout, pinnedId, page, activeSpeakerId, set }) => ({ controls, waiting, notice, layout, pinnedId, page, activeSpeakerId, set })),
+  );
+  const place = tileLayout({ selfId: self?.peerId ?? '', order, layout, pinnedId, activeSpeakerId, page });
+  const { setTileVisible } = actions;
+  // A tile off the page is hidden: its visibility observer says so, and the SFU stops sending its video.
+  const offPage = order.filter((id) => !place.shown.has(id)).join();
+  useEffect(() => {
+    for (const id of offPage ? offPage.split(',') : []) setTileVisible?.(id, false);
+  }, [offPage, setTileVisible]);
+  const onPin = useCallback((peerId: string, pinned: boolean) => set({ pinnedId: pinned ? peerId : null }), [set]);
+  // In mesh each browser hears who speaks: the last one to start is the speaker view's speaker (the SFU names its own).
+  const onSpeaking = useCallback((peerId: string, speaking: boolean) => {
+    if (speaking && useRoomStore.getState().topology === 'mesh') set({ activeSpeakerId: peerId });
+  }, [set]);
   const { topology, switching, lastSwitch } = useRoomStore(useShallow(({ topology, switching, lastSwitch }) => ({ topology, switching, lastSwitch })));
   const media = useMediaStore(
     useShallow(({ audioMuted, videoMuted, screenTrack, shareError }) => ({ audioMuted, videoMuted, sharing: screenTrack !== null, shareError })),
@@ -40,6 +61,11 @@ export function Room({
       <header className="room-header">
         <h1 className="room-name">{roomId}</h1>
         <span data-testid="participant-count">{order.length + 1} in call</span>
+        {controls.locked && (
+          <span className="detail" data-testid="locked" title="Newcomers wait for the host to let them in">
+            🔒 Locked
+          </span>
+        )}
         <span className="detail" data-testid="topology" data-topology={topology} title="How media flows: directly between browsers (mesh) or through the media server (SFU)">
           {topology === 'sfu' ? 'via server' : 'peer to peer'}
           {switching ? ' (switching…)' : ''}
@@ -59,14 +85,33 @@ export function Room({
           {media.shareError}
         </p>
       )}
+      {notice && (
+        <p className="notice" role="status" data-testid="notice">
+          {notice}
+        </p>
+      )}
+      {controls.hostId === self.peerId && <WaitingList waiting={waiting} moderate={actions.moderate} />}
       <SharedScreens />
-      <TileGrid count={order.length + 1}>
-        <SelfTile />
+      <TileGrid count={place.stageId ? 0 : place.shown.size + 1} speaker={place.stageId !== null}>
+        <SelfTile onPin={onPin} onStage={place.stageId === self.peerId} />
         {order.map((id) => (
-          <RemoteTile key={id} peerId={id} onWidth={actions.setTileWidth} onVisible={actions.setTileVisible} />
+          <RemoteTile key={id} peerId={id} onWidth={actions.setTileWidth} onVisible={actions.setTileVisible} onPin={onPin} onSpeaking={onSpeaking} onStage={place.stageId === id} offPage={!place.shown.has(id)} />
         ))}
       </TileGrid>
-      {participantsOpen && <ParticipantList self={{ ...self, audioMuted: media.audioMuted, videoMuted: media.videoMuted }} />}
+      {place.pages > 1 && (
+        <nav className="pager" aria-label="Pages of participants">
+          <button type="button" disabled={place.page === 0} onClick={() => set({ page: place.page - 1 })}>
+            Previous page
+          </button>
+          <span data-testid="page">
+            Page {place.page + 1} of {place.pages}
+          </span>
+          <button type="button" disabled={place.page === place.pages - 1} onClick={() => set({ page: place.page + 1 })}>
+            Next page
+          </button>
+        </nav>
+      )}
+      {participantsOpen && <ParticipantList self={{ ...self, audioMuted: media.audioMuted, videoMuted: media.videoMuted }} moderate={actions.moderate} />}
       {chatOpen && <ChatPanel selfId={self.peerId} send={actions.sendChat} />}
       {statsOpen && statsPanel?.(() => setStatsOpen(false))}
       <details className="settings">
@@ -74,8 +119,14 @@ export function Room({
         <DevicePickers onSelect={actions.selectDevice} />
       </details>
       <Controls
-        state={{ audioMuted: media.audioMuted, videoMuted: media.videoMuted, sharing, participantsOpen, chatOpen, statsOpen, unread }}
-        actions={{ ...actions, toggleParticipants: () => setParticipantsOpen((o) => !o), toggleChat: () => setChatOpen(!chatOpen), toggleStats: () => setStatsOpen((o) => !o) }}
+        state={{ audioMuted: media.audioMuted, videoMuted: media.videoMuted, sharing, participantsOpen, chatOpen, statsOpen, unread, handRaised: self.handRaisedAt !== null, layout, isHost: controls.hostId === self.peerId, locked: controls.locked }}
+        actions={{
+          ...actions,
+          toggleParticipants: () => setParticipantsOpen((o) => !o),
+          toggleChat: () => setChatOpen(!chatOpen),
+          toggleStats: () => setStatsOpen((o) => !o),
+          setLayout: (next) => set({ layout: next, pinnedId: null }),
+        }}
       />
     </main>
   );

@@ -4,10 +4,30 @@ import { MediaController } from '../media/MediaController';
 import { RoomClient } from '../room/RoomClient';
 import type { SignalingClient } from '../signaling/SignalingClient';
 import { initialChatState, useChatStore } from '../state/chatStore';
-import { useRoomStore } from '../state/roomStore';
+import type { ModerationAction, ReactionEmoji } from '@confer/shared';
+import { useRoomStore, type LeftReason } from '../state/roomStore';
 import { StatsPanel } from '../dashboard/StatsPanel';
 import { Lobby } from './Lobby';
 import { Room } from './Room';
+
+/** Why we are out of the room, as the page says it. */
+const leftMessages: Record<LeftReason, (roomId: string) => string> = {
+  self: (roomId) => `You left ${roomId}.`,
+  removed: () => 'The host removed you from the meeting.',
+  ended: () => 'The host ended the meeting.',
+  denied: () => 'The host did not let you in.',
+};
+
+/** The room's own link: never the join token or password this page may have been opened with. */
+async function copyInvite(room: RoomClient): Promise<void> {
+  const link = `${location.origin}${location.pathname}`;
+  try {
+    await navigator.clipboard.writeText(link);
+    room.showNotice(`Invite link copied: ${link}`);
+  } catch {
+    room.showNotice(`Copy this link to invite others: ${link}`);
+  }
+}
 
 /** Owns the room's media and room client for as long as the page shows this room. */
 export function RoomPage({ roomId, signaling, options }: { roomId: string; signaling: SignalingClient; options: CallOptions }) {
@@ -17,6 +37,7 @@ export function RoomPage({ roomId, signaling, options }: { roomId: string; signa
   }, [roomId, signaling, options]);
   const phase = useRoomStore((s) => s.phase);
   const error = useRoomStore((s) => s.error);
+  const leftReason = useRoomStore((s) => s.leftReason);
 
   useEffect(() => {
     useRoomStore.getState().reset();
@@ -46,6 +67,12 @@ export function RoomPage({ roomId, signaling, options }: { roomId: string; signa
       sendChat: (text: string) => room.chat.send(text),
       setTileWidth: (peerId: string, width: number) => room.setTileWidth(peerId, width),
       setTileVisible: (peerId: string, visible: boolean) => room.setTileVisible(peerId, visible),
+      setHandRaised: (raised: boolean) => room.setHandRaised(raised),
+      react: (emoji: ReactionEmoji) => room.react(emoji),
+      moderate: (action: ModerationAction, peerId: string) => void room.moderate(action, peerId),
+      setLocked: (locked: boolean) => void room.setLocked(locked),
+      endMeeting: () => void room.endMeeting(),
+      copyInvite: () => void copyInvite(room),
     }),
     [media, room],
   );
@@ -56,8 +83,22 @@ export function RoomPage({ roomId, signaling, options }: { roomId: string; signa
   if (phase === 'left') {
     return (
       <main className="left">
-        <p role="status">You left {roomId}.</p>
+        <p role="status" data-testid="left-message">
+          {leftMessages[leftReason](roomId)}
+        </p>
         <a href={location.pathname + location.search}>Rejoin</a> · <a href="/">Home</a>
+      </main>
+    );
+  }
+  if (phase === 'waiting') {
+    return (
+      <main className="left">
+        <p role="status" data-testid="waiting-room">
+          Waiting for the host to let you in…
+        </p>
+        <button type="button" onClick={() => void room.leave()}>
+          Cancel
+        </button>
       </main>
     );
   }

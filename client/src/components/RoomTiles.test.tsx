@@ -6,6 +6,7 @@ import type * as MediaStoreModule from '../state/mediaStore';
 import { useRoomStore } from '../state/roomStore';
 import { DevicePickers } from './DevicePicker';
 import { RemoteTile, SelfTile } from './RoomTiles';
+import { peerInfo } from '../../test-support/fixtures';
 
 // The store hook, counted (its getState/setState kept): how often components read it.
 vi.mock('../state/mediaStore', async (importOriginal) => {
@@ -13,7 +14,7 @@ vi.mock('../state/mediaStore', async (importOriginal) => {
   return { ...actual, useMediaStore: Object.assign(vi.fn(actual.useMediaStore), actual.useMediaStore) };
 });
 
-const peer = (peerId: string, displayName: string) => ({ peerId, displayName, audioMuted: false, videoMuted: false, screenSharing: false });
+const peer = (peerId: string, displayName: string) => peerInfo(peerId, displayName);
 const quality = { score: 2, level: 'poor' as const, reasons: ['packet loss'] };
 
 describe('room tiles', () => {

@@ -9,11 +9,25 @@ import { VideoTile, type VideoTileProps } from './VideoTile';
  * Each tile reads its own slice of the stores, so news about one peer (its stream, link, quality) re-renders
  * that peer's tile only, not the room: a switch or a join sends a burst of such news, every tile at once.
  */
-type TileCallbacks = Pick<VideoTileProps, 'onWidth' | 'onVisible'>;
+type TileCallbacks = Pick<VideoTileProps, 'onWidth' | 'onVisible' | 'onPin' | 'onSpeaking'>;
+/** Where the room's layout puts a tile. */
+type TilePlace = Pick<VideoTileProps, 'onStage' | 'offPage'>;
 
-export const SelfTile = memo(function SelfTile() {
+/** What every tile shows of the room's controls: host, hand, a reaction, the pin. */
+function useTileState(peerId: string | undefined) {
+  return useRoomStore(
+    useShallow((s) => ({
+      isHost: peerId !== undefined && s.controls.hostId === peerId,
+      reaction: (peerId && s.reactions[peerId]) || null,
+      pinned: peerId !== undefined && s.pinnedId === peerId,
+    })),
+  );
+}
+
+export const SelfTile = memo(function SelfTile({ onPin, onStage, offPage }: Pick<TileCallbacks, 'onPin'> & TilePlace) {
   const self = useRoomStore((s) => s.self);
   const selfQuality = useRoomStore((s) => s.selfQuality);
+  const tile = useTileState(self?.peerId);
   const { videoTrack, audioTrack, audioMuted, videoMuted } = useMediaStore(useShallow(({ videoTrack, audioTrack, audioMuted, videoMuted }) => ({ videoTrack, audioTrack, audioMuted, videoMuted })));
   // One stream per track pair: a new object on every render would reload the self-view each time.
   const stream = useMemo(
@@ -21,15 +35,31 @@ export const SelfTile = memo(function SelfTile() {
     [videoTrack, audioTrack],
   );
   if (!self) return null;
-  return <VideoTile peerId={self.peerId} name={self.displayName} stream={stream} audioMuted={audioMuted} videoMuted={videoMuted} isSelf quality={selfQuality} />;
+  return (
+    <VideoTile
+      peerId={self.peerId}
+      name={self.displayName}
+      stream={stream}
+      audioMuted={audioMuted}
+      videoMuted={videoMuted}
+      isSelf
+      quality={selfQuality}
+      handRaised={self.handRaisedAt !== null}
+      {...tile}
+      onPin={onPin}
+      onStage={onStage}
+      offPage={offPage}
+    />
+  );
 });
 
-export const RemoteTile = memo(function RemoteTile({ peerId, onWidth, onVisible }: { peerId: string } & TileCallbacks) {
+export const RemoteTile = memo(function RemoteTile({ peerId, onWidth, onVisible, onPin, onSpeaking, onStage, offPage }: { peerId: string } & TileCallbacks & TilePlace) {
   const peer = useRoomStore((s) => s.peers[peerId]);
   const onSfu = useRoomStore((s) => s.topology === 'sfu');
   const activeSpeaker = useRoomStore((s) => s.activeSpeakerId === peerId);
   const audible = useRoomStore((s) => s.audiblePeerIds.includes(peerId));
   const speakerId = useMediaStore((s) => s.speakerId);
+  const tile = useTileState(peerId);
   if (!peer) return null;
   const { info } = peer;
   return (
@@ -46,6 +76,12 @@ export const RemoteTile = memo(function RemoteTile({ peerId, onWidth, onVisible 
       onWidth={onWidth}
       onVisible={onVisible}
       quality={peer.quality}
+      handRaised={info.handRaisedAt !== null}
+      {...tile}
+      onPin={onPin}
+      onSpeaking={onSpeaking}
+      onStage={onStage}
+      offPage={offPage}
     />
   );
 });

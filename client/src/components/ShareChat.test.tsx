@@ -7,6 +7,7 @@ import { initialMediaState, useMediaStore } from '../state/mediaStore';
 import { useRoomStore } from '../state/roomStore';
 import { ChatPanel } from './ChatPanel';
 import { Room } from './Room';
+import { peerInfo, roomActions } from '../../test-support/fixtures';
 
 const ME = '00000000-0000-4000-8000-000000000001';
 const BO = '00000000-0000-4000-8000-000000000002';
@@ -46,15 +47,15 @@ describe('ChatPanel', () => {
 });
 
 describe('Room: sharing and chat controls', () => {
-  const actions = () => ({ setMicMuted: vi.fn(), setCameraOn: vi.fn(), leave: vi.fn(), selectDevice: vi.fn(), startShare: vi.fn(), stopShare: vi.fn(), sendChat: vi.fn(() => ({ ok: true as const })) });
+  const actions = roomActions;
   beforeEach(() => {
     vi.stubGlobal('MediaStream', class {});
     useMediaStore.setState(initialMediaState);
     useChatStore.setState(initialChatState);
     useRoomStore.getState().reset();
     const store = useRoomStore.getState();
-    store.set({ phase: 'in-room', self: { peerId: ME, displayName: 'Ada', audioMuted: false, videoMuted: false, screenSharing: false } });
-    store.upsertPeer({ peerId: BO, displayName: 'Bo', audioMuted: false, videoMuted: false, screenSharing: false });
+    store.set({ phase: 'in-room', self: peerInfo(ME, 'Ada') });
+    store.upsertPeer(peerInfo(BO, 'Bo'));
   });
   afterEach(() => vi.unstubAllGlobals());
 
@@ -75,11 +76,11 @@ describe('Room: sharing and chat controls', () => {
   it("shows another person's share in the spotlight with their name, and removes it when they stop", () => {
     render(<Room roomId="standup" actions={actions()} />);
     expect(screen.queryByTestId('share-tile')).toBeNull();
-    act(() => useRoomStore.getState().upsertPeer({ peerId: BO, displayName: 'Bo', audioMuted: false, videoMuted: false, screenSharing: true }));
+    act(() => useRoomStore.getState().upsertPeer(peerInfo(BO, 'Bo', { screenSharing: true })));
     const stage = screen.getByRole('region', { name: 'Shared screens' });
     expect(within(stage).getByRole('figure', { name: "Bo's screen" })).toBeInTheDocument();
     expect(within(stage).getByRole('status')).toHaveTextContent("Connecting to Bo's screen");
-    act(() => useRoomStore.getState().upsertPeer({ peerId: BO, displayName: 'Bo', audioMuted: false, videoMuted: false, screenSharing: false }));
+    act(() => useRoomStore.getState().upsertPeer(peerInfo(BO, 'Bo')));
     expect(screen.queryByTestId('share-tile')).toBeNull();
   });
 

@@ -5,9 +5,16 @@ export function gridColumns(n: number): number {
   return Math.max(1, Math.ceil(Math.sqrt(n)));
 }
 
-export function TileGrid({ count, children }: { count: number; children: ReactNode }) {
+/** The grid of tiles; `speaker`: one tile on the stage (class on-stage), the others in a strip under it. */
+export function TileGrid({ count, speaker = false, children }: { count: number; speaker?: boolean; children: ReactNode }) {
   return (
-    <section className="grid" aria-label="Participants' video" data-testid="grid" style={{ gridTemplateColumns: `repeat(${gridColumns(count)}, minmax(0, 1fr))` }}>
+    <section
+      className={speaker ? 'grid speaker' : 'grid'}
+      aria-label="Participants' video"
+      data-testid="grid"
+      data-layout={speaker ? 'speaker' : 'grid'}
+      style={speaker ? undefined : { gridTemplateColumns: `repeat(${gridColumns(count)}, minmax(0, 1fr))` }}
+    >
       {children}
     </section>
   );

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { Quality } from '@confer/shared';
+import type { ShownReaction } from '../state/roomStore';
 import type { LinkState } from '../media/mediaTypes';
 import { QualityIndicator } from './QualityIndicator';
 import { StreamVideo } from './StreamVideo';
@@ -26,6 +27,17 @@ export interface VideoTileProps {
   onVisible?: (peerId: string, visible: boolean) => void;
   /** Call quality of this tile's media (from getStats), with its reasons. */
   quality?: Quality | null;
+  handRaised?: boolean;
+  isHost?: boolean;
+  reaction?: ShownReaction | null;
+  /** Large, on the stage of the speaker view (or pinned there). */
+  onStage?: boolean;
+  /** On another page of the grid: not shown (its audio plays on), so the SFU stops sending its video. */
+  offPage?: boolean;
+  pinned?: boolean;
+  onPin?: (peerId: string, pinned: boolean) => void;
+  /** Told when this peer starts or stops speaking (the mesh's speaker view follows it). */
+  onSpeaking?: (peerId: string, speaking: boolean) => void;
 }
 
 const linkLabels: Record<LinkState, string> = {
@@ -36,13 +48,17 @@ const linkLabels: Record<LinkState, string> = {
   closed: 'Disconnected',
 };
 
-export function VideoTile({ peerId, name, stream, audioMuted, videoMuted, link, isSelf = false, speakerId = null, activeSpeaker = false, audible = false, onWidth, onVisible, quality = null }: VideoTileProps) {
+export function VideoTile(props: VideoTileProps) {
+  const { peerId, name, stream, audioMuted, videoMuted, link, isSelf = false, speakerId = null, activeSpeaker = false, audible = false, onWidth, onVisible, quality = null } = props;
+  const { handRaised = false, isHost = false, reaction = null, onStage = false, offPage = false, pinned = false, onPin, onSpeaking } = props;
   const tileRef = useRef<HTMLElement>(null);
   const audioRef = useRef<HTMLAudioElement>(null);
   const audioTrack = stream?.getAudioTracks()[0] ?? null;
   const speaking = useSpeaking(audioTrack, audioMuted) || ((activeSpeaker || audible) && !audioMuted);
 
   useSrcObject(audioRef, stream);
+
+  useEffect(() => onSpeaking?.(peerId, speaking), [onSpeaking, peerId, speaking]);
 
   useEffect(() => {
     const audio = audioRef.current as (HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> }) | null;
@@ -69,7 +85,10 @@ export function VideoTile({ peerId, name, stream, audioMuted, videoMuted, link, 
   return (
     <figure
       ref={tileRef}
-      className={`tile${speaking ? ' speaking' : ''}${isSelf ? ' self' : ''}`}
+      className={`tile${speaking ? ' speaking' : ''}${isSelf ? ' self' : ''}${onStage ? ' on-stage' : ''}`}
+      hidden={offPage}
+      data-on-stage={onStage}
+      data-hand-raised={handRaised}
       data-testid="tile"
       data-peer-id={peerId}
       data-speaking={speaking}
@@ -89,7 +108,13 @@ export function VideoTile({ peerId, name, stream, audioMuted, videoMuted, link, 
         <span className="name" data-testid="tile-name">
           {name}
           {isSelf ? ' (you)' : ''}
+          {isHost ? ' · host' : ''}
         </span>
+        {handRaised && (
+          <span className="indicator hand" data-testid="hand-indicator" role="img" aria-label="Hand raised">
+            ✋
+          </span>
+        )}
         {audioMuted && (
           <span className="indicator" data-testid="muted-indicator" role="img" aria-label="Microphone muted">
             🔇
@@ -103,6 +128,16 @@ export function VideoTile({ peerId, name, stream, audioMuted, videoMuted, link, 
         <QualityIndicator quality={quality} />
         {speaking && <span className="visually-hidden">speaking</span>}
       </figcaption>
+      {reaction && (
+        <div key={reaction.id} className="reaction" data-testid="reaction" role="img" aria-label={`${name} reacts ${reaction.emoji}`}>
+          {reaction.emoji}
+        </div>
+      )}
+      {onPin && (
+        <button type="button" className="pin" aria-pressed={pinned} aria-label={pinned ? `Unpin ${name}` : `Pin ${name}`} onClick={() => onPin(peerId, !pinned)}>
+          📌
+        </button>
+      )}
       {link && link !== 'connected' && (
         <div className={`link-state link-${link}`} data-testid="link-state" role="status">
           {linkLabels[link]}

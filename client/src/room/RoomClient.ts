@@ -1,4 +1,4 @@
-import type { JoinResponse, PeerUpdate, ServerToClientEvents } from '@confer/shared';
+import type { JoinResponse, ModerationAction, PeerUpdate, ReactionEmoji, ServerToClientEvents } from '@confer/shared';
 import type { CallOptions } from '../callOptions';
 import { ChatService } from '../chat/ChatService';
 import type { MediaController } from '../media/MediaController';
@@ -14,6 +14,10 @@ import { RoomView } from './RoomView';
 
 /** The longest the lobby stays up after the join answer while our first offers are being made. */
 const SHOW_ROOM_WITHIN_MS = 250;
+/** How long a reaction stays over its tile, and a notice of what the host did to us on screen. */
+export const REACTION_MS = 4000;
+const NOTICE_MS = 6000;
+const notices = { mute: 'The host muted your microphone. You can unmute yourself.', 'stop-video': 'The host turned your camera off. You can turn it back on.' } as const;
 
 /**
  * One room from the user's side (mediasoup-demo's RoomClient role), a façade over RoomSession (our seat),
@@ -23,6 +27,8 @@ const SHOW_ROOM_WITHIN_MS = 250;
 export class RoomClient {
   private readonly view = new RoomView();
   private readonly offs: (() => void)[] = [];
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private reactionCount = 0;
   private readonly session: RoomSession;
   private readonly media: RoomMedia;
   readonly chat = new ChatService(
@@ -58,6 +64,7 @@ export class RoomClient {
       onStart: (data, fresh) => this.start(data, fresh),
       onResumed: (data) => this.resumed(data),
       onFailed: (message) => this.view.set({ phase: 'error', error: message }),
+      onWaiting: () => this.view.set({ phase: 'waiting', error: null }),
       onIceServers: (iceServers) => this.media.setIceServers(iceServers),
       onPeerGone: (peerId) => this.removePeer(peerId),
       roster: () => this.view.roster,
@@ -102,6 +109,26 @@ export class RoomClient {
       if (!peer.screenSharing) this.media.sharingStopped(peer.peerId);
     });
     listen('room:switch-complete', (record) => this.view.set({ lastSwitch: record }));
+    listen('room:controls', (controls) => this.view.set({ controls, ...(controls.hostId === this.peerId ? {} : { waiting: [] }) }));
+    listen('room:waiting', ({ waiting }) => this.view.set({ waiting }));
+    listen('room:reaction', ({ peerId, emoji }) => this.showReaction(peerId, emoji));
+    listen('room:moderated', ({ action }) => {
+      // The host silences; only we can make ourselves heard or seen again.
+      if (action === 'mute') this.setMicMuted(true);
+      else void this.setCameraOn(false);
+      this.showNotice(notices[action]);
+    });
+    listen('room:admission', (answer) => {
+      if (answer.admitted) void this.session.admitted(answer.ticket);
+      else {
+        this.session.close();
+        this.view.set({ phase: 'left', leftReason: 'denied' });
+      }
+    });
+    listen('room:closed', ({ reason }) => {
+      this.close();
+      this.view.set({ phase: 'left', leftReason: reason, peers: {}, order: [] });
+    });
     listen('room:active-speaker', ({ peerId }) => this.view.set({ activeSpeakerId: peerId }));
     listen('room:audio-levels', ({ levels }) => this.view.set({ audiblePeerIds: levels.map((l) => l.peerId) }));
     // After a dropped connection, reclaim the seat; if it is gone, join afresh and rebuild the media.
@@ -133,7 +160,8 @@ export class RoomClient {
     if (fresh) this.media.close();
     const { audioMuted, videoMuted, screenTrack } = useMediaStore.getState();
     const screenSharing = screenTrack !== null;
-    this.view.entered({ peerId: data.peerId, displayName: this.session.name, audioMuted, videoMuted, screenSharing }, data.topology, data.peers, fresh);
+    this.view.entered({ peerId: data.peerId, displayName: this.session.name, audioMuted, videoMuted, screenSharing, handRaisedAt: null, joinedAt: Date.now() }, data.topology, data.peers, fresh);
+    this.view.set({ controls: data.controls });
     // Rejoining afresh while presenting: the server starts everyone as not sharing.
     if (screenSharing) this.update({ screenSharing });
     // The room renders once our first offers are out (or after SHOW_ROOM_WITHIN_MS): rendering it before
@@ -146,6 +174,7 @@ export class RoomClient {
   /** Our seat is back (held, or restored by a restarted server): bring the room's view and media in line. */
   private resumed(data: JoinResponse): void {
     this.view.upsert(data.peers);
+    this.view.set({ controls: data.controls });
     // A restarted server never saw our screen share.
     if (data.resumed === 'restored' && useMediaStore.getState().screenTrack) this.update({ screenSharing: true });
     this.media.resumed(data);
@@ -154,6 +183,58 @@ export class RoomClient {
   private update(update: PeerUpdate): void {
     this.view.updateSelf(update);
     void ask(this.signaling.socket, 'peer:update', update);
+  }
+
+  setHandRaised(raised: boolean): void {
+    this.view.updateSelf({ handRaisedAt: raised ? Date.now() : null });
+    void ask(this.signaling.socket, 'peer:update', { handRaised: raised });
+  }
+
+  /** Everyone sees it over our tile (we too, when the server sends it back). */
+  react(emoji: ReactionEmoji): void {
+    void ask(this.signaling.socket, 'room:react', { emoji });
+  }
+
+  /** Host: act on a participant, or answer one who waits. A refusal (we are no longer host) is shown as a notice. */
+  async moderate(action: ModerationAction, peerId: string): Promise<void> {
+    const answer = await ask(this.signaling.socket, 'room:moderate', { action, peerId });
+    if (!answer.ok) this.showNotice(answer.error.message);
+  }
+
+  async setLocked(locked: boolean): Promise<void> {
+    const answer = await ask(this.signaling.socket, 'room:lock', { locked });
+    if (answer.ok) this.view.set({ controls: answer.data });
+    else this.showNotice(answer.error.message);
+  }
+
+  async endMeeting(): Promise<void> {
+    const answer = await ask(this.signaling.socket, 'room:end', {});
+    if (!answer.ok) this.showNotice(answer.error.message);
+  }
+
+  private showReaction(peerId: string, emoji: ReactionEmoji): void {
+    const shown = { emoji, id: ++this.reactionCount };
+    this.view.set({ reactions: { ...this.view.reactions, [peerId]: shown } });
+    this.later(REACTION_MS, () => {
+      const { [peerId]: current, ...rest } = this.view.reactions;
+      if (current?.id === shown.id) this.view.set({ reactions: rest });
+    });
+  }
+
+  /** A line the user reads for a few seconds. */
+  showNotice(notice: string): void {
+    this.view.set({ notice });
+    this.later(NOTICE_MS, () => {
+      if (this.view.notice === notice) this.view.set({ notice: null });
+    });
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn();
+    }, ms);
+    this.timers.add(timer);
   }
 
   /** Presents a screen (the browser asks which); an error is shown from the media store. */
@@ -189,7 +270,7 @@ export class RoomClient {
     this.session.close();
     await ask(this.signaling.socket, 'room:leave', {}, SHORT_REQUEST_MS);
     this.close();
-    this.view.set({ phase: 'left', peers: {}, order: [] });
+    this.view.set({ phase: 'left', leftReason: 'self', peers: {}, order: [] });
   }
 
   close(): void {
@@ -198,6 +279,8 @@ export class RoomClient {
     this.media.close();
     this.devices.stop();
     this.chat.close();
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
     for (const off of this.offs.splice(0)) off();
   }
 }

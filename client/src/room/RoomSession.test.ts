@@ -2,8 +2,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Ack, ErrorCode, JoinRequest, JoinResponse } from '@confer/shared';
 import { backoffPolicy } from '../net/RetryPolicy';
 import { ICE_REFRESH_RETRY_MS, RESTORE_WAIT_MS, RoomSession } from './RoomSession';
+import { peerInfo } from '../../test-support/fixtures';
 
-const peer = (peerId: string) => ({ peerId, displayName: peerId, audioMuted: false, videoMuted: false, screenSharing: false });
+const peer = (peerId: string) => peerInfo(peerId);
 
 function response(over: Partial<JoinResponse> = {}): JoinResponse {
   return { peerId: 'me', roomId: 'room', resumeToken: 'token', peers: [], topology: 'mesh', iceServers: [], iceCredentialsExpireAt: null, resumed: false, ...over } as JoinResponse;
@@ -34,6 +35,7 @@ function session(answers: Ack<JoinResponse>[], roster: string[] = []) {
     onStart: (data, fresh) => did.push(`start ${data.peerId}${fresh ? ' fresh' : ''}`),
     onResumed: (data) => did.push(`resumed ${data.resumed}`),
     onFailed: (message) => did.push(`failed: ${message}`),
+    onWaiting: () => did.push('waiting'),
     onIceServers: () => did.push('ice servers'),
     onPeerGone: (id) => did.push(`gone ${id}`),
     roster: () => roster,

@@ -9,6 +9,7 @@ const joinErrors: Partial<Record<ErrorCode, string>> = {
   WRONG_PASSWORD: 'Wrong password for this room.',
   RATE_LIMITED: 'Too many attempts: wait a few seconds and try again.',
   UNAVAILABLE: 'The server is busy or restarting: try again in a moment.',
+  FORBIDDEN: 'The host removed you from this meeting.',
 };
 
 export const joinErrorMessage = (error: ProtocolError): string => joinErrors[error.code] ?? error.message;
@@ -33,6 +34,8 @@ export interface RoomSessionOptions {
   /** The old seat is back (held, or restored by a restarted server); peers not listed are gone or awaited. */
   onResumed(data: JoinResponse): void;
   onFailed(message: string): void;
+  /** The room admits through its host: we wait (room:admission answers, and admitted() follows). */
+  onWaiting(): void;
   onIceServers(iceServers: IceServer[]): void;
   /** A peer is gone from the room as far as we know (not listed on resume, or not back after a restore). */
   onPeerGone(peerId: string): void;
@@ -49,6 +52,8 @@ export class RoomSession {
   private data: JoinResponse | null = null;
   private displayName = '';
   private password: string | undefined;
+  /** In the waiting room: a new connection knocks again (the server forgets a closed one's knock). */
+  private knocking = false;
   private iceRefreshTimer: ReturnType<typeof setTimeout> | undefined;
   private rejoinTimer: ReturnType<typeof setTimeout> | undefined;
   private restoreTimer: ReturnType<typeof setTimeout> | undefined;
@@ -69,7 +74,18 @@ export class RoomSession {
   async join(displayName: string, password?: string): Promise<void> {
     this.displayName = displayName;
     this.password = password || undefined;
-    const answer = await this.o.join(this.request());
+    await this.enter(this.request());
+  }
+
+  /** The host let us in: the ticket takes us past the waiting room. */
+  async admitted(ticket: string): Promise<void> {
+    if (this.knocking) await this.enter({ ...this.request(), admission: ticket });
+  }
+
+  private async enter(request: JoinRequest): Promise<void> {
+    const answer = await this.o.join(request);
+    this.knocking = !answer.ok && answer.error.code === 'WAITING';
+    if (this.knocking) return this.o.onWaiting();
     if (!answer.ok) return this.o.onFailed(joinErrorMessage(answer.error));
     this.begin(answer.data, false);
   }
@@ -81,6 +97,7 @@ export class RoomSession {
   async rejoin(attempt = 0): Promise<void> {
     clearTimeout(this.rejoinTimer);
     const previous = this.data;
+    if (this.knocking && !previous && this.o.connected()) return this.enter(this.request());
     if (!previous || !this.o.connected()) return;
     const answer = await this.o.join(this.request({ peerId: previous.peerId, token: previous.resumeToken, topology: this.o.topology() }));
     // Left, or another rejoin got there first, while this one waited.
@@ -110,6 +127,7 @@ export class RoomSession {
     clearTimeout(this.restoreTimer);
     this.awaitingReturn.clear();
     this.data = null;
+    this.knocking = false;
   }
 
   private request(resume?: JoinRequest['resume']): JoinRequest {

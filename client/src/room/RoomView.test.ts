@@ -2,8 +2,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { PeerInfo, StatsSample } from '@confer/shared';
 import { useRoomStore } from '../state/roomStore';
 import { RoomView } from './RoomView';
+import { peerInfo } from '../../test-support/fixtures';
 
-const peer = (peerId: string, extra: Partial<PeerInfo> = {}): PeerInfo => ({ peerId, displayName: peerId, audioMuted: false, videoMuted: false, screenSharing: false, ...extra });
+const peer = (peerId: string, extra: Partial<PeerInfo> = {}): PeerInfo => peerInfo(peerId, peerId, extra);
 const sample = (lossPct: number): StatsSample => ({
   at: 0,
   topology: 'mesh',

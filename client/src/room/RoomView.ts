@@ -19,6 +19,14 @@ export class RoomView {
     return this.state.order;
   }
 
+  get reactions() {
+    return this.state.reactions;
+  }
+
+  get notice(): string | null {
+    return this.state.notice;
+  }
+
   peer(peerId: string): PeerInfo | null {
     return this.state.peers[peerId]?.info ?? null;
   }

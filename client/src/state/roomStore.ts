@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { PeerInfo, Quality, SwitchRecord, Topology } from '@confer/shared';
+import type { Knock, PeerInfo, Quality, ReactionEmoji, RoomControls, SwitchRecord, Topology } from '@confer/shared';
 import type { LinkState } from '../media/mediaTypes';
 
 export interface RemotePeer {
@@ -13,7 +13,15 @@ export interface RemotePeer {
   quality: Quality | null;
 }
 
-export type RoomPhase = 'lobby' | 'joining' | 'in-room' | 'left' | 'error';
+export type RoomPhase = 'lobby' | 'joining' | 'waiting' | 'in-room' | 'left' | 'error';
+/** Why we are out of the room: we left, the host removed us or ended the meeting, or did not let us in. */
+export type LeftReason = 'self' | 'removed' | 'ended' | 'denied';
+export type Layout = 'grid' | 'speaker';
+/** A reaction shown over a tile; `id` tells two equal reactions in a row apart. */
+export interface ShownReaction {
+  emoji: ReactionEmoji;
+  id: number;
+}
 
 interface RoomState {
   phase: RoomPhase;
@@ -35,6 +43,20 @@ interface RoomState {
   /** In join order. */
   peers: Record<string, RemotePeer>;
   order: string[];
+  leftReason: LeftReason;
+  /** Who is host, and whether the room is locked. */
+  controls: RoomControls;
+  /** To the host: who waits to come in. */
+  waiting: Knock[];
+  /** By peer id (ours too): reactions on screen now. */
+  reactions: Record<string, ShownReaction>;
+  /** Something the host did to us, for a moment ("The host muted your microphone"). */
+  notice: string | null;
+  layout: Layout;
+  /** The tile the user pinned to the stage (on this page only). */
+  pinnedId: string | null;
+  /** The grid's page (0-based) in a room with more tiles than fit one. */
+  page: number;
   set(partial: Partial<Omit<RoomState, 'set' | 'upsertPeer' | 'patchPeer' | 'removePeer' | 'reset'>>): void;
   upsertPeer(info: PeerInfo): void;
   patchPeer(peerId: string, patch: Partial<RemotePeer>): void;
@@ -42,7 +64,16 @@ interface RoomState {
   reset(): void;
 }
 
-const initial = { phase: 'lobby' as RoomPhase, error: null, self: null, topology: 'mesh' as Topology, switching: false, activeSpeakerId: null, audiblePeerIds: [] as string[], lastSwitch: null as SwitchRecord | null, selfSpeaking: false, selfQuality: null as Quality | null, peers: {}, order: [] };
+const initial = {
+  leftReason: 'self' as LeftReason,
+  controls: { hostId: null, locked: false } as RoomControls,
+  waiting: [] as Knock[],
+  reactions: {} as Record<string, ShownReaction>,
+  notice: null as string | null,
+  layout: 'grid' as Layout,
+  pinnedId: null as string | null,
+  page: 0,
+  phase: 'lobby' as RoomPhase, error: null, self: null, topology: 'mesh' as Topology, switching: false, activeSpeakerId: null, audiblePeerIds: [] as string[], lastSwitch: null as SwitchRecord | null, selfSpeaking: false, selfQuality: null as Quality | null, peers: {}, order: [] };
 
 export const useRoomStore = create<RoomState>((set) => ({
   ...initial,

@@ -9,7 +9,10 @@ export function registerPresence(router: RequestRouter<PeerSocket>, ctx: ServerC
     if (update.displayName !== undefined && socket.data.fixedName !== undefined) {
       return refuse('FORBIDDEN', 'your name comes from your invitation and cannot be changed');
     }
-    const peer = roomId ? await ctx.rooms.updatePeer(roomId, socket.data.peerId, update) : null;
+    const { handRaised, ...rest } = update;
+    // A hand's place in the queue is when it went up, by the server's clock.
+    const patch = handRaised === undefined ? rest : { ...rest, handRaisedAt: handRaised ? Date.now() : null };
+    const peer = roomId ? await ctx.rooms.updatePeer(roomId, socket.data.peerId, patch) : null;
     if (!roomId || !peer) return notInRoom;
     socket.to(roomId).emit('room:peer-updated', peer);
     // A share starting or stopping may move the room (TOPOLOGY_SFU_FROM_SHARING).

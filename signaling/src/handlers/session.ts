@@ -25,6 +25,10 @@ export function registerSession(router: RequestRouter<PeerSocket>, ctx: ServerCo
   });
 
   router.on('room:leave', async (_, { socket, log }) => {
+    if (socket.data.knocking) {
+      await ctx.waiting.leave(socket);
+      return done;
+    }
     if (!socket.data.roomId) return notInRoom;
     await ctx.seats.leave(socket.data.roomId, socket.data.peerId, log);
     socket.data.roomId = undefined;
@@ -54,13 +58,20 @@ async function join(ctx: ServerContext, req: ValidRequest<'room:join'>, call: Pe
   const seal = existing ?? (await ctx.access.seal(req.password));
   if (!seal) return passwordsBusy;
   // A join token admits into a room with a password too (admit checked it).
-  const rules = { unlockedOnly: req.password === undefined && admitted.fixedName === undefined, maxRooms: ctx.config.maxRooms };
+  const rules = {
+    unlockedOnly: req.password === undefined && admitted.fixedName === undefined,
+    maxRooms: ctx.config.maxRooms,
+    knock: ctx.config.admission === 'knock',
+    admitted: req.admission !== undefined && ctx.access.verifyAdmission(req.admission, req.roomId, socket.data.peerId),
+    claimHost: admitted.host === true,
+  };
   return ctx.seats.seat(call, ctx.seats.peerInfo(socket.data.peerId, req, admitted.displayName), req.roomId, seal, false, admitted.fixedName, rules);
 }
 
 /** The connection ended: its seat is freed, held for the grace period, or (shutting down) kept for the next server. */
 export function onDisconnect(ctx: ServerContext, call: PeerCall, reason: string): void {
   call.log.debug({ reason }, 'socket disconnected');
+  if (call.socket.data.knocking) void ctx.waiting.leave(call.socket).catch((err: Error) => call.log.error({ err: err.message }, 'leaving the waiting room failed'));
   if (ctx.isDraining()) return;
   const onPurpose = reason === 'client namespace disconnect' || reason === 'server namespace disconnect';
   void ctx.seats.disconnected(call.socket, onPurpose, call.log).catch((err: Error) => call.log.error({ err: err.message }, 'leave on disconnect failed'));
