@@ -1,7 +1,9 @@
+import { PAGE_TILES } from './room/tileLayout';
+
 /**
  * Call settings a URL can carry: `?relay=1` forces TURN, `?video=320x240&fps=15` sets the camera,
  * `?screen=400x300` caps the size of a screen share, `?stats=0` turns the stats collector off and `?standby=0`
- * the SFU's warm standby (to measure what each costs). A join token travels in the
+ * the SFU's warm standby (to measure what each costs), `?tiles=4` the tiles on a page of the grid. A join token travels in the
  * fragment (`#token=…`), which browsers never send to a server, so it cannot end up in a log.
  */
 export interface CallOptions {
@@ -13,6 +15,8 @@ export interface CallOptions {
   video: { width: number; height: number; frameRate: number };
   /** Largest size a screen share is captured at; null: the screen's own. */
   screen: { width: number; height: number } | null;
+  /** Tiles on one page of the grid (`?tiles=4`, 2 to 25). */
+  pageTiles: number;
 }
 
 const sizeParam = (value: string | null) => {
@@ -38,6 +42,10 @@ export function parseCallOptions(search: string, hash = ''): CallOptions {
       frameRate: Number.isFinite(fps) && fps >= 1 && fps <= 60 ? fps : defaultVideo.frameRate,
     },
     screen: sizeParam(params.get('screen')),
+    pageTiles: (() => {
+      const tiles = Number(params.get('tiles'));
+      return Number.isInteger(tiles) && tiles >= 2 && tiles <= 25 ? tiles : PAGE_TILES;
+    })(),
   };
 }
 

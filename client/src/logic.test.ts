@@ -35,15 +35,17 @@ describe('routing', () => {
 
 describe('parseCallOptions', () => {
   it('reads relay and video settings from the query, with defaults', () => {
-    expect(parseCallOptions('')).toEqual({ forceRelay: false, joinToken: null, stats: true, standby: true, video: { width: 640, height: 360, frameRate: 30 }, screen: null });
-    expect(parseCallOptions('?relay=1&video=320x240&fps=15&stats=0&standby=0&screen=400x300')).toEqual({
+    expect(parseCallOptions('')).toEqual({ forceRelay: false, joinToken: null, stats: true, standby: true, video: { width: 640, height: 360, frameRate: 30 }, screen: null, pageTiles: 9 });
+    expect(parseCallOptions('?relay=1&video=320x240&fps=15&stats=0&standby=0&screen=400x300&tiles=4')).toEqual({
       forceRelay: true,
       joinToken: null,
       stats: false,
       standby: false,
       video: { width: 320, height: 240, frameRate: 15 },
       screen: { width: 400, height: 300 },
+      pageTiles: 4,
     });
+    expect([parseCallOptions('?tiles=1').pageTiles, parseCallOptions('?tiles=x').pageTiles]).toEqual([9, 9]);
     expect(parseCallOptions('?video=huge&fps=999&screen=big').video).toEqual({ width: 640, height: 360, frameRate: 30 });
     expect(parseCallOptions('?screen=big').screen).toBeNull();
   });

@@ -69,6 +69,10 @@ describe.each([
     expect(await bo!.timeout(5000).emitWithAck('room:react', { emoji: '🎉' })).toEqual(ok);
     for (const reaction of await Promise.all(reactions)) expect(reaction).toEqual({ peerId: b!.peerId, emoji: '🎉' });
     expect(await bo!.timeout(5000).emitWithAck('room:react', { emoji: '💩' as never })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    // A burst is cut at the per-connection budget (20 per 10 s), without costing the others theirs.
+    const burst = await Promise.all(Array.from({ length: 25 }, () => cy!.timeout(5000).emitWithAck('room:react', { emoji: '👍' })));
+    expect(burst.filter((a) => !a.ok).map((a) => !a.ok && a.error.code)).toEqual(new Array(5).fill('RATE_LIMITED'));
+    expect(await ada!.timeout(5000).emitWithAck('room:react', { emoji: '👏' })).toEqual(ok);
   });
 
   it('the host hands the role over; when the host leaves, the longest present takes it', async () => {

@@ -17,8 +17,11 @@ export function Room({
   roomId,
   actions,
   statsPanel,
+  pageTiles,
 }: {
   roomId: string;
+  /** Tiles on a page of the grid (callOptions). */
+  pageTiles?: number;
   /** The in-call stats dashboard, given how to close it. */
   statsPanel?: (onClose: () => void) => ReactNode;
   actions: Omit<ControlActions, 'toggleParticipants' | 'toggleChat' | 'toggleStats' | 'setLayout'> &
@@ -34,7 +37,7 @@ export function Room({
   const { controls, waiting, notice, layout, pinnedId, page, activeSpeakerId, set } = useRoomStore(
     useShallow(({ controls, waiting, notice, layout, pinnedId, page, activeSpeakerId, set }) => ({ controls, waiting, notice, layout, pinnedId, page, activeSpeakerId, set })),
   );
-  const place = tileLayout({ selfId: self?.peerId ?? '', order, layout, pinnedId, activeSpeakerId, page });
+  const place = tileLayout({ selfId: self?.peerId ?? '', order, layout, pinnedId, activeSpeakerId, page, pageTiles });
   const { setTileVisible } = actions;
   // A tile off the page is hidden: its visibility observer says so, and the SFU stops sending its video.
   const offPage = order.filter((id) => !place.shown.has(id)).join();

@@ -79,7 +79,7 @@ export function RoomPage({ roomId, signaling, options }: { roomId: string; signa
 
   const statsPanel = useCallback((onClose: () => void) => <StatsPanel socket={signaling.socket} roomId={roomId} onClose={onClose} />, [signaling, roomId]);
 
-  if (phase === 'in-room') return <Room roomId={roomId} actions={actions} statsPanel={statsPanel} />;
+  if (phase === 'in-room') return <Room roomId={roomId} actions={actions} statsPanel={statsPanel} pageTiles={options.pageTiles} />;
   if (phase === 'left') {
     return (
       <main className="left">

@@ -105,6 +105,8 @@ export class RoomClient {
     });
     listen('room:peer-left', ({ peerId }) => this.removePeer(peerId));
     listen('room:peer-updated', (peer) => {
+      // About us (the host lowered our hand, or muted us: room:moderated acts on our devices).
+      if (peer.peerId === this.peerId) return this.view.updateSelf({ handRaisedAt: peer.handRaisedAt });
       this.view.upsert([peer]);
       if (!peer.screenSharing) this.media.sharingStopped(peer.peerId);
     });
