@@ -1,5 +1,5 @@
 import { test, type Page } from '@playwright/test';
-import { expectMediaFlowing, joinRoom } from '../support/participants.js';
+import { expectMediaFlowing, joinRoom, moreAction } from '../support/participants.js';
 
 /**
  * `npm run bench:stats`: what the stats collector costs and how fresh the dashboard is. In one 4-person
@@ -43,7 +43,7 @@ test('stats collector cost and dashboard delay', async ({ browser }) => {
   console.log(`\n4-person mesh page, main-thread busy over ${WINDOW_MS / 1000} s: with stats ${pct(used[0]!)} %, without ${pct(used[1]!)} % of a core; collector ≈ ${pct(used[0]! - used[1]!)} % (${((used[0]! - used[1]!) / (WINDOW_MS / 1000)).toFixed(1)} ms per 1 s sample)`);
 
   // Freshness: each time the bitrate chart draws a new point, how old was the sample behind it?
-  await viewer.getByRole('button', { name: 'Stats' }).click();
+  await moreAction(viewer, 'Stats');
   await viewer.getByTestId('stats-dashboard').waitFor();
   const delays = await viewer.evaluate(async (windowMs) => {
     const found: number[] = [];

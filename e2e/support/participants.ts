@@ -199,3 +199,9 @@ export async function expectPath(pages: Page[], path: Topology, peers: number): 
 export async function closeAll(pages: Page[]): Promise<void> {
   for (const page of pages) await page.context().close();
 }
+
+/** Clicks `name` in the toolbar's "More" menu (the rarer actions: speaker view, invite link, stats, the host's). */
+export async function moreAction(page: Page, name: string): Promise<void> {
+  await page.getByRole('button', { name: 'More' }).click();
+  await page.getByRole('group', { name: 'More actions' }).getByRole('button', { name }).click();
+}

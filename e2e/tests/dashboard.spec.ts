@@ -1,5 +1,5 @@
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
-import { asOperator, closeAll, expectMediaFlowing, expectPath, joinAll, servers, LIGHT_VIDEO, withTwoInCall } from '../support/participants.js';
+import { asOperator, closeAll, expectMediaFlowing, expectPath, joinAll, servers, LIGHT_VIDEO, withTwoInCall, moreAction } from '../support/participants.js';
 import { peerIdOf } from '../support/shareChat.js';
 
 const OPERATOR_TOKEN = () => process.env.CONFER_E2E_OPERATOR_TOKEN ?? '';
@@ -12,7 +12,7 @@ async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise
 }
 
 async function openStats(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Stats' }).click();
+  await moreAction(page, 'Stats');
   await expect(page.getByTestId('stats-dashboard')).toBeVisible();
 }
 

@@ -1,6 +1,6 @@
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import type { JoinResponse } from '@confer/shared';
-import { asOperator, closeAll, expectMediaFlowing, expectPath, joinAll, joinRoom, LIGHT_VIDEO, onEveryPage, servers, stats, type LinkStatsView } from '../support/participants.js';
+import { asOperator, closeAll, expectMediaFlowing, expectPath, joinAll, joinRoom, LIGHT_VIDEO, moreAction, onEveryPage, servers, stats, type LinkStatsView } from '../support/participants.js';
 
 /** The page's room client beyond what window.__confer types: its microphone track and its seat. */
 const micEnabled = (page: Page) =>
@@ -24,8 +24,9 @@ test.describe('meeting controls', () => {
       await expectMediaFlowing(pages, 1);
       // The first one in is host: the others see it, and only the host has the host's buttons.
       await expect(tileOf(bo, 'Ada')).toContainText('host');
-      await expect(bo.getByRole('button', { name: 'Lock room' })).toHaveCount(0);
-      await ada.getByRole('button', { name: 'Lock room' }).click();
+      await bo.getByRole('button', { name: 'More' }).click();
+      await expect(bo.getByRole('group', { name: 'More actions' }).getByRole('button')).toHaveText(['Speaker view', 'Copy invite link', 'Stats']);
+      await moreAction(ada, 'Lock room');
       await expect(bo.getByTestId('locked')).toBeVisible();
 
       // A newcomer waits; the host sees who, and lets them in: they then see everyone.
@@ -75,7 +76,7 @@ test.describe('meeting controls', () => {
       expect(rejoin).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
 
       // The host ends the meeting for everyone.
-      await ada.getByRole('button', { name: 'End meeting for all' }).click();
+      await moreAction(ada, 'End meeting for all');
       await onEveryPage([ada, bo], (page) => expect(page.getByTestId('left-message')).toHaveText('The host ended the meeting.'));
     } finally {
       await closeAll(pages);
@@ -138,7 +139,7 @@ test.describe('layouts on the SFU (a server that moves rooms there at 3)', () =>
       };
       await expect.poll(async () => (await viewer()) !== null, { timeout: 15_000 }).toBe(true);
       const page = (await viewer())!;
-      await page.getByRole('button', { name: 'Speaker view' }).click();
+      await moreAction(page, 'Speaker view');
       await expect(page.getByTestId('grid')).toHaveAttribute('data-layout', 'speaker');
       const stage = page.locator('[data-testid="tile"][data-on-stage="true"]');
       await expect(stage).toHaveCount(1);

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { callContext, expectMediaFlowing, LIGHT_VIDEO, servers } from '../support/participants.js';
+import { callContext, expectMediaFlowing, LIGHT_VIDEO, moreAction, servers } from '../support/participants.js';
 
 const OPERATOR_TOKEN = () => process.env.CONFER_E2E_OPERATOR_TOKEN ?? '';
 
@@ -71,7 +71,7 @@ test('the app runs under its CSP: a 2-person call, the in-call dashboard and /da
     expect(await tryWebSocket(ada, `${new URL(ada.url()).origin.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`)).toBe('open');
 
     // The in-call dashboard (uPlot charts) and the operator page.
-    await ada.getByRole('button', { name: 'Stats' }).click();
+    await moreAction(ada, 'Stats');
     await expect(ada.getByTestId('stats-participant')).toHaveCount(2, { timeout: 5_000 });
     const chart = ada.locator('[data-testid="stats-chart"][data-metric="bitrate"]').first();
     await expect(chart).toBeVisible();

@@ -138,6 +138,40 @@ describe('a signaling server restart', () => {
   });
 });
 
+describe('the host and the waiting room', () => {
+  it('come back after a restart: the host is still host, the room still locked, and a seat restored first does not take the role', async () => {
+    const STATE_FILE = joinPath(mkdtempSync(joinPath(tmpdir(), 'confer-host-')), 'state.jsonl');
+    const first = await server({ STATE_FILE });
+    const [ada, bo] = [await connect(first), await connect(first)];
+    const a = (await request(ada, { roomId: 'hosted', displayName: 'Ada' })) as Joined;
+    const b = (await request(bo, { roomId: 'hosted', displayName: 'Bo' })) as Joined;
+    expect(await ada.timeout(5000).emitWithAck('room:lock', { locked: true })).toMatchObject({ ok: true });
+    await first.shutdown();
+
+    const second = await server({ STATE_FILE });
+    const bo2 = await connect(second);
+    const b2 = (await request(bo2, { roomId: 'hosted', displayName: 'Bo', resume: resumeOf(b) })) as Joined;
+    expect(b2.data).toMatchObject({ resumed: 'restored', controls: { hostId: a.data.peerId, locked: true } });
+    const ada2 = await connect(second);
+    const a2 = (await request(ada2, { roomId: 'hosted', displayName: 'Ada', resume: resumeOf(a) })) as Joined;
+    expect(a2.data.controls).toEqual({ hostId: a.data.peerId, locked: true });
+    expect(refusal(await request(await connect(second), { roomId: 'hosted', displayName: 'Cy' }))).toBe('WAITING');
+    expect(await bo2.timeout(5000).emitWithAck('room:lock', { locked: false })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  });
+
+  it('a join token with role "host" makes its holder host; with ADMISSION=knock every newcomer waits for the host', async () => {
+    const app = await server({ JOIN_TOKEN_SECRET, ADMISSION: 'knock' });
+    const exp = Math.floor(Date.now() / 1000) + 60;
+    const [ada, bo, cy] = [await connect(app), await connect(app), await connect(app)];
+    const a = (await request(ada, { roomId: 'knock', displayName: 'Ada' })) as Joined;
+    expect(a.data.controls).toEqual({ hostId: a.data.peerId, locked: false });
+    expect(refusal(await request(bo, { roomId: 'knock', displayName: 'Bo' }))).toBe('WAITING');
+    const host = signToken(JOIN_TOKEN_SECRET, { room: 'knock', name: 'Cy', role: 'host', exp });
+    const c = (await request(cy, { roomId: 'knock', displayName: 'Cy', joinToken: host })) as Joined;
+    expect(c.data.controls.hostId).toBe(c.data.peerId);
+  });
+});
+
 describe('protected rooms', () => {
   it('a room created with a password needs it; emptied, the room and its password are gone', async () => {
     const app = await server();

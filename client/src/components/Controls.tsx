@@ -1,6 +1,6 @@
-import { useRef, useState } from 'react';
 import { reactionEmojis, type ReactionEmoji } from '@confer/shared';
 import type { Layout } from '../state/roomStore';
+import { Popover } from './Popover';
 
 /** Each reaction's accessible name. */
 export const reactionNames: Record<ReactionEmoji, string> = { '👍': 'Thumbs up', '👏': 'Applause', '😂': 'Laughing', '❤️': 'Love', '🎉': 'Celebrate', '😮': 'Surprised' };
@@ -40,12 +40,6 @@ export interface ControlState {
 
 export function Controls({ state, actions }: { state: ControlState; actions: ControlActions }) {
   const { audioMuted, videoMuted, sharing, participantsOpen, chatOpen, statsOpen, unread, handRaised, layout, isHost, locked } = state;
-  const [reactionsOpen, setReactionsOpen] = useState(false);
-  const reactionsButton = useRef<HTMLButtonElement>(null);
-  const closeReactions = () => {
-    setReactionsOpen(false);
-    reactionsButton.current?.focus();
-  };
   return (
     <nav className="controls" aria-label="Call controls">
       <button type="button" onClick={() => actions.setMicMuted(!audioMuted)} aria-pressed={audioMuted}>
@@ -60,36 +54,13 @@ export function Controls({ state, actions }: { state: ControlState; actions: Con
       <button type="button" onClick={() => actions.setHandRaised(!handRaised)} aria-pressed={handRaised}>
         {handRaised ? 'Lower hand' : 'Raise hand'}
       </button>
-      <span className="reactions">
-        <button ref={reactionsButton} type="button" aria-expanded={reactionsOpen} aria-controls="reaction-picker" onClick={() => setReactionsOpen((o) => !o)}>
-          Reactions
-        </button>
-        {reactionsOpen && (
-          <span id="reaction-picker" role="group" aria-label="Send a reaction" className="reaction-picker" onKeyDown={(e) => e.key === 'Escape' && closeReactions()}>
-            {reactionEmojis.map((emoji) => (
-              <button key={emoji} type="button" aria-label={reactionNames[emoji]} title={reactionNames[emoji]} onClick={() => actions.react(emoji)}>
-                {emoji}
-              </button>
-            ))}
-          </span>
-        )}
-      </span>
-      <button type="button" onClick={() => actions.setLayout(layout === 'grid' ? 'speaker' : 'grid')} aria-pressed={layout === 'speaker'}>
-        Speaker view
-      </button>
-      <button type="button" onClick={actions.copyInvite}>
-        Copy invite link
-      </button>
-      {isHost && (
-        <>
-          <button type="button" onClick={() => actions.setLocked(!locked)} aria-pressed={locked}>
-            {locked ? 'Unlock room' : 'Lock room'}
+      <Popover label="Reactions" id="reaction-picker" panelLabel="Send a reaction">
+        {reactionEmojis.map((emoji) => (
+          <button key={emoji} type="button" aria-label={reactionNames[emoji]} title={reactionNames[emoji]} onClick={() => actions.react(emoji)}>
+            {emoji}
           </button>
-          <button type="button" className="leave" onClick={actions.endMeeting}>
-            End meeting for all
-          </button>
-        </>
-      )}
+        ))}
+      </Popover>
       <button type="button" onClick={actions.toggleParticipants} aria-pressed={participantsOpen} aria-controls="participants">
         Participants
       </button>
@@ -101,9 +72,28 @@ export function Controls({ state, actions }: { state: ControlState; actions: Con
           </span>
         )}
       </button>
-      <button type="button" onClick={actions.toggleStats} aria-pressed={statsOpen} aria-controls="call-stats" title="Call quality: live stats of every participant">
-        Stats
-      </button>
+      {/* The rarer actions, so that the toolbar keeps to one row on a laptop. */}
+      <Popover label="More" id="more-actions" panelLabel="More actions" closeOnPick>
+        <button type="button" onClick={() => actions.setLayout(layout === 'grid' ? 'speaker' : 'grid')} aria-pressed={layout === 'speaker'}>
+          Speaker view
+        </button>
+        <button type="button" onClick={actions.copyInvite}>
+          Copy invite link
+        </button>
+        <button type="button" onClick={actions.toggleStats} aria-pressed={statsOpen} aria-controls="call-stats" title="Call quality: live stats of every participant">
+          Stats
+        </button>
+        {isHost && (
+          <>
+            <button type="button" onClick={() => actions.setLocked(!locked)} aria-pressed={locked}>
+              {locked ? 'Unlock room' : 'Lock room'}
+            </button>
+            <button type="button" className="leave" onClick={actions.endMeeting}>
+              End meeting for all
+            </button>
+          </>
+        )}
+      </Popover>
       <button type="button" className="leave" onClick={actions.leave}>
         Leave
       </button>

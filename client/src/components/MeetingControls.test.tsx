@@ -7,6 +7,9 @@ import { Room } from './Room';
 import { peerInfo, roomActions } from '../../test-support/fixtures';
 
 /** Every control is a native button: focusable and operated with Enter or Space, as its name says. */
+/** Opens the toolbar's "More" menu, where the rarer actions are. */
+const more = () => fireEvent.click(button('More'));
+
 const button = (name: string | RegExp) => {
   const found = screen.getByRole('button', { name });
   expect(found.tagName).toBe('BUTTON');
@@ -38,6 +41,9 @@ describe('meeting controls', () => {
     expect(button('Lower hand')).toHaveAttribute('aria-pressed', 'true');
     expect(within(screen.getByRole('figure', { name: 'Ada (you)' })).getByRole('img', { name: 'Hand raised' })).toBeInTheDocument();
 
+    expect(within(screen.getByRole('figure', { name: 'Bo' })).getByTestId('host-badge')).toHaveTextContent('host');
+    expect(within(screen.getByRole('figure', { name: 'Cy' })).queryByTestId('host-badge')).toBeNull();
+
     const reactions = button('Reactions');
     expect(reactions).toHaveAttribute('aria-expanded', 'false');
     fireEvent.click(reactions);
@@ -57,6 +63,7 @@ describe('meeting controls', () => {
     seat('p0');
     const a = roomActions();
     const { unmount } = render(<Room roomId="r" actions={a} />);
+    more();
     expect(screen.queryByRole('button', { name: 'Lock room' })).toBeNull();
     expect(screen.queryByRole('button', { name: 'End meeting for all' })).toBeNull();
     fireEvent.click(button('Participants'));
@@ -68,8 +75,12 @@ describe('meeting controls', () => {
     useRoomStore.getState().patchPeer('p0', { info: peerInfo('p0', 'Bo', { audioMuted: true, handRaisedAt: 20, joinedAt: 1 }) });
     useRoomStore.getState().patchPeer('p1', { info: peerInfo('p1', 'Cy', { handRaisedAt: 10, joinedAt: 2 }) });
     render(<Room roomId="r" actions={a} />);
+    more();
     fireEvent.click(button('Lock room'));
     expect(a.setLocked).toHaveBeenCalledWith(true);
+    // A menu item closes the menu.
+    expect(screen.queryByRole('group', { name: 'More actions' })).toBeNull();
+    more();
     fireEvent.click(button('End meeting for all'));
     expect(a.endMeeting).toHaveBeenCalled();
     fireEvent.click(button('Participants'));
@@ -109,6 +120,7 @@ describe('meeting controls', () => {
     fireEvent.click(button('Unpin Cy'));
     expect(screen.getByTestId('grid')).toHaveAttribute('data-layout', 'grid');
 
+    more();
     fireEvent.click(button('Speaker view'));
     expect(screen.getByRole('figure', { name: 'Bo' })).toHaveAttribute('data-on-stage', 'true');
     act(() => useRoomStore.getState().set({ activeSpeakerId: 'p1' }));
@@ -131,10 +143,21 @@ describe('meeting controls', () => {
     expect(a.setTileVisible).toHaveBeenCalledWith('p0', false);
   });
 
-  it('copies the invite link from its own button', () => {
+  it('keeps the rarer actions in a "More" menu that Escape closes', () => {
     seat('p0');
     const a = roomActions();
     render(<Room roomId="r" actions={a} />);
+    const menuButton = button('More');
+    expect(menuButton).toHaveAttribute('aria-expanded', 'false');
+    expect(screen.queryByRole('button', { name: 'Copy invite link' })).toBeNull();
+    more();
+    expect(menuButton).toHaveAttribute('aria-expanded', 'true');
+    const menu = screen.getByRole('group', { name: 'More actions' });
+    expect(within(menu).getAllByRole('button').map((b) => b.textContent)).toEqual(['Speaker view', 'Copy invite link', 'Stats']);
+    fireEvent.keyDown(within(menu).getByRole('button', { name: 'Stats' }), { key: 'Escape' });
+    expect(screen.queryByRole('group', { name: 'More actions' })).toBeNull();
+    expect(document.activeElement).toBe(menuButton);
+    more();
     fireEvent.click(button('Copy invite link'));
     expect(a.copyInvite).toHaveBeenCalled();
   });

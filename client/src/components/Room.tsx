@@ -94,28 +94,32 @@ export function Room({
         </p>
       )}
       {controls.hostId === self.peerId && <WaitingList waiting={waiting} moderate={actions.moderate} />}
-      <SharedScreens />
-      <TileGrid count={place.stageId ? 0 : place.shown.size + 1} speaker={place.stageId !== null}>
-        <SelfTile onPin={onPin} onStage={place.stageId === self.peerId} />
-        {order.map((id) => (
-          <RemoteTile key={id} peerId={id} onWidth={actions.setTileWidth} onVisible={actions.setTileVisible} onPin={onPin} onSpeaking={onSpeaking} onStage={place.stageId === id} offPage={!place.shown.has(id)} />
-        ))}
-      </TileGrid>
-      {place.pages > 1 && (
-        <nav className="pager" aria-label="Pages of participants">
-          <button type="button" disabled={place.page === 0} onClick={() => set({ page: place.page - 1 })}>
-            Previous page
-          </button>
-          <span data-testid="page">
-            Page {place.page + 1} of {place.pages}
-          </span>
-          <button type="button" disabled={place.page === place.pages - 1} onClick={() => set({ page: place.page + 1 })}>
-            Next page
-          </button>
-        </nav>
-      )}
-      {participantsOpen && <ParticipantList self={{ ...self, audioMuted: media.audioMuted, videoMuted: media.videoMuted }} moderate={actions.moderate} />}
-      {chatOpen && <ChatPanel selfId={self.peerId} send={actions.sendChat} />}
+      <div className="call-area">
+        <div className="call-main">
+          <SharedScreens />
+          <TileGrid count={place.stageId ? 0 : place.shown.size + 1} speaker={place.stageId !== null}>
+            <SelfTile onPin={onPin} onStage={place.stageId === self.peerId} />
+            {order.map((id) => (
+              <RemoteTile key={id} peerId={id} onWidth={actions.setTileWidth} onVisible={actions.setTileVisible} onPin={onPin} onSpeaking={onSpeaking} onStage={place.stageId === id} offPage={!place.shown.has(id)} />
+            ))}
+          </TileGrid>
+          {place.pages > 1 && (
+            <nav className="pager" aria-label="Pages of participants">
+              <button type="button" disabled={place.page === 0} onClick={() => set({ page: place.page - 1 })}>
+                Previous page
+              </button>
+              <span data-testid="page">
+                Page {place.page + 1} of {place.pages}
+              </span>
+              <button type="button" disabled={place.page === place.pages - 1} onClick={() => set({ page: place.page + 1 })}>
+                Next page
+              </button>
+            </nav>
+          )}
+        </div>
+        {participantsOpen && <ParticipantList self={{ ...self, audioMuted: media.audioMuted, videoMuted: media.videoMuted }} moderate={actions.moderate} />}
+        {chatOpen && <ChatPanel selfId={self.peerId} send={actions.sendChat} />}
+      </div>
       {statsOpen && statsPanel?.(() => setStatsOpen(false))}
       <details className="settings">
         <summary>Devices</summary>

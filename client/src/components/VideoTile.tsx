@@ -108,8 +108,12 @@ export function VideoTile(props: VideoTileProps) {
         <span className="name" data-testid="tile-name">
           {name}
           {isSelf ? ' (you)' : ''}
-          {isHost ? ' · host' : ''}
         </span>
+        {isHost && (
+          <span className="indicator host" data-testid="host-badge">
+            host
+          </span>
+        )}
         {handRaised && (
           <span className="indicator hand" data-testid="hand-indicator" role="img" aria-label="Hand raised">
             ✋

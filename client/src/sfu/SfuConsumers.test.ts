@@ -149,4 +149,28 @@ describe('SfuConsumers', () => {
     expect(made.map((c) => c.closed)).toEqual([true, false]);
     receiver.close();
   });
+
+  it('keeps a camera paused that arrives for a peer whose tile is already off screen', async () => {
+    vi.useFakeTimers();
+    vi.stubGlobal('MediaStream', FakeStream);
+    requests.length = 0;
+    const made: { id: string; paused: boolean }[] = [];
+    const transport = {
+      closed: false,
+      consume: vi.fn(async (o: { id: string; producerId: string }) => {
+        const consumer = { id: o.id, producerId: o.producerId, kind: 'video', track: {}, closed: false, paused: false, pause: () => (consumer.paused = true), getStats: async () => new Map(), close: () => undefined };
+        made.push(consumer);
+        return consumer;
+      }),
+    };
+    const receiver = new SfuConsumers({ socket: {} as SignalingSocket, transport: transport as unknown as types.Transport, rtpCapabilities: {}, onPeerStream: vi.fn(), onPeerScreen: vi.fn() });
+    // Bo's tile went off the page before his camera was consumed (his microphone came first).
+    await receiver.setVideoPaused('bo', true);
+    receiver.add([producer('p1')]);
+    await vi.advanceTimersByTimeAsync(50);
+    // The server made it paused and nobody resumes it: no video comes for a tile nobody sees.
+    expect(requests.map((r) => r.event)).toEqual(['sfu:consume']);
+    expect(made.map((c) => c.paused)).toEqual([true]);
+    receiver.close();
+  });
 });

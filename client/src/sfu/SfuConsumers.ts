@@ -54,6 +54,8 @@ export class SfuConsumers {
   /** ...and its shared screen. */
   private readonly screens = new Map<string, PeerConsumers>();
   private readonly preferred = new Map<string, number>();
+  /** Peers whose camera we do not receive now (setVideoPaused). */
+  private readonly videoPaused = new Set<string>();
   /** Producers asked for (the same one can be both in the join answer and announced while joining). */
   private readonly consumed = new Set<string>();
   private batch: SfuProducerInfo[] = [];
@@ -111,7 +113,12 @@ export class SfuConsumers {
         for (const { consumer } of made) consumer.close();
         return;
       }
-      await request(this.o.socket, 'sfu:resume', { consumerIds: made.map(({ consumer }) => consumer.id) });
+      // The server made them paused: a peer's video stays so while its tile is off screen (the camera may come
+      // a batch after the microphone, once the peer is already shown and its tile already reported hidden).
+      const stayPaused = ({ consumer, peer: [peerId, , screen] }: Received) => consumer.kind === 'video' && !screen && this.videoPaused.has(peerId);
+      for (const { consumer } of made.filter(stayPaused)) consumer.pause();
+      const resume = made.filter((r) => !stayPaused(r)).map(({ consumer }) => consumer.id);
+      if (resume.length > 0) await request(this.o.socket, 'sfu:resume', { consumerIds: resume });
       for (const p of batch) this.failures.delete(p.producerId);
       await Promise.all(made.map(({ consumer, options }) => this.applyLayer(options.peerId, consumer)));
       for (const peer of new Set(made.map(({ peer }) => peer))) void this.showWhenFlowing(peer);
@@ -162,7 +169,8 @@ export class SfuConsumers {
     const group = screen ? this.screens : this.peers;
     // An earlier batch's wait for this peer may show it first.
     const arrived = await waitUntilDecoding(() => this.peerStats(peer), {
-      expectVideo: () => [...peer.consumers.values()].some((c) => c.kind === 'video'),
+      // Video paused (its tile is off screen) never decodes: then the sound is what says the peer is here.
+      expectVideo: () => [...peer.consumers.values()].some((c) => c.kind === 'video' && !c.paused),
       alive: () => !peer.shown && !this.closed && group.get(peerId) === peer,
     });
     if (!arrived) return;
@@ -203,6 +211,7 @@ export class SfuConsumers {
   }
 
   removePeer(peerId: string): void {
+    this.videoPaused.delete(peerId);
     for (const group of [this.peers, this.screens]) {
       for (const consumer of group.get(peerId)?.consumers.values() ?? []) consumer.close();
       group.delete(peerId);
@@ -211,6 +220,8 @@ export class SfuConsumers {
 
   /** Stops (or restarts) forwarding a peer's video to us: its tile is off screen, or the page is hidden. */
   async setVideoPaused(peerId: string, paused: boolean): Promise<void> {
+    if (paused) this.videoPaused.add(peerId);
+    else this.videoPaused.delete(peerId);
     for (const consumer of this.peers.get(peerId)?.consumers.values() ?? []) {
       if (consumer.kind !== 'video' || consumer.closed || consumer.paused === paused) continue;
       if (paused) consumer.pause();

@@ -1,0 +1,29 @@
+import { useRef, useState, type ReactNode } from 'react';
+
+/**
+ * A button that opens a small panel above the toolbar (the reaction picker, the "More" menu): Escape closes
+ * it and gives the focus back to the button, so it works from the keyboard alone. A menu (`closeOnPick`) also
+ * closes once one of its buttons has done its job.
+ */
+export function Popover({ label, id, panelLabel, closeOnPick = false, children }: { label: string; id: string; panelLabel: string; closeOnPick?: boolean; children: ReactNode }) {
+  const [open, setOpen] = useState(false);
+  const button = useRef<HTMLButtonElement>(null);
+  const close = () => {
+    setOpen(false);
+    button.current?.focus();
+  };
+  return (
+    <span className="popover">
+      <button ref={button} type="button" aria-expanded={open} aria-controls={id} onClick={() => setOpen((o) => !o)}>
+        {label}
+      </button>
+      {open && (
+        <span id={id} role="group" aria-label={panelLabel} className="popover-panel" onKeyDown={(e) => e.key === 'Escape' && close()}
+          onClick={(e) => closeOnPick && e.target instanceof Element && e.target.closest('button') && close()}
+        >
+          {children}
+        </span>
+      )}
+    </span>
+  );
+}
