@@ -95,17 +95,25 @@ const consumersOf = async (request: APIRequestContext, room: string) => ((await 
 test.describe('layouts on the SFU (a server that moves rooms there at 3)', () => {
   test.use({ baseURL: servers.sfuAt3() });
 
-  test('speaker view puts the active speaker on the stage, and a paged grid stops the video of off-page tiles', async ({ browser, request }) => {
+  test('a hand raised on the mesh stays up across the switch; speaker view puts the active speaker on the stage, and a paged grid stops the video of off-page tiles', async ({ browser, request }) => {
     test.setTimeout(120_000);
     const room = `layouts-${Date.now()}`;
     // Two tiles a page (ours and one other): Ada's second peer is off her first page.
     const server = servers.sfuAt3();
-    const pages = [await joinRoom(browser, room, 'Ada', { server, query: `${LIGHT_VIDEO}&tiles=2` }), ...(await joinAll(browser, room, ['Bo', 'Cy'], { server }))];
-    const [ada] = pages;
+    const pages = [await joinRoom(browser, room, 'Ada', { server, query: `${LIGHT_VIDEO}&tiles=2` }), await joinRoom(browser, room, 'Bo', { server })];
+    const [ada, bo] = pages;
     try {
+      if (!ada || !bo) throw new Error('no page for Ada or Bo');
+      // A hand raised on the mesh is still up after the switch to the SFU (hands are room state, not media).
+      await expectPath(pages, 'mesh', 1);
+      await bo.getByRole('button', { name: 'Raise hand' }).click();
+      await expect(tileOf(ada, 'Bo').getByRole('img', { name: 'Hand raised' })).toBeVisible();
+      pages.push(await joinRoom(browser, room, 'Cy', { server }));
       await expectPath(pages, 'sfu', 2);
+      await onEveryPage([ada, pages[2]!], (page) => expect(tileOf(page, 'Bo').getByRole('img', { name: 'Hand raised' })).toBeVisible());
+      await bo.getByRole('button', { name: 'Lower hand' }).click();
+      await onEveryPage(pages, (page) => expect(page.locator('[data-testid="hand-indicator"]')).toHaveCount(0));
       await expectMediaFlowing(pages.slice(1), 2);
-      if (!ada) throw new Error('no page for Ada');
 
       // Ada's grid: page 1 shows Bo; Cy's tile is hidden and the SFU pauses its video to her, so no frames come.
       await expect(ada.getByTestId('page')).toHaveText('Page 1 of 2');
