@@ -4,7 +4,10 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { SignalingClient } from './signaling/SignalingClient';
+import { savedTheme } from './theme';
 import './styles.css';
+
+document.documentElement.dataset.theme = savedTheme();
 
 // One signaling connection per page, opened before the first render so its state is live at once.
 const signaling = new SignalingClient();

@@ -153,7 +153,7 @@ describe('meeting controls', () => {
     more();
     expect(menuButton).toHaveAttribute('aria-expanded', 'true');
     const menu = screen.getByRole('group', { name: 'More actions' });
-    expect(within(menu).getAllByRole('button').map((b) => b.textContent)).toEqual(['Speaker view', 'Copy invite link', 'Stats']);
+    expect(within(menu).getAllByRole('button').map((b) => b.textContent)).toEqual(['Speaker view', 'Copy invite link', 'Stats', 'Light theme', 'Keyboard shortcuts']);
     fireEvent.keyDown(within(menu).getByRole('button', { name: 'Stats' }), { key: 'Escape' });
     expect(screen.queryByRole('group', { name: 'More actions' })).toBeNull();
     expect(document.activeElement).toBe(menuButton);

@@ -1,11 +1,13 @@
 import { useRef, useState, type ReactNode } from 'react';
+import type { LucideIcon } from 'lucide-react';
 
 /**
  * A button that opens a small panel above the toolbar (the reaction picker, the "More" menu): Escape closes
  * it and gives the focus back to the button, so it works from the keyboard alone. A menu (`closeOnPick`) also
  * closes once one of its buttons has done its job.
  */
-export function Popover({ label, id, panelLabel, closeOnPick = false, children }: { label: string; id: string; panelLabel: string; closeOnPick?: boolean; children: ReactNode }) {
+export function Popover(props: { icon: LucideIcon; label: string; id: string; panelLabel: string; closeOnPick?: boolean; children: ReactNode }) {
+  const { icon: Icon, label, id, panelLabel, closeOnPick = false, children } = props;
   const [open, setOpen] = useState(false);
   const button = useRef<HTMLButtonElement>(null);
   const close = () => {
@@ -14,8 +16,9 @@ export function Popover({ label, id, panelLabel, closeOnPick = false, children }
   };
   return (
     <span className="popover">
-      <button ref={button} type="button" aria-expanded={open} aria-controls={id} onClick={() => setOpen((o) => !o)}>
-        {label}
+      <button ref={button} type="button" className="tool" title={label} aria-expanded={open} aria-controls={id} onClick={() => setOpen((o) => !o)}>
+        <Icon aria-hidden="true" size={20} />
+        <span className="tool-label">{label}</span>
       </button>
       {open && (
         <span id={id} role="group" aria-label={panelLabel} className="popover-panel" onKeyDown={(e) => e.key === 'Escape' && close()}

@@ -6,6 +6,7 @@ import { QualityIndicator } from './QualityIndicator';
 import { StreamVideo } from './StreamVideo';
 import { useSpeaking } from './useSpeaking';
 import { useSrcObject } from './useSrcObject';
+import { Pin, PinOff } from 'lucide-react';
 
 export interface VideoTileProps {
   peerId: string;
@@ -139,7 +140,7 @@ export function VideoTile(props: VideoTileProps) {
       )}
       {onPin && (
         <button type="button" className="pin" aria-pressed={pinned} aria-label={pinned ? `Unpin ${name}` : `Pin ${name}`} onClick={() => onPin(peerId, !pinned)}>
-          📌
+          {pinned ? <PinOff aria-hidden="true" size={16} /> : <Pin aria-hidden="true" size={16} />}
         </button>
       )}
       {link && link !== 'connected' && (

@@ -1,0 +1,54 @@
+import { expect, test, type Page, type TestInfo } from '@playwright/test';
+import { closeAll, expectMediaFlowing, joinAll, joinRoom, moreAction, LIGHT_VIDEO } from '../support/participants.js';
+
+/** A screenshot kept in the test's output folder and attached to the report, to look at. */
+async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  const path = testInfo.outputPath(`${name}.png`);
+  await page.screenshot({ path });
+  await testInfo.attach(name, { path, contentType: 'image/png' });
+}
+
+/** The toolbar is whole on screen, without scrolling. */
+async function expectToolbarOnScreen(page: Page): Promise<void> {
+  const box = await page.getByRole('navigation', { name: 'Call controls' }).boundingBox();
+  const viewport = page.viewportSize();
+  expect(box && viewport && box.y >= 0 && box.y + box.height <= viewport.height && box.x >= 0 && box.x + box.width <= viewport.width).toBe(true);
+}
+
+const LAPTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+const SMALL = { width: 320, height: 240 };
+
+test('a laptop and a phone in a 4-person call: the toolbar fits on screen; screenshots of lobby, room, speaker view, chat and phone', async ({ browser }, testInfo) => {
+  test.setTimeout(120_000);
+  const room = `ui-${Date.now()}`;
+  // One large page, the others tiny (a 1280x800 page costs this machine a core of compositing on its own).
+  const ada = await joinRoom(browser, room, 'Ada', { viewport: LAPTOP, join: false });
+  const pages = [ada];
+  try {
+    await expect(ada.getByRole('button', { name: 'Join' })).toBeVisible();
+    await screenshot(ada, testInfo, 'lobby');
+    await ada.getByRole('button', { name: 'Join' }).click();
+    pages.push(...(await joinAll(browser, room, ['Bo', 'Cy'], { query: LIGHT_VIDEO, viewport: SMALL })));
+    pages.push(await joinRoom(browser, room, 'Di', { viewport: PHONE }));
+    await expectMediaFlowing(pages, 3);
+    for (const page of [ada, pages[3]!]) await expectToolbarOnScreen(page);
+    await screenshot(ada, testInfo, 'room-4');
+    await moreAction(ada, 'Speaker view');
+    await expect(ada.getByTestId('grid')).toHaveAttribute('data-layout', 'speaker');
+    await screenshot(ada, testInfo, 'speaker-view');
+    await moreAction(ada, 'Speaker view');
+    await ada.getByRole('button', { name: 'Chat' }).click();
+    await ada.getByRole('textbox', { name: /message/i }).fill('Hello from the laptop');
+    await ada.getByRole('textbox', { name: /message/i }).press('Enter');
+    await expect(pages[3]!.getByRole('button', { name: 'Chat, 1 unread' })).toBeVisible();
+    await expectToolbarOnScreen(ada);
+    await screenshot(ada, testInfo, 'chat');
+    await pages[3]!.getByRole('button', { name: /^Chat/ }).click();
+    await expect(pages[3]!.getByText('Hello from the laptop')).toBeVisible();
+    await expectToolbarOnScreen(pages[3]!);
+    await screenshot(pages[3]!, testInfo, 'phone');
+  } finally {
+    await closeAll(pages);
+  }
+});
