@@ -47,7 +47,8 @@ const SCRIPTS = {
   /**
    * Seats the peer unless the room is full; creates the seal if there is none (unless ARGV[7] rooms exist), or
    * with ARGV[6] '1' refuses a room with a password; a newcomer of a locked room (or with rule k) waits
-   * unless admitted (a) or claiming host (h). Makes a host when none is seated (not while restoring, r).
+   * unless admitted (a) or claiming host (h), and a host is made if none is seated, to let them in. Makes a
+   * host when none is seated (not while restoring, r).
    * Returns [seal, others, controls, host changed '1'/'0'], or 'full', 'rooms', 'locked' or 'knock'.
    */
   confer_add_peer: {
@@ -63,7 +64,10 @@ const SCRIPTS = {
       local controls = read_controls(KEYS[4])
       local rules = ARGV[8]
       local let_in = string.find(rules, 'a', 1, true) or string.find(rules, 'h', 1, true)
-      if redis.call('HLEN', KEYS[1]) > 0 and (controls.locked or string.find(rules, 'k', 1, true)) and not let_in then return 'knock' end
+      if redis.call('HLEN', KEYS[1]) > 0 and (controls.locked or string.find(rules, 'k', 1, true)) and not let_in then
+        seat_changed(KEYS[1], KEYS[4], controls, nil, false)
+        return 'knock'
+      end
       if not seal then
         seal = ARGV[4]
         redis.call('SET', KEYS[2], seal)

@@ -119,7 +119,11 @@ export class InMemoryRoomStore implements RoomStore {
     if (kept?.lock && rules.unlockedOnly) return 'locked';
     if (!kept && rules.maxRooms !== undefined && this.rooms.size >= rules.maxRooms) return 'rooms';
     const controls = this.controlsOf.get(roomId) ?? openControls;
-    if (room.size > 0 && (controls.locked || rules.knock) && !rules.admitted && !rules.claimHost) return 'knock';
+    if (room.size > 0 && (controls.locked || rules.knock) && !rules.admitted && !rules.claimHost) {
+      // Someone must be there to let the newcomer in: a host who never came back after a restart hands over.
+      this.seatChanged(roomId, room, controls, null);
+      return 'knock';
+    }
     if (!kept) this.journal.sealed(roomId, (kept = seal));
     this.rooms.set(roomId, room);
     const others = [...room.values()];

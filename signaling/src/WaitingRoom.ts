@@ -34,7 +34,10 @@ export class WaitingRoom {
     }
     socket.data.knocking = roomId;
     await socket.join(peerRoom(peer.peerId));
-    await this.tellHost(roomId, waiting);
+    // The knock may have made a host (the last one never came back after a restart): the room learns who.
+    const controls = await rooms.controls(roomId);
+    this.deps.io.to(roomId).emit('room:controls', controls);
+    await this.tellHost(roomId, waiting, controls.hostId ?? undefined);
     log.info({ roomId }, 'waiting for the host');
     return waitForHost;
   }

@@ -159,6 +159,27 @@ describe('the host and the waiting room', () => {
     expect(await bo2.timeout(5000).emitWithAck('room:lock', { locked: false })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   });
 
+  it("a locked room whose host never came back after a restart: a newcomer's knock makes the longest present host, who is asked", async () => {
+    const STATE_FILE = joinPath(mkdtempSync(joinPath(tmpdir(), 'confer-host-')), 'state.jsonl');
+    const first = await server({ STATE_FILE });
+    const [ada, bo] = [await connect(first), await connect(first)];
+    const a = (await request(ada, { roomId: 'orphan', displayName: 'Ada' })) as Joined;
+    const b = (await request(bo, { roomId: 'orphan', displayName: 'Bo' })) as Joined;
+    expect(await ada.timeout(5000).emitWithAck('room:lock', { locked: true })).toMatchObject({ ok: true });
+    await first.shutdown();
+
+    const second = await server({ STATE_FILE });
+    const bo2 = await connect(second);
+    const b2 = (await request(bo2, { roomId: 'orphan', displayName: 'Bo', resume: resumeOf(b) })) as Joined;
+    expect(b2.data.controls).toEqual({ hostId: a.data.peerId, locked: true });
+    const told = new Promise((resolve) => bo2.once('room:controls', resolve));
+    const asked = new Promise((resolve) => bo2.once('room:waiting', resolve));
+    expect(refusal(await request(await connect(second), { roomId: 'orphan', displayName: 'Cy' }))).toBe('WAITING');
+    // Still locked: the newcomer waits, and Bo, host now, is the one asked.
+    expect(await told).toEqual({ hostId: b.data.peerId, locked: true });
+    expect(await asked).toMatchObject({ waiting: [{ displayName: 'Cy' }] });
+  });
+
   it('a join token with role "host" makes its holder host; with ADMISSION=knock every newcomer waits for the host', async () => {
     const app = await server({ JOIN_TOKEN_SECRET, ADMISSION: 'knock' });
     const exp = Math.floor(Date.now() / 1000) + 60;
