@@ -138,20 +138,28 @@ describe('a signaling server restart', () => {
   });
 });
 
+/**
+ * Ada (host) and Bo in `roomId`, locked; the server restarts (STATE_FILE) and Bo comes back first. Returns
+ * the new server, both first answers, and Bo's new connection.
+ */
+async function lockedThenRestarted(roomId: string) {
+  const STATE_FILE = joinPath(mkdtempSync(joinPath(tmpdir(), 'confer-host-')), 'state.jsonl');
+  const first = await server({ STATE_FILE });
+  const [ada, bo] = [await connect(first), await connect(first)];
+  const a = (await request(ada, { roomId, displayName: 'Ada' })) as Joined;
+  const b = (await request(bo, { roomId, displayName: 'Bo' })) as Joined;
+  expect(await ada.timeout(5000).emitWithAck('room:lock', { locked: true })).toMatchObject({ ok: true });
+  await first.shutdown();
+  const second = await server({ STATE_FILE });
+  const bo2 = await connect(second);
+  const b2 = (await request(bo2, { roomId, displayName: 'Bo', resume: resumeOf(b) })) as Joined;
+  expect(b2.data).toMatchObject({ resumed: 'restored', controls: { hostId: a.data.peerId, locked: true } });
+  return { second, a, b, bo2 };
+}
+
 describe('the host and the waiting room', () => {
   it('come back after a restart: the host is still host, the room still locked, and a seat restored first does not take the role', async () => {
-    const STATE_FILE = joinPath(mkdtempSync(joinPath(tmpdir(), 'confer-host-')), 'state.jsonl');
-    const first = await server({ STATE_FILE });
-    const [ada, bo] = [await connect(first), await connect(first)];
-    const a = (await request(ada, { roomId: 'hosted', displayName: 'Ada' })) as Joined;
-    const b = (await request(bo, { roomId: 'hosted', displayName: 'Bo' })) as Joined;
-    expect(await ada.timeout(5000).emitWithAck('room:lock', { locked: true })).toMatchObject({ ok: true });
-    await first.shutdown();
-
-    const second = await server({ STATE_FILE });
-    const bo2 = await connect(second);
-    const b2 = (await request(bo2, { roomId: 'hosted', displayName: 'Bo', resume: resumeOf(b) })) as Joined;
-    expect(b2.data).toMatchObject({ resumed: 'restored', controls: { hostId: a.data.peerId, locked: true } });
+    const { second, a, bo2 } = await lockedThenRestarted('hosted');
     const ada2 = await connect(second);
     const a2 = (await request(ada2, { roomId: 'hosted', displayName: 'Ada', resume: resumeOf(a) })) as Joined;
     expect(a2.data.controls).toEqual({ hostId: a.data.peerId, locked: true });
@@ -160,18 +168,7 @@ describe('the host and the waiting room', () => {
   });
 
   it("a locked room whose host never came back after a restart: a newcomer's knock makes the longest present host, who is asked", async () => {
-    const STATE_FILE = joinPath(mkdtempSync(joinPath(tmpdir(), 'confer-host-')), 'state.jsonl');
-    const first = await server({ STATE_FILE });
-    const [ada, bo] = [await connect(first), await connect(first)];
-    const a = (await request(ada, { roomId: 'orphan', displayName: 'Ada' })) as Joined;
-    const b = (await request(bo, { roomId: 'orphan', displayName: 'Bo' })) as Joined;
-    expect(await ada.timeout(5000).emitWithAck('room:lock', { locked: true })).toMatchObject({ ok: true });
-    await first.shutdown();
-
-    const second = await server({ STATE_FILE });
-    const bo2 = await connect(second);
-    const b2 = (await request(bo2, { roomId: 'orphan', displayName: 'Bo', resume: resumeOf(b) })) as Joined;
-    expect(b2.data.controls).toEqual({ hostId: a.data.peerId, locked: true });
+    const { second, b, bo2 } = await lockedThenRestarted('orphan');
     const told = new Promise((resolve) => bo2.once('room:controls', resolve));
     const asked = new Promise((resolve) => bo2.once('room:waiting', resolve));
     expect(refusal(await request(await connect(second), { roomId: 'orphan', displayName: 'Cy' }))).toBe('WAITING');
