@@ -25,6 +25,8 @@ export default defineConfig({
     permissions: ['camera', 'microphone'],
     // As small as participants' pages (support/participants.ts VIEWPORT): software compositing costs CPU per pixel.
     viewport: { width: 640, height: 360 },
+    // The UI follows the browser's language: tests read English, whatever the machine's LANG.
+    locale: 'en-US',
     trace: 'retain-on-failure',
   },
 });

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { parseCallOptions } from './callOptions';
 import { ConnectionBadge } from './components/ConnectionBadge';
 import { Home } from './components/Home';
@@ -9,6 +10,7 @@ import type { SignalingClient } from './signaling/SignalingClient';
 import { useConnectionStore } from './state/connectionStore';
 
 export function App({ signaling }: { signaling: SignalingClient }) {
+  const { t } = useTranslation();
   const { status, attempt, lastError } = useConnectionStore();
   const [location, setLocation] = useState(() => ({ path: window.location.pathname, search: window.location.search }));
   useEffect(() => {
@@ -33,23 +35,23 @@ export function App({ signaling }: { signaling: SignalingClient }) {
     <div className="app">
       <header className="topbar">
         <a href="/" className="brand">
-          Confer
+          {t('app.brand')}
         </a>
         <ConnectionBadge status={status} attempt={attempt} lastError={lastError} />
       </header>
       {route.page === 'home' && (
         <main className="landing">
-          <h1>Video rooms in your browser</h1>
-          <p>Open a link, see and hear each other. No account, no install.</p>
+          <h1>{t('app.tagline')}</h1>
+          <p>{t('app.intro')}</p>
           <Home navigate={navigate} />
         </main>
       )}
       {route.page === 'invalid-room' && (
         <main className="landing">
           <p role="alert" data-testid="room-error">
-            “{route.name}” is not a valid room name: {route.reason}.
+            {t('app.invalidRoom', { name: route.name, reason: route.reason })}
           </p>
-          <a href="/">Choose another room</a>
+          <a href="/">{t('app.chooseAnother')}</a>
         </main>
       )}
       {route.page === 'dashboard' && <DashboardPage socket={signaling.socket} />}

@@ -5,9 +5,11 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { SignalingClient } from './signaling/SignalingClient';
 import { savedTheme } from './theme';
+import { initI18n } from './i18n';
 import './styles.css';
 
 document.documentElement.dataset.theme = savedTheme();
+initI18n();
 
 // One signaling connection per page, opened before the first render so its state is live at once.
 const signaling = new SignalingClient();

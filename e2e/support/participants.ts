@@ -34,8 +34,9 @@ export const servers = {
 export const VIEWPORT = { width: 640, height: 360 };
 
 /** A browser context for a participant: its own cookies, storage and (fake) camera and microphone. */
-export async function callContext(browser: Browser, baseURL: string, viewport = VIEWPORT): Promise<BrowserContext> {
-  const context = await browser.newContext({ permissions: ['camera', 'microphone'], baseURL, viewport });
+export async function callContext(browser: Browser, baseURL: string, viewport = VIEWPORT, locale = 'en-US'): Promise<BrowserContext> {
+  // The UI speaks the browser's language: English unless a test asks for another (whatever the machine's LANG).
+  const context = await browser.newContext({ permissions: ['camera', 'microphone'], baseURL, viewport, locale });
   await giveOwnCamera(context);
   return context;
 }
@@ -52,11 +53,13 @@ export interface JoinOptions {
   server?: string;
   /** The page's size (default: VIEWPORT). */
   viewport?: { width: number; height: number };
+  /** The browser's language (default en-US). */
+  locale?: string;
 }
 
 /** A new participant (callContext) that opens the room and joins it. */
-export async function joinRoom(browser: Browser, room: string, name: string, { query = LIGHT_VIDEO, join = true, server = servers.default(), viewport }: JoinOptions = {}): Promise<Page> {
-  const page = await (await callContext(browser, server, viewport)).newPage();
+export async function joinRoom(browser: Browser, room: string, name: string, { query = LIGHT_VIDEO, join = true, server = servers.default(), viewport, locale }: JoinOptions = {}): Promise<Page> {
+  const page = await (await callContext(browser, server, viewport, locale)).newPage();
   // E2E_CONSOLE=1 prints the pages' warnings and errors, to debug a failing run.
   if (process.env.E2E_CONSOLE) page.on('console', (m) => m.type() !== 'log' && console.log(`[${name}] ${m.type()}: ${m.text()}`));
   await page.goto(`/r/${room}?${query}`);

@@ -1,5 +1,5 @@
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
-import { closeAll, expectMediaFlowing, joinAll, joinRoom, moreAction, LIGHT_VIDEO } from '../support/participants.js';
+import { callContext, closeAll, expectMediaFlowing, joinAll, joinRoom, moreAction, servers, LIGHT_VIDEO, VIEWPORT } from '../support/participants.js';
 
 /** A screenshot kept in the test's output folder and attached to the report, to look at. */
 async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
@@ -48,6 +48,35 @@ test('a laptop and a phone in a 4-person call: the toolbar fits on screen; scree
     await expect(pages[3]!.getByText('Hello from the laptop')).toBeVisible();
     await expectToolbarOnScreen(pages[3]!);
     await screenshot(pages[3]!, testInfo, 'phone');
+  } finally {
+    await closeAll(pages);
+  }
+});
+
+test('a German browser gets the German UI; the language is chosen in the lobby and a call works in it', async ({ browser }) => {
+  const room = `sprache-${Date.now()}`;
+  const ada = await (await callContext(browser, servers.default(), VIEWPORT, 'de-DE')).newPage();
+  const pages = [ada];
+  try {
+    await ada.goto(`/r/${room}?${LIGHT_VIDEO}`);
+    await expect(ada.locator('html')).toHaveAttribute('lang', 'de');
+    await expect(ada.getByLabel('Sprache')).toHaveValue('de');
+    await ada.getByLabel('Ihr Name').fill('Ada');
+    await ada.getByRole('button', { name: 'Beitreten' }).click();
+    // An English browser that picks German in the lobby.
+    const bo = await joinRoom(browser, room, 'Bo', { join: false });
+    pages.push(bo);
+    await bo.getByLabel('Language').selectOption('de');
+    await bo.getByRole('button', { name: 'Beitreten' }).click();
+    await expectMediaFlowing(pages, 1);
+    for (const page of pages) {
+      await expect(page.getByTestId('participant-count')).toHaveText('2 im Anruf');
+      const toolbar = page.getByRole('navigation', { name: 'Anrufsteuerung' });
+      await expect(toolbar.getByRole('button')).toHaveText(['Stumm', 'Kamera', 'Bildschirm teilen', 'Hand heben', 'Reaktionen', 'Teilnehmende', 'Chat', 'Mehr', 'Verlassen']);
+    }
+    await bo.getByRole('button', { name: 'Stumm' }).click();
+    await expect(ada.locator('[data-testid="tile"][aria-label="Bo"]').getByRole('img', { name: 'Mikrofon stumm' })).toBeVisible();
+    await expect(bo.getByRole('button', { name: 'Ton an' })).toBeVisible();
   } finally {
     await closeAll(pages);
   }

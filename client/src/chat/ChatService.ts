@@ -1,3 +1,4 @@
+import i18next from 'i18next';
 import { CHAT_HISTORY_BATCH, chatMessageSchema, chatPacketSchema, MAX_CHAT_PER_10S, RateWindow, type ChatMessage, type ChatPacket } from '@confer/shared';
 import { useChatStore, type ChatStore } from '../state/chatStore';
 import { ChatLog } from './ChatLog';
@@ -62,7 +63,7 @@ export class ChatService {
 
   send(text: string): SendResult {
     const me = this.self();
-    if (!me) return { ok: false, error: 'You are not in the room.' };
+    if (!me) return { ok: false, error: i18next.t('chat.notInRoom') };
     if (!this.ownBudget.take()) return { ok: false, error: `Not sent: at most ${MAX_CHAT_PER_10S} messages in 10 seconds.` };
     const at = Math.max(Date.now(), this.lastAt);
     const parsed = chatMessageSchema.safeParse({ id: crypto.randomUUID(), from: me.peerId, name: me.displayName, at, seq: this.seq, text });

@@ -1,3 +1,4 @@
+import { useTranslation } from 'react-i18next';
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { MAX_CHAT_CHARS } from '@confer/shared';
 import type { SendResult } from '../chat/ChatService';
@@ -8,6 +9,7 @@ const time = (at: number) => new Date(at).toLocaleTimeString([], { hour: '2-digi
 
 /** The room's chat: messages as plain text (links made clickable), Enter sends, Shift+Enter breaks the line. */
 export function ChatPanel({ selfId, send }: { selfId: string; send(text: string): SendResult }) {
+  const { t } = useTranslation();
   const messages = useChatStore((s) => s.messages);
   const [draft, setDraft] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -34,12 +36,12 @@ export function ChatPanel({ selfId, send }: { selfId: string; send(text: string)
   };
 
   return (
-    <aside className="chat" id="chat" aria-label="Chat">
+    <aside className="chat" id="chat" aria-label={t('chat.label')}>
       <ol className="messages" ref={list} aria-live="polite">
-        {messages.length === 0 && <li className="empty">No messages yet.</li>}
+        {messages.length === 0 && <li className="empty">{t('chat.empty')}</li>}
         {messages.map((m) => (
           <li key={m.id} data-testid="chat-message" data-id={m.id} data-from={m.from}>
-            <span className="from">{m.from === selfId ? 'You' : m.name}</span> <time dateTime={new Date(m.at).toISOString()}>{time(m.at)}</time>
+            <span className="from">{m.from === selfId ? t('chat.you') : m.name}</span> <time dateTime={new Date(m.at).toISOString()}>{time(m.at)}</time>
             <p className="text">
               {linkify(m.text).map((part, i) =>
                 'href' in part ? (
@@ -60,13 +62,13 @@ export function ChatPanel({ selfId, send }: { selfId: string; send(text: string)
           submit();
         }}
       >
-        <textarea aria-label="Message" rows={2} value={draft} placeholder="Message everyone" onChange={(e) => setDraft(e.target.value)} onKeyDown={onKeyDown} />
+        <textarea aria-label={t('chat.message')} rows={2} value={draft} placeholder={t('chat.placeholder')} onChange={(e) => setDraft(e.target.value)} onKeyDown={onKeyDown} />
         {draft.length > MAX_CHAT_CHARS && (
           <span className="detail">
             {draft.length}/{MAX_CHAT_CHARS}
           </span>
         )}
-        <button type="submit">Send</button>
+        <button type="submit">{t('chat.send')}</button>
         {error && (
           <p className="chat-error" role="alert">
             {error}

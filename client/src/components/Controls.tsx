@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { Ellipsis, Hand, MessageSquare, Mic, MicOff, MonitorOff, MonitorUp, PhoneOff, SmilePlus, Users, Video, VideoOff } from 'lucide-react';
 import { reactionEmojis, type ReactionEmoji } from '@confer/shared';
 import type { Layout } from '../state/roomStore';
@@ -7,9 +8,6 @@ import { applyTheme, savedTheme, type Theme } from '../theme';
 import { Popover } from './Popover';
 import { ShortcutHelp } from './ShortcutHelp';
 import { ToolButton } from './ToolButton';
-
-/** Each reaction's accessible name. */
-export const reactionNames: Record<ReactionEmoji, string> = { '👍': 'Thumbs up', '👏': 'Applause', '😂': 'Laughing', '❤️': 'Love', '🎉': 'Celebrate', '😮': 'Surprised' };
 
 export interface ControlActions {
   setMicMuted(muted: boolean): void;
@@ -46,6 +44,7 @@ export interface ControlState {
 
 export function Controls({ state, actions }: { state: ControlState; actions: ControlActions }) {
   const { audioMuted, videoMuted, sharing, participantsOpen, chatOpen, statsOpen, unread, handRaised, layout, isHost, locked } = state;
+  const { t } = useTranslation();
   const [helpOpen, setHelpOpen] = useState(false);
   const [theme, setTheme] = useState<Theme>(savedTheme);
   const toggle: Record<ShortcutAction, () => void> = {
@@ -74,20 +73,20 @@ export function Controls({ state, actions }: { state: ControlState; actions: Con
     setTheme(next);
   };
   return (
-    <nav className="controls" aria-label="Call controls">
-      <ToolButton icon={audioMuted ? MicOff : Mic} label={audioMuted ? 'Unmute' : 'Mute'} shortcut={key('mic')} alert={audioMuted} onClick={toggle.mic} aria-pressed={audioMuted} />
-      <ToolButton icon={videoMuted ? VideoOff : Video} label="Camera" shortcut={key('camera')} alert={videoMuted} onClick={toggle.camera} aria-pressed={!videoMuted} />
-      <ToolButton icon={sharing ? MonitorOff : MonitorUp} label={sharing ? 'Stop sharing' : 'Share screen'} shortcut={key('share')} onClick={toggle.share} aria-pressed={sharing} />
-      <ToolButton icon={Hand} label={handRaised ? 'Lower hand' : 'Raise hand'} shortcut={key('hand')} onClick={toggle.hand} aria-pressed={handRaised} />
-      <Popover icon={SmilePlus} label="Reactions" id="reaction-picker" panelLabel="Send a reaction">
+    <nav className="controls" aria-label={t('toolbar.label')}>
+      <ToolButton icon={audioMuted ? MicOff : Mic} label={audioMuted ? t('toolbar.unmute') : t('toolbar.mute')} shortcut={key('mic')} alert={audioMuted} onClick={toggle.mic} aria-pressed={audioMuted} />
+      <ToolButton icon={videoMuted ? VideoOff : Video} label={t('toolbar.camera')} shortcut={key('camera')} alert={videoMuted} onClick={toggle.camera} aria-pressed={!videoMuted} />
+      <ToolButton icon={sharing ? MonitorOff : MonitorUp} label={sharing ? t('toolbar.stopShare') : t('toolbar.share')} shortcut={key('share')} onClick={toggle.share} aria-pressed={sharing} />
+      <ToolButton icon={Hand} label={handRaised ? t('toolbar.lowerHand') : t('toolbar.raiseHand')} shortcut={key('hand')} onClick={toggle.hand} aria-pressed={handRaised} />
+      <Popover icon={SmilePlus} label={t('toolbar.reactions')} id="reaction-picker" panelLabel={t('toolbar.sendReaction')}>
         {reactionEmojis.map((emoji) => (
-          <button key={emoji} type="button" aria-label={reactionNames[emoji]} title={reactionNames[emoji]} onClick={() => actions.react(emoji)}>
+          <button key={emoji} type="button" aria-label={t(`reactions.${emoji}`)} title={t(`reactions.${emoji}`)} onClick={() => actions.react(emoji)}>
             {emoji}
           </button>
         ))}
       </Popover>
-      <ToolButton icon={Users} label="Participants" onClick={actions.toggleParticipants} aria-pressed={participantsOpen} aria-controls="participants" />
-      <ToolButton icon={MessageSquare} label="Chat" shortcut={key('chat')} onClick={toggle.chat} aria-pressed={chatOpen} aria-controls="chat" aria-label={unread > 0 ? `Chat, ${unread} unread` : 'Chat'}>
+      <ToolButton icon={Users} label={t('toolbar.participants')} onClick={actions.toggleParticipants} aria-pressed={participantsOpen} aria-controls="participants" />
+      <ToolButton icon={MessageSquare} label={t('toolbar.chat')} shortcut={key('chat')} onClick={toggle.chat} aria-pressed={chatOpen} aria-controls="chat" aria-label={unread > 0 ? t('toolbar.chatUnread', { count: unread }) : t('toolbar.chat')}>
         {unread > 0 && (
           <span className="unread-count" data-testid="unread">
             {unread}
@@ -95,34 +94,34 @@ export function Controls({ state, actions }: { state: ControlState; actions: Con
         )}
       </ToolButton>
       {/* The rarer actions, so that the toolbar keeps to one row on a laptop. */}
-      <Popover icon={Ellipsis} label="More" id="more-actions" panelLabel="More actions" closeOnPick>
+      <Popover icon={Ellipsis} label={t('toolbar.more')} id="more-actions" panelLabel={t('toolbar.moreActions')} closeOnPick>
         <button type="button" onClick={() => actions.setLayout(layout === 'grid' ? 'speaker' : 'grid')} aria-pressed={layout === 'speaker'}>
-          Speaker view
+          {t('toolbar.speakerView')}
         </button>
         <button type="button" onClick={actions.copyInvite}>
-          Copy invite link
+          {t('toolbar.copyInvite')}
         </button>
-        <button type="button" onClick={actions.toggleStats} aria-pressed={statsOpen} aria-controls="call-stats" title="Call quality: live stats of every participant">
-          Stats
+        <button type="button" onClick={actions.toggleStats} aria-pressed={statsOpen} aria-controls="call-stats" title={t('toolbar.statsHint')}>
+          {t('toolbar.stats')}
         </button>
         <button type="button" onClick={flipTheme} aria-pressed={theme === 'light'}>
-          Light theme
+          {t('toolbar.lightTheme')}
         </button>
         <button type="button" onClick={toggle.help} aria-keyshortcuts="?">
-          Keyboard shortcuts
+          {t('toolbar.shortcuts')}
         </button>
         {isHost && (
           <>
             <button type="button" onClick={() => actions.setLocked(!locked)} aria-pressed={locked}>
-              {locked ? 'Unlock room' : 'Lock room'}
+              {locked ? t('toolbar.unlock') : t('toolbar.lock')}
             </button>
             <button type="button" className="leave" onClick={actions.endMeeting}>
-              End meeting for all
+              {t('toolbar.endForAll')}
             </button>
           </>
         )}
       </Popover>
-      <ToolButton icon={PhoneOff} label="Leave" className="leave" onClick={actions.leave} />
+      <ToolButton icon={PhoneOff} label={t('toolbar.leave')} className="leave" onClick={actions.leave} />
       {helpOpen && <ShortcutHelp onClose={() => setHelpOpen(false)} />}
     </nav>
   );

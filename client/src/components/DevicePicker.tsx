@@ -1,23 +1,26 @@
 import { memo } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useShallow } from 'zustand/react/shallow';
 import { useMediaStore } from '../state/mediaStore';
 
 export function DevicePicker(props: {
+  kind: DeviceKind;
   label: string;
   devices: MediaDeviceInfo[];
   value: string | null;
   onChange(deviceId: string): void;
 }) {
-  const { label, devices, value, onChange } = props;
-  const id = `device-${label.toLowerCase().replace(/\s+/g, '-')}`;
+  const { kind, label, devices, value, onChange } = props;
+  const { t } = useTranslation();
+  const id = `device-${kind}`;
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
       <select id={id} value={value ?? devices[0]?.deviceId ?? ''} disabled={devices.length === 0} onChange={(e) => onChange(e.target.value)}>
-        {devices.length === 0 && <option value="">None found</option>}
+        {devices.length === 0 && <option value="">{t('devices.noneFound')}</option>}
         {devices.map((d, i) => (
           <option key={d.deviceId || i} value={d.deviceId}>
-            {d.label || `${label} ${i + 1}`}
+            {d.label || t('devices.numbered', { kind: label, n: i + 1 })}
           </option>
         ))}
       </select>
@@ -32,12 +35,13 @@ type DeviceKind = 'camera' | 'microphone' | 'speaker';
  * settings share them, and a room's render (a peer leaving, a switch) does not re-render them.
  */
 export const DevicePickers = memo(function DevicePickers({ onSelect }: { onSelect(kind: DeviceKind, deviceId: string): void }) {
+  const { t } = useTranslation();
   const { devices, cameraId, microphoneId, speakerId } = useMediaStore(useShallow(({ devices, cameraId, microphoneId, speakerId }) => ({ devices, cameraId, microphoneId, speakerId })));
   return (
     <>
-      <DevicePicker label="Camera" devices={devices.cameras} value={cameraId} onChange={(id) => onSelect('camera', id)} />
-      <DevicePicker label="Microphone" devices={devices.microphones} value={microphoneId} onChange={(id) => onSelect('microphone', id)} />
-      <DevicePicker label="Speaker" devices={devices.speakers} value={speakerId} onChange={(id) => onSelect('speaker', id)} />
+      <DevicePicker kind="camera" label={t('devices.camera')} devices={devices.cameras} value={cameraId} onChange={(id) => onSelect('camera', id)} />
+      <DevicePicker kind="microphone" label={t('devices.microphone')} devices={devices.microphones} value={microphoneId} onChange={(id) => onSelect('microphone', id)} />
+      <DevicePicker kind="speaker" label={t('devices.speaker')} devices={devices.speakers} value={speakerId} onChange={(id) => onSelect('speaker', id)} />
     </>
   );
 });

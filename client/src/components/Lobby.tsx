@@ -1,4 +1,6 @@
 import { useMemo, useRef, useState, type FormEvent } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
+import { currentLanguage, languages, setLanguage, type Language } from '../i18n';
 import { displayNameSchema } from '@confer/shared';
 import { useMediaStore } from '../state/mediaStore';
 import { DevicePickers } from './DevicePicker';
@@ -21,6 +23,7 @@ export interface LobbyActions {
  */
 export function Lobby(props: { roomId: string; actions: LobbyActions; joining: boolean; error: string | null; tokenName?: string | null }) {
   const { roomId, actions, joining, error, tokenName } = props;
+  const { t } = useTranslation();
   const media = useMediaStore();
   const [name, setName] = useState(() => tokenName ?? localStorage.getItem(NAME_KEY) ?? '');
   const [password, setPassword] = useState('');
@@ -41,31 +44,41 @@ export function Lobby(props: { roomId: string; actions: LobbyActions; joining: b
   return (
     <main className="lobby">
       <h1>
-        Join <span className="room-name">{roomId}</span>
+        <Trans i18nKey="lobby.title" values={{ room: roomId }} components={{ room: <span className="room-name" /> }} />
       </h1>
       <div className="lobby-body">
         <div className="preview">
-          {media.videoTrack ? <video ref={preview} autoPlay playsInline muted data-testid="preview" /> : <div className="avatar">{media.videoMuted ? 'Camera off' : 'No camera'}</div>}
+          {media.videoTrack ? <video ref={preview} autoPlay playsInline muted data-testid="preview" /> : <div className="avatar">{media.videoMuted ? t('lobby.cameraOff') : t('lobby.noCamera')}</div>}
           <LevelMeter track={media.audioMuted ? null : media.audioTrack} />
         </div>
         <form onSubmit={submit} className="lobby-form">
           <div className="field">
-            <label htmlFor="display-name">Your name</label>
+            <label htmlFor="display-name">{t('lobby.yourName')}</label>
             <input id="display-name" value={name} onChange={(e) => setName(e.target.value)} maxLength={64} autoComplete="nickname" required readOnly={Boolean(tokenName)} />
           </div>
           {!tokenName && (
             <div className="field">
-              <label htmlFor="room-password">Room password</label>
-              <input id="room-password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} maxLength={128} autoComplete="off" placeholder="optional — a new room is protected by it" />
+              <label htmlFor="room-password">{t('lobby.password')}</label>
+              <input id="room-password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} maxLength={128} autoComplete="off" placeholder={t('lobby.passwordHint')} />
             </div>
           )}
+          <div className="field">
+            <label htmlFor="language">{t('app.language')}</label>
+            <select id="language" value={currentLanguage()} onChange={(e) => setLanguage(e.target.value as Language)}>
+              {Object.entries(languages).map(([code, name]) => (
+                <option key={code} value={code} lang={code}>
+                  {name}
+                </option>
+              ))}
+            </select>
+          </div>
           <DevicePickers onSelect={actions.selectDevice} />
           <div className="toggles">
             <label>
-              <input type="checkbox" checked={!media.videoMuted} onChange={(e) => actions.setCameraOn(e.target.checked)} /> Camera on
+              <input type="checkbox" checked={!media.videoMuted} onChange={(e) => actions.setCameraOn(e.target.checked)} /> {t('lobby.cameraOn')}
             </label>
             <label>
-              <input type="checkbox" checked={!media.audioMuted} onChange={(e) => actions.setMicMuted(!e.target.checked)} /> Microphone on
+              <input type="checkbox" checked={!media.audioMuted} onChange={(e) => actions.setMicMuted(!e.target.checked)} /> {t('lobby.microphoneOn')}
             </label>
           </div>
           {media.videoError && (
@@ -84,7 +97,7 @@ export function Lobby(props: { roomId: string; actions: LobbyActions; joining: b
             </p>
           )}
           <button type="submit" disabled={!nameCheck.success || joining}>
-            {joining ? 'Joining…' : 'Join'}
+            {joining ? t('lobby.joining') : t('lobby.join')}
           </button>
         </form>
       </div>

@@ -52,7 +52,7 @@ describe('Room', () => {
     expect(within(screen.getByRole('complementary', { name: 'Participants' })).getAllByTestId('participant').map((li) => li.textContent)).toEqual([
       'Ada(you)',
       'Bomuted',
-      'Cyreconnectingcamera off',
+      'CyReconnecting…camera off',
     ]);
   });
 });

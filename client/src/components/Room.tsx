@@ -1,3 +1,4 @@
+import { useTranslation } from 'react-i18next';
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { SendResult } from '../chat/ChatService';
@@ -32,6 +33,7 @@ export function Room({
       moderate: Moderate;
     };
 }) {
+  const { t } = useTranslation();
   const self = useRoomStore((s) => s.self);
   const order = useRoomStore((s) => s.order);
   const { controls, waiting, notice, layout, pinnedId, page, activeSpeakerId, set } = useRoomStore(
@@ -63,23 +65,23 @@ export function Room({
     <main className="room">
       <header className="room-header">
         <h1 className="room-name">{roomId}</h1>
-        <span data-testid="participant-count">{order.length + 1} in call</span>
+        <span data-testid="participant-count">{t('room.inCall', { count: order.length + 1 })}</span>
         {controls.locked && (
-          <span className="detail" data-testid="locked" title="Newcomers wait for the host to let them in">
-            🔒 Locked
+          <span className="detail" data-testid="locked" title={t('room.lockedHint')}>
+            {t('room.locked')}
           </span>
         )}
-        <span className="detail" data-testid="topology" data-topology={topology} title="How media flows: directly between browsers (mesh) or through the media server (SFU)">
-          {topology === 'sfu' ? 'via server' : 'peer to peer'}
-          {switching ? ' (switching…)' : ''}
-          {!switching && lastSwitch?.durationMs != null ? ` (last switch ${(lastSwitch.durationMs / 1000).toFixed(1)} s)` : ''}
+        <span className="detail" data-testid="topology" data-topology={topology} title={t('room.topologyHint')}>
+          {topology === 'sfu' ? t('room.viaServer') : t('room.peerToPeer')}
+          {switching ? t('room.switching') : ''}
+          {!switching && lastSwitch?.durationMs != null ? t('room.lastSwitch', { seconds: (lastSwitch.durationMs / 1000).toFixed(1) }) : ''}
         </span>
       </header>
       {sharing && (
         <div className="presenting" role="status" data-testid="presenting">
-          You are presenting your screen.{' '}
+          {t('room.presenting')}{' '}
           <button type="button" onClick={actions.stopShare}>
-            Stop presenting
+            {t('room.stopPresenting')}
           </button>
         </div>
       )}
@@ -104,15 +106,15 @@ export function Room({
             ))}
           </TileGrid>
           {place.pages > 1 && (
-            <nav className="pager" aria-label="Pages of participants">
+            <nav className="pager" aria-label={t('room.pages')}>
               <button type="button" disabled={place.page === 0} onClick={() => set({ page: place.page - 1 })}>
-                Previous page
+                {t('room.previousPage')}
               </button>
               <span data-testid="page">
-                Page {place.page + 1} of {place.pages}
+                {t('room.page', { page: place.page + 1, pages: place.pages })}
               </span>
               <button type="button" disabled={place.page === place.pages - 1} onClick={() => set({ page: place.page + 1 })}>
-                Next page
+                {t('room.nextPage')}
               </button>
             </nav>
           )}
@@ -122,7 +124,7 @@ export function Room({
       </div>
       {statsOpen && statsPanel?.(() => setStatsOpen(false))}
       <details className="settings">
-        <summary>Devices</summary>
+        <summary>{t('devices.title')}</summary>
         <DevicePickers onSelect={actions.selectDevice} />
       </details>
       <Controls

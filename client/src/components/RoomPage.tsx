@@ -5,27 +5,21 @@ import { RoomClient } from '../room/RoomClient';
 import type { SignalingClient } from '../signaling/SignalingClient';
 import { initialChatState, useChatStore } from '../state/chatStore';
 import type { ModerationAction, ReactionEmoji } from '@confer/shared';
-import { useRoomStore, type LeftReason } from '../state/roomStore';
+import i18next from 'i18next';
+import { useTranslation } from 'react-i18next';
+import { useRoomStore } from '../state/roomStore';
 import { StatsPanel } from '../dashboard/StatsPanel';
 import { Lobby } from './Lobby';
 import { Room } from './Room';
-
-/** Why we are out of the room, as the page says it. */
-const leftMessages: Record<LeftReason, (roomId: string) => string> = {
-  self: (roomId) => `You left ${roomId}.`,
-  removed: () => 'The host removed you from the meeting.',
-  ended: () => 'The host ended the meeting.',
-  denied: () => 'The host did not let you in.',
-};
 
 /** The room's own link: never the join token or password this page may have been opened with. */
 async function copyInvite(room: RoomClient): Promise<void> {
   const link = `${location.origin}${location.pathname}`;
   try {
     await navigator.clipboard.writeText(link);
-    room.showNotice(`Invite link copied: ${link}`);
+    room.showNotice(i18next.t('room.inviteCopied', { link }));
   } catch {
-    room.showNotice(`Copy this link to invite others: ${link}`);
+    room.showNotice(i18next.t('room.inviteCopy', { link }));
   }
 }
 
@@ -35,6 +29,7 @@ export function RoomPage({ roomId, signaling, options }: { roomId: string; signa
     const media = new MediaController(options);
     return { media, room: new RoomClient(signaling, media, roomId, options) };
   }, [roomId, signaling, options]);
+  const { t } = useTranslation();
   const phase = useRoomStore((s) => s.phase);
   const error = useRoomStore((s) => s.error);
   const leftReason = useRoomStore((s) => s.leftReason);
@@ -84,9 +79,9 @@ export function RoomPage({ roomId, signaling, options }: { roomId: string; signa
     return (
       <main className="left">
         <p role="status" data-testid="left-message">
-          {leftMessages[leftReason](roomId)}
+          {t(`left.${leftReason}`, { room: roomId })}
         </p>
-        <a href={location.pathname + location.search}>Rejoin</a> · <a href="/">Home</a>
+        <a href={location.pathname + location.search}>{t('left.rejoin')}</a> · <a href="/">{t('left.home')}</a>
       </main>
     );
   }
@@ -94,10 +89,10 @@ export function RoomPage({ roomId, signaling, options }: { roomId: string; signa
     return (
       <main className="left">
         <p role="status" data-testid="waiting-room">
-          Waiting for the host to let you in…
+          {t('left.waiting')}
         </p>
         <button type="button" onClick={() => void room.leave()}>
-          Cancel
+          {t('left.cancel')}
         </button>
       </main>
     );

@@ -1,3 +1,4 @@
+import { useTranslation } from 'react-i18next';
 import { memo, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useMediaStore } from '../state/mediaStore';
@@ -94,10 +95,11 @@ const SharedScreen = memo(function SharedScreen({ peerId }: { peerId: string }) 
 
 /** The stage: every remote screen being shared, in join order. */
 export function SharedScreens() {
+  const { t } = useTranslation();
   const sharers = useRoomStore(useShallow((s) => s.order.filter((id) => s.peers[id]?.info.screenSharing)));
   if (sharers.length === 0) return null;
   return (
-    <section className="stage" aria-label="Shared screens" style={{ gridTemplateColumns: `repeat(${Math.min(sharers.length, 2)}, minmax(0, 1fr))` }}>
+    <section className="stage" aria-label={t('room.sharedScreens')} style={{ gridTemplateColumns: `repeat(${Math.min(sharers.length, 2)}, minmax(0, 1fr))` }}>
       {sharers.map((id) => (
         <SharedScreen key={id} peerId={id} />
       ))}

@@ -1,23 +1,25 @@
-import { shortcuts } from '../room/shortcuts';
+import { useTranslation } from 'react-i18next';
+import { shortcuts, type ShortcutAction } from '../room/shortcuts';
 
 /** The list the "?" key opens; Escape or Close shuts it. */
 export function ShortcutHelp({ onClose }: { onClose(): void }) {
+  const { t } = useTranslation();
   return (
-    <div className="shortcut-help" role="dialog" aria-label="Keyboard shortcuts" onKeyDown={(e) => e.key === 'Escape' && onClose()}>
-      <h2>Keyboard shortcuts</h2>
+    <div className="shortcut-help" role="dialog" aria-label={t('shortcuts.title')} onKeyDown={(e) => e.key === 'Escape' && onClose()}>
+      <h2>{t('shortcuts.title')}</h2>
       <dl>
-        {Object.values(shortcuts).map(({ key, does }) => (
+        {(Object.entries(shortcuts) as [ShortcutAction, { key: string }][]).map(([action, { key }]) => (
           <div key={key}>
             <dt>
               <kbd>{key}</kbd>
             </dt>
-            <dd>{does}</dd>
+            <dd>{t(`shortcuts.${action}`)}</dd>
           </div>
         ))}
       </dl>
       {/* Focused on opening, so that Escape and Enter work at once. */}
       <button type="button" onClick={onClose} ref={(b) => b?.focus()}>
-        Close
+        {t('shortcuts.close')}
       </button>
     </div>
   );

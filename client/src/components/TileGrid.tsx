@@ -1,3 +1,4 @@
+import { useTranslation } from 'react-i18next';
 import type { ReactNode } from 'react';
 
 /** Columns for n tiles: as square a grid as fits (1, 2, 2x2, 3x2, 3x3, ...). */
@@ -7,10 +8,11 @@ export function gridColumns(n: number): number {
 
 /** The grid of tiles; `speaker`: one tile on the stage (class on-stage), the others in a strip under it. */
 export function TileGrid({ count, speaker = false, children }: { count: number; speaker?: boolean; children: ReactNode }) {
+  const { t } = useTranslation();
   return (
     <section
       className={speaker ? 'grid speaker' : 'grid'}
-      aria-label="Participants' video"
+      aria-label={t('room.video')}
       data-testid="grid"
       data-layout={speaker ? 'speaker' : 'grid'}
       style={speaker ? undefined : { gridTemplateColumns: `repeat(${gridColumns(count)}, minmax(0, 1fr))` }}

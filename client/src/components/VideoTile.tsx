@@ -6,7 +6,8 @@ import { QualityIndicator } from './QualityIndicator';
 import { StreamVideo } from './StreamVideo';
 import { useSpeaking } from './useSpeaking';
 import { useSrcObject } from './useSrcObject';
-import { Pin, PinOff } from 'lucide-react';
+import { Hand, MicOff, Pin, PinOff, VideoOff } from 'lucide-react';
+import { useTranslation } from 'react-i18next';
 
 export interface VideoTileProps {
   peerId: string;
@@ -41,17 +42,10 @@ export interface VideoTileProps {
   onSpeaking?: (peerId: string, speaking: boolean) => void;
 }
 
-const linkLabels: Record<LinkState, string> = {
-  connecting: 'Connecting…',
-  connected: 'Connected',
-  reconnecting: 'Reconnecting…',
-  failed: 'Connection failed',
-  closed: 'Disconnected',
-};
-
 export function VideoTile(props: VideoTileProps) {
   const { peerId, name, stream, audioMuted, videoMuted, link, isSelf = false, speakerId = null, activeSpeaker = false, audible = false, onWidth, onVisible, quality = null } = props;
   const { handRaised = false, isHost = false, reaction = null, onStage = false, offPage = false, pinned = false, onPin, onSpeaking } = props;
+  const { t } = useTranslation();
   const tileRef = useRef<HTMLElement>(null);
   const audioRef = useRef<HTMLAudioElement>(null);
   const audioTrack = stream?.getAudioTracks()[0] ?? null;
@@ -96,7 +90,7 @@ export function VideoTile(props: VideoTileProps) {
       data-active-speaker={activeSpeaker}
       data-audible={audible}
       data-link={link ?? 'local'}
-      aria-label={`${name}${isSelf ? ' (you)' : ''}`}
+      aria-label={isSelf ? t('tile.you', { name }) : name}
     >
       <StreamVideo stream={stream} hidden={!showVideo} />
       {!isSelf && <audio ref={audioRef} autoPlay data-testid="tile-audio" />}
@@ -107,45 +101,44 @@ export function VideoTile(props: VideoTileProps) {
       )}
       <figcaption>
         <span className="name" data-testid="tile-name">
-          {name}
-          {isSelf ? ' (you)' : ''}
+          {isSelf ? t('tile.you', { name }) : name}
         </span>
         {isHost && (
           <span className="indicator host" data-testid="host-badge">
-            host
+            {t('tile.host')}
           </span>
         )}
         {handRaised && (
-          <span className="indicator hand" data-testid="hand-indicator" role="img" aria-label="Hand raised">
-            ✋
+          <span className="indicator hand" data-testid="hand-indicator" role="img" aria-label={t('tile.handRaised')}>
+            <Hand aria-hidden="true" size={16} />
           </span>
         )}
         {audioMuted && (
-          <span className="indicator" data-testid="muted-indicator" role="img" aria-label="Microphone muted">
-            🔇
+          <span className="indicator" data-testid="muted-indicator" role="img" aria-label={t('tile.micMuted')}>
+            <MicOff aria-hidden="true" size={16} />
           </span>
         )}
         {videoMuted && (
-          <span className="indicator" data-testid="camera-off-indicator" role="img" aria-label="Camera off">
-            📷✕
+          <span className="indicator" data-testid="camera-off-indicator" role="img" aria-label={t('tile.cameraOff')}>
+            <VideoOff aria-hidden="true" size={16} />
           </span>
         )}
         <QualityIndicator quality={quality} />
-        {speaking && <span className="visually-hidden">speaking</span>}
+        {speaking && <span className="visually-hidden">{t('tile.speaking')}</span>}
       </figcaption>
       {reaction && (
-        <div key={reaction.id} className="reaction" data-testid="reaction" role="img" aria-label={`${name} reacts ${reaction.emoji}`}>
+        <div key={reaction.id} className="reaction" data-testid="reaction" role="img" aria-label={t('tile.reacts', { name, emoji: reaction.emoji })}>
           {reaction.emoji}
         </div>
       )}
       {onPin && (
-        <button type="button" className="pin" aria-pressed={pinned} aria-label={pinned ? `Unpin ${name}` : `Pin ${name}`} onClick={() => onPin(peerId, !pinned)}>
+        <button type="button" className="pin" aria-pressed={pinned} aria-label={pinned ? t('tile.unpin', { name }) : t('tile.pin', { name })} onClick={() => onPin(peerId, !pinned)}>
           {pinned ? <PinOff aria-hidden="true" size={16} /> : <Pin aria-hidden="true" size={16} />}
         </button>
       )}
       {link && link !== 'connected' && (
         <div className={`link-state link-${link}`} data-testid="link-state" role="status">
-          {linkLabels[link]}
+          {t(`tile.${link}`)}
         </div>
       )}
     </figure>

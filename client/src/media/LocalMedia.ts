@@ -1,3 +1,4 @@
+import i18next from 'i18next';
 import type { CallOptions } from '../callOptions';
 import { describeMediaError, describeShareError, type DeviceKind } from './mediaErrors';
 
@@ -29,7 +30,7 @@ export async function openDevice(kind: DeviceKind, deviceId: string | null, vide
 
 /** Asks the browser's picker for a screen, window or tab to share (video only), scaled down to `maxSize` if given. */
 export async function openScreen(maxSize: CallOptions['screen']): Promise<TrackResult> {
-  if (!navigator.mediaDevices?.getDisplayMedia) return { track: null, error: 'This browser cannot share a screen.' };
+  if (!navigator.mediaDevices?.getDisplayMedia) return { track: null, error: i18next.t('errors.shareUnsupported') };
   const size = maxSize ? { width: { max: maxSize.width }, height: { max: maxSize.height } } : {};
   try {
     const stream = await navigator.mediaDevices.getDisplayMedia({ video: { ...size, frameRate: { max: 15 } }, audio: false });

@@ -1,4 +1,11 @@
+import i18next from 'i18next';
+
 export type DeviceKind = 'camera' | 'microphone';
+
+/** The device's name in the page's language. */
+const device = (kind: DeviceKind) => i18next.t(`errors.${kind}`);
+/** A browser's own words, in brackets, when it gave any (they stay in its language). */
+const detail = (error: unknown) => (error instanceof Error && error.message ? ` (${error.message})` : '');
 
 /** What the user reads when a device cannot be opened, and whether retrying can help. */
 export function describeMediaError(kind: DeviceKind, error: unknown): string {
@@ -6,15 +13,15 @@ export function describeMediaError(kind: DeviceKind, error: unknown): string {
   switch (name) {
     case 'NotAllowedError':
     case 'SecurityError':
-      return `Permission to use the ${kind} was denied. Allow it in the browser's site settings, or join without it.`;
+      return i18next.t('errors.deviceDenied', { device: device(kind) });
     case 'NotFoundError':
     case 'OverconstrainedError':
-      return `No ${kind} was found. Connect one, or join without it.`;
+      return i18next.t('errors.deviceMissing', { device: device(kind) });
     case 'NotReadableError':
     case 'AbortError':
-      return `The ${kind} could not be started; another application may be using it.`;
+      return i18next.t('errors.deviceBusy', { device: device(kind) });
     default:
-      return `The ${kind} is not available${error instanceof Error && error.message ? ` (${error.message})` : ''}.`;
+      return i18next.t('errors.deviceUnavailable', { device: device(kind), detail: detail(error) });
   }
 }
 
@@ -23,14 +30,14 @@ export function describeShareError(error: unknown): string {
   const name = typeof error === 'object' && error && 'name' in error ? String((error as { name: unknown }).name) : '';
   switch (name) {
     case 'NotAllowedError':
-      return 'Screen sharing was cancelled or not allowed.';
+      return i18next.t('errors.shareDenied');
     case 'NotFoundError':
     case 'NotSupportedError':
-      return 'There is no screen this browser can share.';
+      return i18next.t('errors.shareNoScreen');
     case 'NotReadableError':
     case 'AbortError':
-      return 'The screen could not be captured.';
+      return i18next.t('errors.shareCapture');
     default:
-      return `Screen sharing failed${error instanceof Error && error.message ? ` (${error.message})` : ''}.`;
+      return i18next.t('errors.shareFailed', { detail: detail(error) });
   }
 }

@@ -1,3 +1,4 @@
+import i18next from 'i18next';
 import type { JoinResponse, ModerationAction, PeerUpdate, ReactionEmoji, ServerToClientEvents } from '@confer/shared';
 import type { CallOptions } from '../callOptions';
 import { ChatService } from '../chat/ChatService';
@@ -17,7 +18,7 @@ const SHOW_ROOM_WITHIN_MS = 250;
 /** How long a reaction stays over its tile, and a notice of what the host did to us on screen. */
 export const REACTION_MS = 4000;
 const NOTICE_MS = 6000;
-const notices = { mute: 'The host muted your microphone. You can unmute yourself.', 'stop-video': 'The host turned your camera off. You can turn it back on.' } as const;
+const notices = { mute: 'room.hostMuted', 'stop-video': 'room.hostStoppedVideo' } as const;
 
 /**
  * One room from the user's side (mediasoup-demo's RoomClient role), a façade over RoomSession (our seat),
@@ -118,7 +119,7 @@ export class RoomClient {
       // The host silences; only we can make ourselves heard or seen again.
       if (action === 'mute') this.setMicMuted(true);
       else void this.setCameraOn(false);
-      this.showNotice(notices[action]);
+      this.showNotice(i18next.t(notices[action]));
     });
     listen('room:admission', (answer) => {
       if (answer.admitted) void this.session.admitted(answer.ticket);

@@ -1,13 +1,14 @@
 /** The toolbar's keyboard shortcuts: one key each, as in Jitsi Meet and LiveKit Meet. */
 export type ShortcutAction = 'mic' | 'camera' | 'share' | 'chat' | 'hand' | 'help';
 
-export const shortcuts: Record<ShortcutAction, { key: string; does: string }> = {
-  mic: { key: 'M', does: 'Mute or unmute the microphone' },
-  camera: { key: 'V', does: 'Turn the camera on or off' },
-  share: { key: 'S', does: 'Share the screen, or stop' },
-  chat: { key: 'C', does: 'Open or close the chat' },
-  hand: { key: 'H', does: 'Raise or lower the hand' },
-  help: { key: '?', does: 'List these shortcuts' },
+/** Each action's key (what it does is said in every language: i18n `shortcuts.<action>`). */
+export const shortcuts: Record<ShortcutAction, { key: string }> = {
+  mic: { key: 'M' },
+  camera: { key: 'V' },
+  share: { key: 'S' },
+  chat: { key: 'C' },
+  hand: { key: 'H' },
+  help: { key: '?' },
 };
 
 const byKey = new Map(Object.entries(shortcuts).map(([action, { key }]) => [key.toLowerCase(), action as ShortcutAction]));
