@@ -2,6 +2,7 @@ import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import { de } from './de';
 import { en } from './en';
+import { loadSetting, saveSetting } from '../settings';
 
 /** The languages the UI speaks, each named in itself (for the picker). */
 export const languages = { en: 'English', de: 'Deutsch' } as const;
@@ -20,16 +21,8 @@ export function pickLanguage(saved: string | null, preferred: readonly string[])
   return 'en';
 }
 
-function saved(): string | null {
-  try {
-    return localStorage.getItem(KEY);
-  } catch {
-    return null;
-  }
-}
-
 /** Starts i18next (synchronously: the strings are in the bundle) in the language this browser should see. */
-export function initI18n(language: Language = pickLanguage(saved(), typeof navigator === 'undefined' ? [] : navigator.languages)): void {
+export function initI18n(language: Language = pickLanguage(loadSetting(KEY), typeof navigator === 'undefined' ? [] : navigator.languages)): void {
   void i18next.use(initReactI18next).init({
     resources: { en: { translation: en }, de: { translation: de } },
     lng: language,
@@ -42,11 +35,7 @@ export function initI18n(language: Language = pickLanguage(saved(), typeof navig
 
 /** The user picked a language: the page speaks it now and on the next visit. */
 export function setLanguage(language: Language): void {
-  try {
-    localStorage.setItem(KEY, language);
-  } catch {
-    // Storage refused: the choice holds for this page.
-  }
+  saveSetting(KEY, language);
   document.documentElement.lang = language;
   void i18next.changeLanguage(language);
 }
