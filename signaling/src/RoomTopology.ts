@@ -17,11 +17,13 @@ export interface TopologyView {
   standby: boolean;
 }
 
+/** Everyone in a room now, and how many of them share a screen. */
+export type RoomPeople = Omit<RoomLoad, 'participants' | 'strained'> & { participants: string[] };
+
 export interface RoomTopologyDeps {
   policy: ServerTopologyPolicy;
   store: TopologyStore;
-  /** Everyone in the room now, and how many of them share a screen. */
-  load(roomId: string): Promise<Omit<RoomLoad, 'participants' | 'strained'> & { participants: string[] }>;
+  load(roomId: string): Promise<RoomPeople>;
   announce(roomId: string, event: { topology: Topology; switchId: string; startedAt: number; reason: SwitchReason }): void;
   /** The room's warm standby started or ended. */
   standby(roomId: string, standby: boolean): void;
@@ -30,6 +32,7 @@ export interface RoomTopologyDeps {
 }
 
 const fresh = (topology: Topology): TopologyRecord => ({ ...initialTopology, topology, standby: { standby: false, belowSince: null }, current: null, history: [], dueAt: null });
+const viewOf = (record: TopologyRecord | null): TopologyView => ({ topology: record?.topology ?? 'mesh', standby: record?.standby.standby ?? false });
 const minOf = (...times: (number | null)[]): number | null => times.reduce<number | null>((a, t) => (t === null ? a : a === null ? t : Math.min(a, t)), null);
 
 /**
@@ -53,8 +56,7 @@ export class RoomTopology {
 
   /** The room's topology and whether its clients keep an idle SFU session (warm standby). */
   async view(roomId: string): Promise<TopologyView> {
-    const record = await this.deps.store.get(roomId);
-    return { topology: record?.topology ?? 'mesh', standby: record?.standby.standby ?? false };
+    return viewOf(await this.deps.store.get(roomId));
   }
 
   /** The rooms on the SFU now. */
@@ -81,10 +83,14 @@ export class RoomTopology {
     await this.deps.store.update(roomId, async (record) => [record ?? fresh(topology), undefined]);
   }
 
-  /** Applies the rule after a join (`joiner`), a share starting or stopping, or the end of a hold time. */
-  /** Applies the rule; resolves with the room's topology as it now is (a join's answer carries it). */
-  evaluate(roomId: string, joiner?: string): Promise<TopologyView> {
-    return this.run(roomId, { joiner });
+  /**
+   * Applies the rule after a join (`joiner`), a share starting or stopping, or the end of a hold time; resolves
+   * with the room's topology as it now is (a join's answer carries it). A join passes who is in the room as its
+   * seat's answer will tell (`people`, null when the seat was refused: nothing changes), so the record is read
+   * while the seat is taken: in a cluster, one round trip for both.
+   */
+  evaluate(roomId: string, joiner?: string, people?: Promise<RoomPeople | null>): Promise<TopologyView> {
+    return this.run(roomId, { joiner, people });
   }
 
   /** Someone left: they no longer hold a switch up nor count as strained, and the room may change. */
@@ -110,14 +116,16 @@ export class RoomTopology {
       .catch((err: unknown) => this.deps.log.warn({ err, roomId }, 'room topology evaluation failed'));
   }
 
-  private run(roomId: string, { joiner, leaver }: { joiner?: string; leaver?: string }): Promise<TopologyView> {
+  private run(roomId: string, { joiner, leaver, people }: { joiner?: string; leaver?: string; people?: Promise<RoomPeople | null> }): Promise<TopologyView> {
     // Who is in the room is read alongside the store's read of the record (in a cluster, one round trip less);
     // a second run (another server's update came first) reads it again.
-    let loading: ReturnType<RoomTopologyDeps['load']> | null = this.deps.load(roomId);
+    let loading: Promise<RoomPeople | null> | null = people ?? this.deps.load(roomId);
     loading.catch(() => undefined); // awaited below; a rejection meanwhile is not an unhandled one
     return this.change(roomId, async (record, now, effects): Promise<[TopologyRecord | null, TopologyView]> => {
-      const { participants, sharing } = await (loading ?? this.deps.load(roomId));
+      const load = await (loading ?? this.deps.load(roomId));
       loading = null;
+      if (!load) return [record, viewOf(record)];
+      const { participants, sharing } = load;
       if (participants.length === 0) return [null, { topology: 'mesh', standby: false }];
       const room = record ?? fresh('mesh');
       if (leaver) this.moved(roomId, room, leaver, now, effects);
@@ -143,7 +151,7 @@ export class RoomTopology {
         });
         if (pending.length === 0) this.finish(roomId, room, now, effects);
       }
-      return [room, { topology: room.topology, standby: room.standby.standby }];
+      return [room, viewOf(room)];
     });
   }
 

@@ -3,7 +3,7 @@ import type { Sfu } from '@confer/sfu';
 import type { HeldSeats } from './HeldSeats.js';
 import { closedMidJoin, passwordRequired, refuse, roomLimitReached } from './refusals.js';
 import type { ResumeClaims, RoomAccess, RoomSeal } from './RoomAccess.js';
-import type { RoomStore, SeatRules } from './RoomStore.js';
+import type { RoomStore, SeatRefusal, SeatRules } from './RoomStore.js';
 import type { RoomTopology, TopologyView } from './RoomTopology.js';
 import type { Call } from './rpc/RequestRouter.js';
 import { peerRoom, statsRoom, type PeerSocket, type ServerConfig, type SignalingIo } from './ServerContext.js';
@@ -44,38 +44,50 @@ export class Seats {
     });
   }
 
+  /** Whether the peer sits in the room through this server: known without asking the store. */
+  seatedHere(peerId: string, roomId: string): boolean {
+    return this.sockets.get(peerId)?.data.roomId === roomId;
+  }
+
   peerInfo(peerId: string, req: JoinRequest, displayName: string): PeerInfo {
     return { peerId, displayName, audioMuted: req.audioMuted ?? false, videoMuted: req.videoMuted ?? false, screenSharing: false, handRaisedAt: null, joinedAt: Date.now() };
   }
 
-  /** Seats a peer that is new to the room (a fresh join, or a seat restored after a restart). */
+  /**
+   * Seats a peer that is new to the room (a fresh join, or a seat restored after a restart). The seat, this
+   * server's claim on it and the room's topology record are asked for at once (in a cluster, one round trip):
+   * the claim is dropped again if the seat is refused, and the topology sees who the seat's answer says is in.
+   */
   async seat(call: Call<PeerSocket>, peer: PeerInfo, roomId: string, seal: RoomSeal, resumed: false | 'restored', fixedName: string | undefined, rules: SeatRules = {}): Promise<Ack<JoinResponse>> {
     const { socket, log } = call;
+    const { peerId } = peer;
     const capacity = this.deps.config.roomCapacity;
-    const added = await this.deps.rooms.addPeer(roomId, peer, capacity, seal, rules);
-    if (added === 'full') {
-      log.info({ roomId, capacity }, 'join refused: room full');
-      return refuse('ROOM_FULL', `room ${roomId} is full (${capacity} participants)`);
+    const adding = this.deps.rooms.addPeer(roomId, peer, capacity, seal, rules);
+    const claimed = this.deps.held.seated(peerId, roomId);
+    // The room's new topology before the others hear of the newcomer: a room this join moves to the SFU must
+    // not open mesh links to it.
+    const people = adding.then((added) => (typeof added === 'string' ? null : { participants: [...added.others.map((p) => p.peerId), peerId], sharing: added.others.filter((p) => p.screenSharing).length }));
+    const evaluated = this.deps.topology.evaluate(roomId, peerId, people);
+    // Each is awaited below; a rejection meanwhile is not an unhandled one.
+    for (const pending of [claimed, evaluated]) pending.catch(() => undefined);
+    const added = await adding;
+    if (typeof added === 'string') {
+      await Promise.all([evaluated, claimed]);
+      await this.deps.held.release(peerId, roomId);
+      return this.refused(call, roomId, peer, added, rules);
     }
-    if (added === 'locked') {
-      log.info({ roomId, code: 'PASSWORD_REQUIRED' }, 'join refused');
-      return passwordRequired(roomId);
-    }
-    if (added === 'rooms') {
-      log.warn({ roomId, maxRooms: rules.maxRooms }, 'join refused: room limit reached');
-      return roomLimitReached(rules.maxRooms ?? 0);
-    }
-    if (added === 'knock') return this.deps.waiting.knock(socket, peer, roomId, log);
     // The connection closed while the join awaited (a password's scrypt, the store): its disconnect found no
     // seat to free, so the seat just taken would be a ghost. Give it back.
     if (socket.disconnected) {
-      await this.deps.rooms.removePeer(roomId, peer.peerId);
+      await Promise.all([evaluated, claimed]);
+      await this.deps.held.release(peerId, roomId);
+      await this.deps.rooms.removePeer(roomId, peerId);
+      await this.deps.topology.peerLeft(roomId, peerId);
       log.info({ roomId }, 'join abandoned: the connection closed');
       return closedMidJoin;
     }
-    // The room's new topology before the others hear of the newcomer: a room this join moves to the SFU must
-    // not open mesh links to it.
-    const view = await this.occupy(socket, peer.peerId, roomId, fixedName, () => this.deps.topology.evaluate(roomId, peer.peerId));
+    await this.occupy(socket, peerId, roomId, fixedName);
+    const [view] = await Promise.all([evaluated, claimed]);
     socket.to(roomId).emit('room:peer-joined', peer);
     // The room had no host seated (or the joiner's token makes it host): the others, and the host, learn of it.
     if (added.hostChanged && added.others.length > 0) {
@@ -85,6 +97,24 @@ export class Seats {
     this.deps.stats.roomChanged(roomId);
     log.info({ roomId, peers: added.others.length + 1, resumed }, resumed ? 'peer restored its seat' : 'peer joined');
     return { ok: true, data: await this.joinResponse(socket, roomId, added.others, added.seal, resumed, added.controls, view) };
+  }
+
+  private refused(call: Call<PeerSocket>, roomId: string, peer: PeerInfo, refusal: SeatRefusal, rules: SeatRules): Promise<Ack<JoinResponse>> | Ack<JoinResponse> {
+    const { log } = call;
+    const capacity = this.deps.config.roomCapacity;
+    if (refusal === 'full') {
+      log.info({ roomId, capacity }, 'join refused: room full');
+      return refuse('ROOM_FULL', `room ${roomId} is full (${capacity} participants)`);
+    }
+    if (refusal === 'locked') {
+      log.info({ roomId, code: 'PASSWORD_REQUIRED' }, 'join refused');
+      return passwordRequired(roomId);
+    }
+    if (refusal === 'rooms') {
+      log.warn({ roomId, maxRooms: rules.maxRooms }, 'join refused: room limit reached');
+      return roomLimitReached(rules.maxRooms ?? 0);
+    }
+    return this.deps.waiting.knock(call.socket, peer, roomId, log);
   }
 
   /**
@@ -117,7 +147,8 @@ export class Seats {
         log.info({ roomId }, 'stale connection replaced');
       }
       call.log = log;
-      const [everyone, controls] = await this.occupy(socket, peerId, roomId, claims.name, () => Promise.all([this.deps.rooms.peers(roomId), this.deps.rooms.controls(roomId)]));
+      await this.occupy(socket, peerId, roomId, claims.name);
+      const [everyone, controls] = await Promise.all([this.deps.rooms.peers(roomId), this.deps.rooms.controls(roomId), this.deps.held.seated(peerId, roomId)]);
       log.info({ roomId }, 'peer resumed its seat');
       return { ok: true, data: await this.joinResponse(socket, roomId, everyone.filter((p) => p.peerId !== peerId), seal, 'held', controls) };
     }
@@ -133,20 +164,14 @@ export class Seats {
     return this.seat(call, peer, roomId, seal, 'restored', claims.name, { admitted: true, restoring: true });
   }
 
-  /**
-   * Seats the socket, and runs `meanwhile` (the join's next store call) alongside marking the seat live here:
-   * in a cluster each is a Redis round trip, and a join waits for every one of them.
-   */
-  private async occupy<T>(socket: PeerSocket, peerId: string, roomId: string, fixedName: string | undefined, meanwhile: () => Promise<T>): Promise<T> {
+  /** The socket is the peer's, in its room: it joins the room's Socket.IO rooms (this server's only). */
+  private async occupy(socket: PeerSocket, peerId: string, roomId: string, fixedName: string | undefined): Promise<void> {
     socket.data.peerId = peerId;
     socket.data.roomId = roomId;
     socket.data.fixedName = fixedName;
     socket.data.knocking = undefined;
     this.sockets.set(peerId, socket);
-    // Its Socket.IO rooms first (this server's only): what `meanwhile` announces to the room reaches it too.
     await socket.join([roomId, peerRoom(peerId)]);
-    const [, result] = await Promise.all([this.deps.held.seated(peerId, roomId), meanwhile()]);
-    return result;
   }
 
   /** The answer to a join; `view` when the join just evaluated the room's topology (one Redis read fewer). */

@@ -61,6 +61,10 @@ describe('two signaling servers over one Redis', () => {
     const answers = await Promise.all(sockets.map((s, i) => join(s, 'race', `P${i}`)));
     expect(answers.filter((a) => a.ok)).toHaveLength(4);
     expect(answers.filter((a) => !a.ok).map((a) => (a.ok ? '' : a.error.code))).toEqual(Array(8).fill('ROOM_FULL'));
+    // A join claims its seat for its server while the seat is taken: a refused one gives the claim back.
+    const redis = cluster.redis.connect();
+    const claimed = (await Promise.all((await redis.keys('confer:seats:*')).map((key) => redis.smembers(key)))).flat();
+    expect(claimed.sort()).toEqual(answers.flatMap((a) => (a.ok ? [`race ${a.data.peerId}`] : [])).sort());
   });
 
   it('a server killed with SIGKILL: its clients take their seats back on the other, and one that never returns is freed', async () => {

@@ -5,22 +5,17 @@ import { RequestRouter, type Call, type RpcSocket } from './RequestRouter.js';
 
 /** A socket that records what the router listens to and what it emits; `send` plays a client's emit. */
 class FakeSocket implements RpcSocket {
-  readonly listeners = new Map<string, (...args: unknown[]) => void>();
   private any?: (event: unknown, ...args: unknown[]) => void;
   readonly errors: (ProtocolError & { event: string })[] = [];
-  on(event: string, listener: (...args: unknown[]) => void) {
-    this.listeners.set(event, listener);
-  }
   onAny(listener: (event: unknown, ...args: unknown[]) => void) {
     this.any = listener;
   }
   emit(_: 'server:error', error: ProtocolError & { event: string }) {
     this.errors.push(error);
   }
-  /** Like Socket.IO: catch-all listeners first, then the event's own. */
+  /** Like Socket.IO: the catch-all listener hears every event, with its ack last. */
   send(event: string, ...args: unknown[]) {
     this.any?.(event, ...args);
-    this.listeners.get(event)?.(...args);
   }
   /** Sends with an ack and resolves with the answer. */
   ask(event: string, payload?: unknown): Promise<Ack<unknown>> {

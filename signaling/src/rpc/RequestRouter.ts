@@ -16,7 +16,6 @@ export const SLOW_REQUEST_MS = 2000;
 
 /** What the router needs of a socket: listen to events by name, and send the error of an ack-less request. */
 export interface RpcSocket {
-  on(event: string, listener: (...args: unknown[]) => void): unknown;
   onAny(listener: (event: unknown, ...args: unknown[]) => void): unknown;
   emit(event: 'server:error', error: ProtocolError & { event: string }): unknown;
 }
@@ -63,16 +62,17 @@ export class RequestRouter<S extends RpcSocket> {
     if (missing.length > 0) throw new Error(`no handler for ${missing.join(', ')}`);
   }
 
+  /** One listener per connection for every event (not one per event: thousands of connections each keep it). */
   attach(call: Call<S>): void {
-    for (const [event, handler] of this.handlers) {
-      call.socket.on(event, (first, second) => {
-        // `emit(event, ack)` without a payload: the ack arrives first (the schema then sees no payload).
-        const [payload, ack] = typeof first === 'function' && second === undefined ? [undefined, first] : [first, second];
-        void this.run(call, event as RequestEvent, handler, payload, this.replier(call, event, ack));
-      });
-    }
     call.socket.onAny((name, ...args) => {
-      if (typeof name === 'string' && this.handlers.has(name)) return;
+      const handler = typeof name === 'string' ? this.handlers.get(name) : undefined;
+      if (handler) {
+        // `emit(event, ack)` without a payload: the ack arrives first (the schema then sees no payload).
+        const [first, second] = args;
+        const [payload, ack] = typeof first === 'function' && second === undefined ? [undefined, first] : [first, second];
+        void this.run(call, name as RequestEvent, handler, payload, this.replier(call, name as string, ack));
+        return;
+      }
       // Names are the sender's to choose: shown cut short, and a flood of them counts against its budget.
       const event = String(name).slice(0, 64);
       const over = call.budget.take('unknown');
