@@ -1,5 +1,6 @@
 import { useRef, useState, type ReactNode } from 'react';
 import type { LucideIcon } from 'lucide-react';
+import { ToolButton } from './ToolButton';
 
 /**
  * A button that opens a small panel above the toolbar (the reaction picker, the "More" menu): Escape closes
@@ -7,7 +8,7 @@ import type { LucideIcon } from 'lucide-react';
  * closes once one of its buttons has done its job.
  */
 export function Popover(props: { icon: LucideIcon; label: string; id: string; panelLabel: string; closeOnPick?: boolean; children: ReactNode }) {
-  const { icon: Icon, label, id, panelLabel, closeOnPick = false, children } = props;
+  const { icon, label, id, panelLabel, closeOnPick = false, children } = props;
   const [open, setOpen] = useState(false);
   const button = useRef<HTMLButtonElement>(null);
   const close = () => {
@@ -16,10 +17,7 @@ export function Popover(props: { icon: LucideIcon; label: string; id: string; pa
   };
   return (
     <span className="popover">
-      <button ref={button} type="button" className="tool" title={label} aria-expanded={open} aria-controls={id} onClick={() => setOpen((o) => !o)}>
-        <Icon aria-hidden="true" size={20} />
-        <span className="tool-label">{label}</span>
-      </button>
+      <ToolButton ref={button} icon={icon} label={label} aria-expanded={open} aria-controls={id} onClick={() => setOpen((o) => !o)} />
       {open && (
         <span id={id} role="group" aria-label={panelLabel} className="popover-panel" onKeyDown={(e) => e.key === 'Escape' && close()}
           onClick={(e) => closeOnPick && e.target instanceof Element && e.target.closest('button') && close()}
