@@ -20,6 +20,8 @@ export interface ControlActions {
   setHandRaised(raised: boolean): void;
   react(emoji: ReactionEmoji): void;
   setLayout(layout: Layout): void;
+  /** Hides (or shows again) our own tile: it is still sent to the others. */
+  toggleSelfView(): void;
   /** Copies the room's link (never a token or password) and says so. */
   copyInvite(): void;
   setLocked(locked: boolean): void;
@@ -38,12 +40,13 @@ export interface ControlState {
   unread: number;
   handRaised: boolean;
   layout: Layout;
+  selfHidden: boolean;
   isHost: boolean;
   locked: boolean;
 }
 
 export function Controls({ state, actions }: { state: ControlState; actions: ControlActions }) {
-  const { audioMuted, videoMuted, sharing, participantsOpen, chatOpen, statsOpen, unread, handRaised, layout, isHost, locked } = state;
+  const { audioMuted, videoMuted, sharing, participantsOpen, chatOpen, statsOpen, unread, handRaised, layout, selfHidden, isHost, locked } = state;
   const { t } = useTranslation();
   const [helpOpen, setHelpOpen] = useState(false);
   const [theme, setTheme] = useState<Theme>(savedTheme);
@@ -103,6 +106,9 @@ export function Controls({ state, actions }: { state: ControlState; actions: Con
         </button>
         <button type="button" onClick={actions.toggleStats} aria-pressed={statsOpen} aria-controls="call-stats" title={t('toolbar.statsHint')}>
           {t('toolbar.stats')}
+        </button>
+        <button type="button" onClick={actions.toggleSelfView} aria-pressed={selfHidden}>
+          {t('toolbar.hideSelf')}
         </button>
         <button type="button" onClick={flipTheme} aria-pressed={theme === 'light'}>
           {t('toolbar.lightTheme')}

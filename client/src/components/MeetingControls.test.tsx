@@ -153,12 +153,32 @@ describe('meeting controls', () => {
     more();
     expect(menuButton).toHaveAttribute('aria-expanded', 'true');
     const menu = screen.getByRole('group', { name: 'More actions' });
-    expect(within(menu).getAllByRole('button').map((b) => b.textContent)).toEqual(['Speaker view', 'Copy invite link', 'Stats', 'Light theme', 'Keyboard shortcuts']);
+    expect(within(menu).getAllByRole('button').map((b) => b.textContent)).toEqual(['Speaker view', 'Copy invite link', 'Stats', 'Hide self view', 'Light theme', 'Keyboard shortcuts']);
     fireEvent.keyDown(within(menu).getByRole('button', { name: 'Stats' }), { key: 'Escape' });
     expect(screen.queryByRole('group', { name: 'More actions' })).toBeNull();
     expect(document.activeElement).toBe(menuButton);
     more();
     fireEvent.click(button('Copy invite link'));
     expect(a.copyInvite).toHaveBeenCalled();
+  });
+
+  it('hides the self view on request, and remembers it in this browser', () => {
+    localStorage.clear();
+    seat('p0');
+    const a = roomActions();
+    const { unmount } = render(<Room roomId="r" actions={a} />);
+    expect(screen.getByRole('figure', { name: 'Ada (you)' })).toBeInTheDocument();
+    more();
+    fireEvent.click(button('Hide self view'));
+    expect(screen.queryByRole('figure', { name: 'Ada (you)' })).toBeNull();
+    expect(screen.getAllByRole('figure').map((f) => f.getAttribute('aria-label'))).toEqual(['Bo', 'Cy']);
+    unmount();
+    render(<Room roomId="r" actions={a} />);
+    expect(screen.queryByRole('figure', { name: 'Ada (you)' })).toBeNull();
+    more();
+    expect(button('Hide self view')).toHaveAttribute('aria-pressed', 'true');
+    fireEvent.click(button('Hide self view'));
+    expect(screen.getByRole('figure', { name: 'Ada (you)' })).toBeInTheDocument();
+    localStorage.clear();
   });
 });

@@ -13,6 +13,10 @@ import { ParticipantList, WaitingList, type Moderate } from './ParticipantList';
 import { tileLayout } from '../room/tileLayout';
 import { TileGrid } from './TileGrid';
 import { RemoteTile, SelfTile, SharedScreens } from './RoomTiles';
+import { loadSetting, saveSetting } from '../settings';
+
+/** Whether this browser hides its own tile, remembered like the theme. */
+const SELF_VIEW_KEY = 'confer.selfView';
 
 export function Room({
   roomId,
@@ -25,7 +29,7 @@ export function Room({
   pageTiles?: number;
   /** The in-call stats dashboard, given how to close it. */
   statsPanel?: (onClose: () => void) => ReactNode;
-  actions: Omit<ControlActions, 'toggleParticipants' | 'toggleChat' | 'toggleStats' | 'setLayout'> &
+  actions: Omit<ControlActions, 'toggleParticipants' | 'toggleChat' | 'toggleStats' | 'setLayout' | 'toggleSelfView'> &
     Pick<LobbyActions, 'selectDevice'> & {
       sendChat(text: string): SendResult;
       setTileWidth?(peerId: string, width: number): void;
@@ -57,9 +61,12 @@ export function Room({
   );
   const [participantsOpen, setParticipantsOpen] = useState(false);
   const [statsOpen, setStatsOpen] = useState(false);
+  const [selfHidden, setSelfHidden] = useState(() => loadSetting(SELF_VIEW_KEY) === 'hidden');
   const { open: chatOpen, unread, setOpen: setChatOpen } = useChatStore(useShallow(({ open, unread, setOpen }) => ({ open, unread, setOpen })));
   if (!self) return null;
   const { sharing } = media;
+  // Hidden from the grid only: pinned, or the speaker view's speaker, it is still shown on the stage.
+  const selfShown = !selfHidden || place.stageId === self.peerId;
 
   return (
     <main className="room">
@@ -99,8 +106,8 @@ export function Room({
       <div className="call-area">
         <div className="call-main">
           <SharedScreens />
-          <TileGrid count={place.stageId ? 0 : place.shown.size + 1} speaker={place.stageId !== null}>
-            <SelfTile onPin={onPin} onStage={place.stageId === self.peerId} />
+          <TileGrid count={place.stageId ? 0 : place.shown.size + (selfShown ? 1 : 0)} speaker={place.stageId !== null}>
+            {selfShown && <SelfTile onPin={onPin} onStage={place.stageId === self.peerId} />}
             {order.map((id) => (
               <RemoteTile key={id} peerId={id} onWidth={actions.setTileWidth} onVisible={actions.setTileVisible} onPin={onPin} onSpeaking={onSpeaking} onStage={place.stageId === id} offPage={!place.shown.has(id)} />
             ))}
@@ -128,13 +135,17 @@ export function Room({
         <DevicePickers onSelect={actions.selectDevice} />
       </details>
       <Controls
-        state={{ audioMuted: media.audioMuted, videoMuted: media.videoMuted, sharing, participantsOpen, chatOpen, statsOpen, unread, handRaised: self.handRaisedAt !== null, layout, isHost: controls.hostId === self.peerId, locked: controls.locked }}
+        state={{ audioMuted: media.audioMuted, videoMuted: media.videoMuted, sharing, participantsOpen, chatOpen, statsOpen, unread, handRaised: self.handRaisedAt !== null, layout, selfHidden, isHost: controls.hostId === self.peerId, locked: controls.locked }}
         actions={{
           ...actions,
           toggleParticipants: () => setParticipantsOpen((o) => !o),
           toggleChat: () => setChatOpen(!chatOpen),
           toggleStats: () => setStatsOpen((o) => !o),
           setLayout: (next) => set({ layout: next, pinnedId: null }),
+          toggleSelfView: () => {
+            saveSetting(SELF_VIEW_KEY, selfHidden ? 'shown' : 'hidden');
+            setSelfHidden(!selfHidden);
+          },
         }}
       />
     </main>

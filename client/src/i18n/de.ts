@@ -66,6 +66,7 @@ export const de: Messages = {
     stats: 'Statistik',
     statsHint: 'Anrufqualität: Live-Statistik aller Teilnehmenden',
     lightTheme: 'Helles Design',
+    hideSelf: 'Eigene Ansicht ausblenden',
     shortcuts: 'Tastenkürzel',
     lock: 'Raum sperren',
     unlock: 'Raum entsperren',

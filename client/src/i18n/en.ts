@@ -67,6 +67,7 @@ export const en = {
     stats: 'Stats',
     statsHint: 'Call quality: live stats of every participant',
     lightTheme: 'Light theme',
+    hideSelf: 'Hide self view',
     shortcuts: 'Keyboard shortcuts',
     lock: 'Lock room',
     unlock: 'Unlock room',
