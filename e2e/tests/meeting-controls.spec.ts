@@ -25,7 +25,7 @@ test.describe('meeting controls', () => {
       // The first one in is host: the others see it, and only the host has the host's buttons.
       await expect(tileOf(bo, 'Ada')).toContainText('host');
       await bo.getByRole('button', { name: 'More' }).click();
-      await expect(bo.getByRole('group', { name: 'More actions' }).getByRole('button')).toHaveText(['Speaker view', 'Copy invite link', 'Stats', 'Light theme', 'Keyboard shortcuts']);
+      await expect(bo.getByRole('group', { name: 'More actions' }).getByRole('button')).toHaveText(['Speaker view', 'Copy invite link', 'Stats', 'Hide self view', 'Light theme', 'Keyboard shortcuts']);
       await moreAction(ada, 'Lock room');
       await expect(bo.getByTestId('locked')).toBeVisible();
 
