@@ -70,17 +70,23 @@ export class Seats {
     const evaluated = this.deps.topology.evaluate(roomId, peerId, people);
     // Each is awaited below; a rejection meanwhile is not an unhandled one.
     for (const pending of [claimed, evaluated]) pending.catch(() => undefined);
-    const added = await adding;
-    if (typeof added === 'string') {
-      await Promise.all([evaluated, claimed]);
+    // No seat after all: this server's claim on it goes too.
+    const unclaim = async () => {
+      await Promise.allSettled([evaluated, claimed]);
       await this.deps.held.release(peerId, roomId);
+    };
+    const added = await adding.catch(async (error: unknown) => {
+      await unclaim();
+      throw error;
+    });
+    if (typeof added === 'string') {
+      await unclaim();
       return this.refused(call, roomId, peer, added, rules);
     }
     // The connection closed while the join awaited (a password's scrypt, the store): its disconnect found no
     // seat to free, so the seat just taken would be a ghost. Give it back.
     if (socket.disconnected) {
-      await Promise.all([evaluated, claimed]);
-      await this.deps.held.release(peerId, roomId);
+      await unclaim();
       await this.deps.rooms.removePeer(roomId, peerId);
       await this.deps.topology.peerLeft(roomId, peerId);
       log.info({ roomId }, 'join abandoned: the connection closed');
