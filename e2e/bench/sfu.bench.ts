@@ -1,5 +1,5 @@
 import { createSocket } from 'node:dgram';
-import { readFileSync } from 'node:fs';
+import { cpuMs } from '../support/processCpu.js';
 import { test } from '@playwright/test';
 import type { types } from 'mediasoup';
 import { silentLogger } from '@confer/shared';
@@ -27,11 +27,6 @@ const AUDIO_PPS = 50;
 const OPUS_PT = 100;
 const listenInfo = { protocol: 'udp', ip: '127.0.0.1' } as const;
 
-/** CPU time of a process (user + system), in ms: /proc ticks are 10 ms on Linux. */
-const cpuMs = (pid: number) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-};
 async function cpuPct(pids: number[]): Promise<number> {
   const before = pids.map(cpuMs);
   const started = performance.now();

@@ -8,6 +8,7 @@ export interface LinkStatsView {
   path: Topology;
   framesDecoded: number;
   audioPacketsReceived: number;
+  audioEnergy: number;
   localCandidateType: string | null;
   remoteCandidateType: string | null;
 }

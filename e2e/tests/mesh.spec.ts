@@ -119,6 +119,46 @@ test('switching the microphone in a call keeps audio flowing to the others', asy
   });
 });
 
+/** What Ada's connection to a peer sends as her microphone: the track's id (outbound media-source stats) and whether it is a device. */
+async function sentMicrophone(page: Page): Promise<{ sentId: string | undefined; trackId: string | undefined; filtered: boolean }> {
+  return page.evaluate(async () => {
+    const track = (window.__confer.room as unknown as { devices: { tracks(): { audio: MediaStreamTrack | null } } }).devices.tracks().audio;
+    const [connection] = window.__confer.room.diagnostics.connections();
+    const report = connection ? [...(await connection.getStats()).values()] : [];
+    const source = report.find((s: { type: string; kind?: string }) => s.type === 'media-source' && s.kind === 'audio') as { trackIdentifier?: string } | undefined;
+    // The RNNoise output is an audio graph's destination (Chromium labels its track so); a microphone's track has the device's label.
+    return { sentId: source?.trackIdentifier, trackId: track?.id, filtered: track?.label === 'MediaStreamAudioDestinationNode' };
+  });
+}
+
+/** Sound from `peerId` reaches `page` from now on: audio energy played out keeps growing, not just packets (silence has packets too). */
+async function expectSound(page: Page, peerId: string, message: string): Promise<void> {
+  const before = (await stats(page))[peerId]!;
+  await expect
+    .poll(async () => {
+      const now = (await stats(page))[peerId]!;
+      return now.audioPacketsReceived - before.audioPacketsReceived > 50 && now.audioEnergy > before.audioEnergy;
+    }, { message, timeout: 15_000 })
+    .toBe(true);
+}
+
+test('enhanced noise suppression on and off mid-call: RNNoise output is what is sent, and sound keeps reaching the other', async ({ browser }) => {
+  await withTwoInCall(browser, 'noise', async (ada, bo) => {
+    const [adaId] = Object.keys(await stats(bo));
+    await ada.locator('summary', { hasText: 'Devices' }).click();
+    const toggle = ada.getByLabel('Enhanced noise suppression');
+    for (const on of [true, false]) {
+      await toggle.setChecked(on);
+      await expect.poll(() => sentMicrophone(ada), { message: `the sent microphone with RNNoise ${on ? 'on' : 'off'}` }).toEqual(expect.objectContaining({ filtered: on }));
+      const sent = await sentMicrophone(ada);
+      expect(sent.trackId).toBeTruthy();
+      expect(sent.sentId).toBe(sent.trackId);
+      await expectSound(bo, adaId!, `sound from Ada with RNNoise ${on ? 'on' : 'off'}`);
+    }
+    await expect(ada.getByTestId('noise-filter-error')).toHaveCount(0);
+  });
+});
+
 test('a dropped signaling connection resumes its seat; the call goes on', async ({ browser }) => {
   await withTwoInCall(browser, 'resume', async (ada, bo) => {
     const boId = await ada.locator('[data-testid="tile"]:not(.self)').getAttribute('data-peer-id');

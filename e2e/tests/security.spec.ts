@@ -50,7 +50,7 @@ test('the app runs under its CSP: a 2-person call, the in-call dashboard and /da
       const page = await context.newPage();
       const response = await page.goto(`/r/${room}?${LIGHT_VIDEO}`);
       const headers = response!.headers();
-      expect(headers['content-security-policy']).toContain("default-src 'self'; script-src 'self'; connect-src 'self'");
+      expect(headers['content-security-policy']).toContain("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'");
       expect(headers['content-security-policy']).toContain("frame-ancestors 'none'");
       expect(headers).toMatchObject({
         'x-content-type-options': 'nosniff',

@@ -30,18 +30,44 @@ export function DevicePicker(props: {
 
 type DeviceKind = 'camera' | 'microphone' | 'speaker';
 
+export interface DeviceActions {
+  selectDevice(kind: DeviceKind, deviceId: string): void;
+  /** RNNoise instead of the browser's own noise suppression. */
+  setEnhancedNoise(on: boolean): void;
+}
+
 /**
  * The camera, microphone and speaker pickers, reading the devices themselves: the lobby and the room's
  * settings share them, and a room's render (a peer leaving, a switch) does not re-render them.
  */
-export const DevicePickers = memo(function DevicePickers({ onSelect }: { onSelect(kind: DeviceKind, deviceId: string): void }) {
+export const DevicePickers = memo(function DevicePickers({ actions }: { actions: DeviceActions }) {
   const { t } = useTranslation();
   const { devices, cameraId, microphoneId, speakerId } = useMediaStore(useShallow(({ devices, cameraId, microphoneId, speakerId }) => ({ devices, cameraId, microphoneId, speakerId })));
+  const onSelect = actions.selectDevice;
   return (
     <>
       <DevicePicker kind="camera" label={t('devices.camera')} devices={devices.cameras} value={cameraId} onChange={(id) => onSelect('camera', id)} />
       <DevicePicker kind="microphone" label={t('devices.microphone')} devices={devices.microphones} value={microphoneId} onChange={(id) => onSelect('microphone', id)} />
       <DevicePicker kind="speaker" label={t('devices.speaker')} devices={devices.speakers} value={speakerId} onChange={(id) => onSelect('speaker', id)} />
+      <NoiseFilterToggle onChange={actions.setEnhancedNoise} />
     </>
   );
 });
+
+/** RNNoise on or off; says so when the browser cannot run it and its own suppression is used instead. */
+function NoiseFilterToggle({ onChange }: { onChange(on: boolean): void }) {
+  const { t } = useTranslation();
+  const { enhancedNoise, noiseFilterError } = useMediaStore(useShallow(({ enhancedNoise, noiseFilterError }) => ({ enhancedNoise, noiseFilterError })));
+  return (
+    <div className="field">
+      <label title={t('devices.enhancedNoiseHint')}>
+        <input type="checkbox" checked={enhancedNoise} onChange={(e) => onChange(e.target.checked)} /> {t('devices.enhancedNoise')}
+      </label>
+      {noiseFilterError && (
+        <p className="device-error" role="status" data-testid="noise-filter-error">
+          {noiseFilterError}
+        </p>
+      )}
+    </div>
+  );
+}

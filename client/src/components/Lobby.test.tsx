@@ -6,7 +6,7 @@ import { Lobby, type LobbyActions } from './Lobby';
 const device = (kind: MediaDeviceKind, deviceId: string, label: string) => ({ kind, deviceId, label, groupId: 'g', toJSON: () => ({}) }) as MediaDeviceInfo;
 
 function actions(): LobbyActions {
-  return { selectDevice: vi.fn(), setCameraOn: vi.fn(), setMicMuted: vi.fn(), join: vi.fn() };
+  return { selectDevice: vi.fn(), setEnhancedNoise: vi.fn(), setCameraOn: vi.fn(), setMicMuted: vi.fn(), join: vi.fn() };
 }
 
 describe('Lobby', () => {
@@ -66,6 +66,19 @@ describe('Lobby', () => {
     expect(a.selectDevice).toHaveBeenCalledWith('camera', 'cam2');
     expect(screen.getByLabelText('Speaker')).toBeDisabled();
     expect(screen.getByLabelText('Speaker')).toHaveTextContent('None found');
+  });
+
+  it('offers enhanced noise suppression, and says when the browser cannot run it', () => {
+    const a = actions();
+    const { rerender } = render(<Lobby roomId="standup" actions={a} joining={false} error={null} />);
+    const toggle = screen.getByLabelText('Enhanced noise suppression');
+    expect(toggle).not.toBeChecked();
+    fireEvent.click(toggle);
+    expect(a.setEnhancedNoise).toHaveBeenCalledWith(true);
+    useMediaStore.setState({ enhancedNoise: true, noiseFilterError: 'Enhanced noise suppression could not start' });
+    rerender(<Lobby roomId="standup" actions={a} joining={false} error={null} />);
+    expect(screen.getByLabelText('Enhanced noise suppression')).toBeChecked();
+    expect(screen.getByTestId('noise-filter-error')).toHaveTextContent('could not start');
   });
 
   it('joins with camera or microphone off', () => {

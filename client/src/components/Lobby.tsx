@@ -3,14 +3,13 @@ import { Trans, useTranslation } from 'react-i18next';
 import { currentLanguage, languages, setLanguage, type Language } from '../i18n';
 import { displayNameSchema } from '@confer/shared';
 import { useMediaStore } from '../state/mediaStore';
-import { DevicePickers } from './DevicePicker';
+import { DevicePickers, type DeviceActions } from './DevicePicker';
 import { LevelMeter } from './LevelMeter';
 import { useSrcObject } from './useSrcObject';
 
 const NAME_KEY = 'confer.displayName';
 
-export interface LobbyActions {
-  selectDevice(kind: 'camera' | 'microphone' | 'speaker', deviceId: string): void;
+export interface LobbyActions extends DeviceActions {
   setCameraOn(on: boolean): void;
   setMicMuted(muted: boolean): void;
   join(displayName: string, password?: string): void;
@@ -72,7 +71,7 @@ export function Lobby(props: { roomId: string; actions: LobbyActions; joining: b
               ))}
             </select>
           </div>
-          <DevicePickers onSelect={actions.selectDevice} />
+          <DevicePickers actions={actions} />
           <div className="toggles">
             <label>
               <input type="checkbox" checked={!media.videoMuted} onChange={(e) => actions.setCameraOn(e.target.checked)} /> {t('lobby.cameraOn')}

@@ -30,7 +30,7 @@ export function Room({
   /** The in-call stats dashboard, given how to close it. */
   statsPanel?: (onClose: () => void) => ReactNode;
   actions: Omit<ControlActions, 'toggleParticipants' | 'toggleChat' | 'toggleStats' | 'setLayout' | 'toggleSelfView'> &
-    Pick<LobbyActions, 'selectDevice'> & {
+    Pick<LobbyActions, 'selectDevice' | 'setEnhancedNoise'> & {
       sendChat(text: string): SendResult;
       setTileWidth?(peerId: string, width: number): void;
       setTileVisible?(peerId: string, visible: boolean): void;
@@ -132,7 +132,7 @@ export function Room({
       {statsOpen && statsPanel?.(() => setStatsOpen(false))}
       <details className="settings">
         <summary>{t('devices.title')}</summary>
-        <DevicePickers onSelect={actions.selectDevice} />
+        <DevicePickers actions={actions} />
       </details>
       <Controls
         state={{ audioMuted: media.audioMuted, videoMuted: media.videoMuted, sharing, participantsOpen, chatOpen, statsOpen, unread, handRaised: self.handRaisedAt !== null, layout, selfHidden, isHost: controls.hostId === self.peerId, locked: controls.locked }}

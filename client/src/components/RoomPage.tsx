@@ -53,6 +53,7 @@ export function RoomPage({ roomId, signaling, options }: { roomId: string; signa
   const actions = useMemo(
     () => ({
       selectDevice: (kind: 'camera' | 'microphone' | 'speaker', id: string) => void media.selectDevice(kind, id),
+      setEnhancedNoise: (on: boolean) => void media.setEnhancedNoise(on),
       setCameraOn: (on: boolean) => void room.setCameraOn(on),
       setMicMuted: (muted: boolean) => room.setMicMuted(muted),
       join: (name: string, password?: string) => void room.join(name, password),

@@ -59,10 +59,10 @@ describe('room tiles', () => {
 
 describe('device pickers', () => {
   it('a room render (a peer leaving, a switch) does not re-render them; a device change does', () => {
-    const onSelect = vi.fn();
+    const actions = { selectDevice: vi.fn(), setEnhancedNoise: vi.fn() };
     function Room() {
       useRoomStore((s) => s.order);
-      return <DevicePickers onSelect={onSelect} />;
+      return <DevicePickers actions={actions} />;
     }
     render(<Room />);
     expect(screen.getByLabelText('Camera')).toBeDefined();

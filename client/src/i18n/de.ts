@@ -44,6 +44,8 @@ export const de: Messages = {
     speaker: 'Lautsprecher',
     noneFound: 'Keine gefunden',
     numbered: '{{kind}} {{n}}',
+    enhancedNoise: 'Verbesserte Rauschunterdrückung',
+    enhancedNoiseHint: 'RNNoise filtert Tastatur-, Lüfter- und Straßengeräusche; es braucht etwas mehr CPU.',
   },
   toolbar: {
     label: 'Anrufsteuerung',
@@ -177,6 +179,7 @@ export const de: Messages = {
     shareNoScreen: 'Es gibt keinen Bildschirm, den dieser Browser teilen kann.',
     shareCapture: 'Der Bildschirm konnte nicht aufgenommen werden.',
     shareFailed: 'Bildschirmfreigabe fehlgeschlagen{{detail}}.',
+    noiseFilter: 'Die verbesserte Rauschunterdrückung konnte in diesem Browser nicht starten; die Rauschunterdrückung des Browsers wird verwendet.',
     camera: 'Kamera',
     microphone: 'Mikrofon',
   },

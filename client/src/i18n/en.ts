@@ -45,6 +45,8 @@ export const en = {
     speaker: 'Speaker',
     noneFound: 'None found',
     numbered: '{{kind}} {{n}}',
+    enhancedNoise: 'Enhanced noise suppression',
+    enhancedNoiseHint: 'RNNoise filters keyboard, fan and street noise; it uses a little more CPU.',
   },
   toolbar: {
     label: 'Call controls',
@@ -178,6 +180,7 @@ export const en = {
     shareNoScreen: 'There is no screen this browser can share.',
     shareCapture: 'The screen could not be captured.',
     shareFailed: 'Screen sharing failed{{detail}}.',
+    noiseFilter: "Enhanced noise suppression could not start in this browser; the browser's own suppression is used.",
     camera: 'camera',
     microphone: 'microphone',
   },

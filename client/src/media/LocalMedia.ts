@@ -10,13 +10,16 @@ export interface DeviceLists {
 
 export type TrackResult = { track: MediaStreamTrack; error: null } | { track: null; error: string };
 
-/** Opens one device at a time, so a denied camera never costs the microphone (or the reverse). */
-export async function openDevice(kind: DeviceKind, deviceId: string | null, video: CallOptions['video']): Promise<TrackResult> {
+/**
+ * Opens one device at a time, so a denied camera never costs the microphone (or the reverse).
+ * `browserNoiseSuppression` is false when RNNoise filters the microphone instead: two suppressors in a row cut speech.
+ */
+export async function openDevice(kind: DeviceKind, deviceId: string | null, video: CallOptions['video'], browserNoiseSuppression = true): Promise<TrackResult> {
   const exact = deviceId ? { deviceId: { exact: deviceId } } : {};
   const constraints: MediaStreamConstraints =
     kind === 'camera'
       ? { video: { ...exact, width: { ideal: video.width }, height: { ideal: video.height }, frameRate: { max: video.frameRate } } }
-      : { audio: { ...exact, echoCancellation: true, noiseSuppression: true, autoGainControl: true } };
+      : { audio: { ...exact, echoCancellation: true, noiseSuppression: browserNoiseSuppression, autoGainControl: true } };
   try {
     const stream = await navigator.mediaDevices.getUserMedia(constraints);
     const track = stream.getTracks()[0];

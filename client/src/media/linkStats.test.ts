@@ -9,11 +9,11 @@ describe('linkStats', () => {
     const result = linkStats([
       { source: 'camera', stats: stat({ kind: 'video', framesDecoded: 40, framesPerSecond: 10 }) },
       { source: 'screen', stats: stat({ kind: 'video', framesDecoded: 500, framesPerSecond: 5 }) },
-      { source: 'mic', stats: stat({ kind: 'audio', packetsReceived: 90 }) },
+      { source: 'mic', stats: stat({ kind: 'audio', packetsReceived: 90, totalAudioEnergy: 0.5 }) },
       { source: null, stats: stat({ kind: 'video', framesDecoded: 7 }) },
       { source: 'camera', stats: { id: 'o', type: 'outbound-rtp', timestamp: 0, framesEncoded: 3 } },
     ]);
-    expect(result).toEqual({ framesDecoded: 40, framesPerSecond: 10, audioPacketsReceived: 90, localCandidateType: null, remoteCandidateType: null, roundTripTimeMs: null });
+    expect(result).toEqual({ framesDecoded: 40, framesPerSecond: 10, audioPacketsReceived: 90, audioEnergy: 0.5, localCandidateType: null, remoteCandidateType: null, roundTripTimeMs: null });
   });
 
   it('reads the route from a whole connection report', () => {

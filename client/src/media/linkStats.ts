@@ -17,13 +17,16 @@ const candidateType = (c: RawStat | undefined) => (typeof c?.candidateType === '
  * has one connection per peer (`raw`: that connection's whole report; the SFU's transports are shared).
  */
 export function linkStats(inbound: LabelledInbound[], raw: RawStat[] | null = null): LinkStats {
-  const stats: LinkStats = { framesDecoded: 0, framesPerSecond: 0, audioPacketsReceived: 0, localCandidateType: null, remoteCandidateType: null, roundTripTimeMs: null };
+  const stats: LinkStats = { framesDecoded: 0, framesPerSecond: 0, audioPacketsReceived: 0, audioEnergy: 0, localCandidateType: null, remoteCandidateType: null, roundTripTimeMs: null };
   for (const { source, stats: s } of inbound) {
     if (s.type !== 'inbound-rtp') continue;
     if (source === 'camera') {
       stats.framesDecoded += num(s.framesDecoded);
       stats.framesPerSecond += num(s.framesPerSecond);
-    } else if (source === 'mic') stats.audioPacketsReceived += num(s.packetsReceived);
+    } else if (source === 'mic') {
+      stats.audioPacketsReceived += num(s.packetsReceived);
+      stats.audioEnergy += num(s.totalAudioEnergy);
+    }
   }
   if (!raw) return stats;
   const route = selectedRoute(raw);

@@ -12,6 +12,8 @@ export interface LinkStats {
   framesDecoded: number;
   framesPerSecond: number;
   audioPacketsReceived: number;
+  /** Energy of the audio played out so far (inbound-rtp totalAudioEnergy): grows with sound, not with silence. */
+  audioEnergy: number;
   localCandidateType: string | null;
   remoteCandidateType: string | null;
   roundTripTimeMs: number | null;

@@ -16,6 +16,10 @@ interface MediaState {
   microphoneId: string | null;
   cameraId: string | null;
   speakerId: string | null;
+  /** The user's choice: RNNoise filters the microphone, instead of the browser's own noise suppression. */
+  enhancedNoise: boolean;
+  /** Why the enhanced filter is not running although chosen (the browser's suppression is used meanwhile). */
+  noiseFilterError: string | null;
   set(partial: Partial<Omit<MediaState, 'set'>>): void;
 }
 
@@ -32,6 +36,8 @@ export const initialMediaState: Omit<MediaState, 'set'> = {
   microphoneId: null,
   cameraId: null,
   speakerId: null,
+  enhancedNoise: false,
+  noiseFilterError: null,
 };
 
 export const useMediaStore = create<MediaState>((set) => ({ ...initialMediaState, set: (partial) => set(partial) }));

@@ -17,11 +17,12 @@ export interface SecurityHeaderOptions {
  * - style-src 'self': the built client has only a <link rel="stylesheet">; React's `style` props and
  *   uPlot set styles through the CSSOM, which CSP does not restrict, so 'unsafe-inline' is not needed.
  * - media-src/img-src blob:, data:: recorded or local media previews and the `data:,` favicon.
+ * - 'wasm-unsafe-eval': compiling our own WebAssembly (RNNoise in an AudioWorklet); it allows no JS eval.
  */
 export function contentSecurityPolicy(frameAncestors: readonly string[] = []): string {
   const directives: Record<string, string> = {
     'default-src': "'self'",
-    'script-src': "'self'",
+    'script-src': "'self' 'wasm-unsafe-eval'",
     'connect-src': "'self'",
     'media-src': "'self' blob: mediastream:",
     'img-src': "'self' data: blob:",
