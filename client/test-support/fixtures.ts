@@ -19,7 +19,7 @@ export const roomActions = () => ({
   setCameraOn: vi.fn(),
   leave: vi.fn(),
   selectDevice: vi.fn(),
-  setEnhancedNoise: vi.fn(),
+  setFilter: vi.fn(),
   startShare: vi.fn(),
   stopShare: vi.fn(),
   sendChat: vi.fn(() => ({ ok: true as const })),

@@ -155,7 +155,7 @@ test('enhanced noise suppression on and off mid-call: RNNoise output is what is 
       expect(sent.sentId).toBe(sent.trackId);
       await expectSound(bo, adaId!, `sound from Ada with RNNoise ${on ? 'on' : 'off'}`);
     }
-    await expect(ada.getByTestId('noise-filter-error')).toHaveCount(0);
+    await expect(ada.getByTestId('filter-error-audio')).toHaveCount(0);
   });
 });
 

@@ -2,6 +2,7 @@ import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useShallow } from 'zustand/react/shallow';
 import { useMediaStore } from '../state/mediaStore';
+import type { MediaKind } from '../media/mediaTypes';
 
 export function DevicePicker(props: {
   kind: DeviceKind;
@@ -32,8 +33,8 @@ type DeviceKind = 'camera' | 'microphone' | 'speaker';
 
 export interface DeviceActions {
   selectDevice(kind: DeviceKind, deviceId: string): void;
-  /** RNNoise instead of the browser's own noise suppression. */
-  setEnhancedNoise(on: boolean): void;
+  /** RNNoise instead of the browser's own noise suppression (audio); background blur (video). */
+  setFilter(kind: MediaKind, on: boolean): void;
 }
 
 /**
@@ -49,23 +50,29 @@ export const DevicePickers = memo(function DevicePickers({ actions }: { actions:
       <DevicePicker kind="camera" label={t('devices.camera')} devices={devices.cameras} value={cameraId} onChange={(id) => onSelect('camera', id)} />
       <DevicePicker kind="microphone" label={t('devices.microphone')} devices={devices.microphones} value={microphoneId} onChange={(id) => onSelect('microphone', id)} />
       <DevicePicker kind="speaker" label={t('devices.speaker')} devices={devices.speakers} value={speakerId} onChange={(id) => onSelect('speaker', id)} />
-      <NoiseFilterToggle onChange={actions.setEnhancedNoise} />
+      <FilterToggle kind="audio" onChange={actions.setFilter} />
+      <FilterToggle kind="video" onChange={actions.setFilter} />
     </>
   );
 });
 
-/** RNNoise on or off; says so when the browser cannot run it and its own suppression is used instead. */
-function NoiseFilterToggle({ onChange }: { onChange(on: boolean): void }) {
+const FILTER_TEXT = {
+  audio: { label: 'devices.noiseFilter', hint: 'devices.noiseFilterHint' },
+  video: { label: 'devices.backgroundBlur', hint: 'devices.backgroundBlurHint' },
+} as const;
+
+/** A filter on or off; says so when the browser cannot run it and what is sent instead. */
+function FilterToggle({ kind, onChange }: { kind: MediaKind; onChange(kind: MediaKind, on: boolean): void }) {
   const { t } = useTranslation();
-  const { enhancedNoise, noiseFilterError } = useMediaStore(useShallow(({ enhancedNoise, noiseFilterError }) => ({ enhancedNoise, noiseFilterError })));
+  const { on, error } = useMediaStore(useShallow(({ filters, filterErrors }) => ({ on: filters[kind], error: filterErrors[kind] })));
   return (
     <div className="field">
-      <label title={t('devices.enhancedNoiseHint')}>
-        <input type="checkbox" checked={enhancedNoise} onChange={(e) => onChange(e.target.checked)} /> {t('devices.enhancedNoise')}
+      <label title={t(FILTER_TEXT[kind].hint)}>
+        <input type="checkbox" checked={on} onChange={(e) => onChange(kind, e.target.checked)} /> {t(FILTER_TEXT[kind].label)}
       </label>
-      {noiseFilterError && (
-        <p className="device-error" role="status" data-testid="noise-filter-error">
-          {noiseFilterError}
+      {error && (
+        <p className="device-error" role="status" data-testid={`filter-error-${kind}`}>
+          {error}
         </p>
       )}
     </div>

@@ -6,7 +6,7 @@ import { Lobby, type LobbyActions } from './Lobby';
 const device = (kind: MediaDeviceKind, deviceId: string, label: string) => ({ kind, deviceId, label, groupId: 'g', toJSON: () => ({}) }) as MediaDeviceInfo;
 
 function actions(): LobbyActions {
-  return { selectDevice: vi.fn(), setEnhancedNoise: vi.fn(), setCameraOn: vi.fn(), setMicMuted: vi.fn(), join: vi.fn() };
+  return { selectDevice: vi.fn(), setFilter: vi.fn(), setCameraOn: vi.fn(), setMicMuted: vi.fn(), join: vi.fn() };
 }
 
 describe('Lobby', () => {
@@ -68,17 +68,22 @@ describe('Lobby', () => {
     expect(screen.getByLabelText('Speaker')).toHaveTextContent('None found');
   });
 
-  it('offers enhanced noise suppression, and says when the browser cannot run it', () => {
+  it.each([
+    ['audio', 'Enhanced noise suppression'],
+    ['video', 'Blur background'],
+  ] as const)('offers the %s filter, and says when the browser cannot run it', (kind, label) => {
     const a = actions();
     const { rerender } = render(<Lobby roomId="standup" actions={a} joining={false} error={null} />);
-    const toggle = screen.getByLabelText('Enhanced noise suppression');
+    const toggle = screen.getByLabelText(label);
     expect(toggle).not.toBeChecked();
     fireEvent.click(toggle);
-    expect(a.setEnhancedNoise).toHaveBeenCalledWith(true);
-    useMediaStore.setState({ enhancedNoise: true, noiseFilterError: 'Enhanced noise suppression could not start' });
+    expect(a.setFilter).toHaveBeenCalledWith(kind, true);
+    const state = useMediaStore.getState();
+    useMediaStore.setState({ filters: { ...state.filters, [kind]: true }, filterErrors: { ...state.filterErrors, [kind]: `${label} could not start` } });
     rerender(<Lobby roomId="standup" actions={a} joining={false} error={null} />);
-    expect(screen.getByLabelText('Enhanced noise suppression')).toBeChecked();
-    expect(screen.getByTestId('noise-filter-error')).toHaveTextContent('could not start');
+    expect(screen.getByLabelText(label)).toBeChecked();
+    expect(screen.getByTestId(`filter-error-${kind}`)).toHaveTextContent('could not start');
+    expect(screen.queryAllByRole('status')).toHaveLength(1);
   });
 
   it('joins with camera or microphone off', () => {

@@ -30,7 +30,7 @@ export function Room({
   /** The in-call stats dashboard, given how to close it. */
   statsPanel?: (onClose: () => void) => ReactNode;
   actions: Omit<ControlActions, 'toggleParticipants' | 'toggleChat' | 'toggleStats' | 'setLayout' | 'toggleSelfView'> &
-    Pick<LobbyActions, 'selectDevice' | 'setEnhancedNoise'> & {
+    Pick<LobbyActions, 'selectDevice' | 'setFilter'> & {
       sendChat(text: string): SendResult;
       setTileWidth?(peerId: string, width: number): void;
       setTileVisible?(peerId: string, visible: boolean): void;

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo } from 'react';
 import { joinTokenName, type CallOptions } from '../callOptions';
 import { MediaController } from '../media/MediaController';
+import type { MediaKind } from '../media/mediaTypes';
 import { RoomClient } from '../room/RoomClient';
 import type { SignalingClient } from '../signaling/SignalingClient';
 import { initialChatState, useChatStore } from '../state/chatStore';
@@ -53,7 +54,7 @@ export function RoomPage({ roomId, signaling, options }: { roomId: string; signa
   const actions = useMemo(
     () => ({
       selectDevice: (kind: 'camera' | 'microphone' | 'speaker', id: string) => void media.selectDevice(kind, id),
-      setEnhancedNoise: (on: boolean) => void media.setEnhancedNoise(on),
+      setFilter: (kind: MediaKind, on: boolean) => void media.setFilter(kind, on),
       setCameraOn: (on: boolean) => void room.setCameraOn(on),
       setMicMuted: (muted: boolean) => room.setMicMuted(muted),
       join: (name: string, password?: string) => void room.join(name, password),

@@ -59,7 +59,7 @@ describe('room tiles', () => {
 
 describe('device pickers', () => {
   it('a room render (a peer leaving, a switch) does not re-render them; a device change does', () => {
-    const actions = { selectDevice: vi.fn(), setEnhancedNoise: vi.fn() };
+    const actions = { selectDevice: vi.fn(), setFilter: vi.fn() };
     function Room() {
       useRoomStore((s) => s.order);
       return <DevicePickers actions={actions} />;

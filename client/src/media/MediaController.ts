@@ -1,18 +1,9 @@
 import type { CallOptions } from '../callOptions';
 import type { LocalTracks, MediaKind, TrackSource } from './mediaTypes';
 import { useMediaStore } from '../state/mediaStore';
-import i18next from 'i18next';
 import { loadSetting, saveSetting } from '../settings';
 import { listDevices, openDevice, openScreen } from './LocalMedia';
-import { filterNoise, noiseFilterSupported, type FilteredTrack } from './noiseFilter';
-
-const NOISE_KEY = 'confer.noiseFilter';
-
-/** The microphone as opened, and the filter between it and the sent track (null: the raw track is sent). */
-interface AudioChain {
-  raw: MediaStreamTrack;
-  filter: FilteredTrack | null;
-}
+import { FILTERS, openChain, release, sentTrack, type Chain } from './filterChain';
 
 type TrackListener = (kind: TrackSource, track: MediaStreamTrack | null) => void;
 
@@ -24,13 +15,14 @@ export class MediaController {
   private listener: TrackListener = () => undefined;
   private stopped = false;
   private readonly store = useMediaStore;
-  private audioChain: AudioChain | null = null;
+  private readonly chains: Record<MediaKind, Chain | null> = { audio: null, video: null };
 
   private readonly onDeviceChange = () => void this.refreshDevices();
 
   /** `capture`: the camera's size and rate, and the largest size a screen share is captured at. */
   constructor(private readonly capture: Pick<CallOptions, 'video' | 'screen'>) {
-    this.store.getState().set({ enhancedNoise: loadSetting(NOISE_KEY) === 'enhanced', noiseFilterError: null });
+    const chosen = (kind: MediaKind) => loadSetting(FILTERS[kind].setting) === 'on';
+    this.store.getState().set({ filters: { audio: chosen('audio'), video: chosen('video') }, filterErrors: { audio: null, video: null } });
   }
 
   /** Replaces the listener; the returned function removes it (a closed room must not hear of later changes). */
@@ -52,51 +44,32 @@ export class MediaController {
 
   private async open(kind: MediaKind): Promise<void> {
     const s = this.store.getState();
-    const enhanced = kind === 'audio' && s.enhancedNoise;
-    const result = await openDevice(kind === 'audio' ? 'microphone' : 'camera', kind === 'audio' ? s.microphoneId : s.cameraId, this.capture.video, !enhanced);
-    const chain = result.track && kind === 'audio' ? await this.chain(result.track, enhanced) : null;
+    const filtered = s.filters[kind];
+    // With RNNoise chosen the browser's own suppression is off: one filter, not two in a row.
+    const result = await openDevice(kind === 'audio' ? 'microphone' : 'camera', kind === 'audio' ? s.microphoneId : s.cameraId, this.capture.video, !(kind === 'audio' && filtered));
+    const opened = result.track ? await openChain(kind, result.track, filtered, (message) => this.setFilterError(kind, message)) : null;
+    const chain = opened?.chain ?? null;
     if (this.stopped) {
       // The page left the room while the device was opening.
-      this.release(chain);
-      result.track?.stop();
+      release(chain);
       return;
     }
-    const track = chain?.filter?.track ?? result.track;
-    if (track && result.track) {
+    this.setFilterError(kind, opened?.error ?? null);
+    const track = chain ? sentTrack(chain) : null;
+    if (chain && track) {
       // Read now: the user may have muted while the device was opening.
-      if (kind === 'audio') track.enabled = result.track.enabled = !this.store.getState().audioMuted;
+      if (kind === 'audio') track.enabled = chain.raw.enabled = !this.store.getState().audioMuted;
       // An unplugged device ends its track: fall back to the default one.
-      result.track.addEventListener('ended', () => void this.onEnded(kind, track));
+      chain.raw.addEventListener('ended', () => void this.onEnded(kind, track));
     }
     this.store.getState().set(kind === 'audio' ? { audioTrack: track, audioError: result.error } : { videoTrack: track, videoError: result.error });
-    if (kind === 'audio') {
-      this.release(this.audioChain);
-      this.audioChain = chain;
-    } else if (s.videoTrack && s.videoTrack !== track) s.videoTrack.stop();
+    release(this.chains[kind]);
+    this.chains[kind] = chain;
     this.listener(kind, track);
   }
 
-  /** The microphone with RNNoise after it when chosen; where the filter cannot run, the raw track and a notice. */
-  private async chain(raw: MediaStreamTrack, enhanced: boolean): Promise<AudioChain> {
-    let filter: FilteredTrack | null = null;
-    let noiseFilterError: string | null = null;
-    if (enhanced) {
-      try {
-        if (!noiseFilterSupported()) throw new Error('no AudioWorklet');
-        filter = await filterNoise(raw);
-      } catch {
-        noiseFilterError = i18next.t('errors.noiseFilter');
-        // Without RNNoise the browser's own suppression is better than none.
-        await raw.applyConstraints({ noiseSuppression: true }).catch(() => undefined);
-      }
-    }
-    this.store.getState().set({ noiseFilterError });
-    return { raw, filter };
-  }
-
-  private release(chain: AudioChain | null): void {
-    chain?.filter?.stop();
-    chain?.raw.stop();
+  private setFilterError(kind: MediaKind, message: string | null): void {
+    this.store.getState().set({ filterErrors: { ...this.store.getState().filterErrors, [kind]: message } });
   }
 
   private async onEnded(kind: MediaKind, track: MediaStreamTrack): Promise<void> {
@@ -115,7 +88,7 @@ export class MediaController {
   setMicMuted(muted: boolean): void {
     const { audioTrack } = this.store.getState();
     if (audioTrack) audioTrack.enabled = !muted;
-    if (this.audioChain) this.audioChain.raw.enabled = !muted;
+    if (this.chains.audio) this.chains.audio.raw.enabled = !muted;
     this.store.getState().set({ audioMuted: muted });
   }
 
@@ -123,7 +96,8 @@ export class MediaController {
   async setCameraOn(on: boolean): Promise<void> {
     this.store.getState().set({ videoMuted: !on });
     if (on) return this.open('video');
-    this.store.getState().videoTrack?.stop();
+    release(this.chains.video);
+    this.chains.video = null;
     this.store.getState().set({ videoTrack: null });
     this.listener('video', null);
   }
@@ -135,11 +109,13 @@ export class MediaController {
     if (!this.store.getState().videoMuted) await this.open('video');
   }
 
-  /** RNNoise on or off, remembered in this browser; the microphone is opened again with the other chain. */
-  async setEnhancedNoise(on: boolean): Promise<void> {
-    saveSetting(NOISE_KEY, on ? 'enhanced' : 'standard');
-    this.store.getState().set({ enhancedNoise: on, noiseFilterError: null });
-    if (!this.stopped) await this.open('audio');
+  /** RNNoise (audio) or background blur (video) on or off, remembered in this browser; the device is opened again with the other chain. */
+  async setFilter(kind: MediaKind, on: boolean): Promise<void> {
+    saveSetting(FILTERS[kind].setting, on ? 'on' : 'off');
+    const s = this.store.getState();
+    s.set({ filters: { ...s.filters, [kind]: on } });
+    this.setFilterError(kind, null);
+    if (!this.stopped && (kind === 'audio' || !s.videoMuted)) await this.open(kind);
   }
 
   /** Presents a screen picked in the browser's dialog; true once it is shared. */
@@ -180,10 +156,9 @@ export class MediaController {
     this.stopped = true;
     navigator.mediaDevices?.removeEventListener?.('devicechange', this.onDeviceChange);
     const s = this.store.getState();
-    this.release(this.audioChain);
-    this.audioChain = null;
-    s.audioTrack?.stop();
-    s.videoTrack?.stop();
+    release(this.chains.audio);
+    release(this.chains.video);
+    this.chains.audio = this.chains.video = null;
     s.screenTrack?.stop();
     s.set({ audioTrack: null, videoTrack: null, screenTrack: null, shareError: null });
   }

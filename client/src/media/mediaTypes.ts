@@ -18,3 +18,17 @@ export interface LinkStats {
   remoteCandidateType: string | null;
   roundTripTimeMs: number | null;
 }
+
+/** A device's track run through a filter (RNNoise, background blur): `track` is what is sent, `stop` releases the filter. */
+export interface FilteredTrack {
+  track: MediaStreamTrack;
+  stop(): void;
+}
+
+/** Something that can run between a device and the sender. */
+export interface TrackFilter {
+  /** False where this browser lacks what the filter needs. */
+  supported(): boolean;
+  /** Rejects when the filter cannot start; `onFailure` runs if it stops working later (it then passes the raw media on). */
+  apply(raw: MediaStreamTrack, onFailure: () => void): Promise<FilteredTrack>;
+}

@@ -1,26 +1,22 @@
 import workletUrl from '@sapphi-red/web-noise-suppressor/rnnoiseWorklet.js?url';
 import wasmUrl from '@sapphi-red/web-noise-suppressor/rnnoise.wasm?url';
 import simdUrl from '@sapphi-red/web-noise-suppressor/rnnoise_simd.wasm?url';
-
-/** A microphone track run through RNNoise: `track` is what is sent, `stop` releases the audio graph. */
-export interface FilteredTrack {
-  track: MediaStreamTrack;
-  stop(): void;
-}
+import type { FilteredTrack, TrackFilter } from './mediaTypes';
 
 // Fetched once per page (about 150 kB), from our own server: the filter works offline.
 let binary: Promise<ArrayBuffer> | null = null;
 
-/** True where the enhanced filter can run at all (it needs an AudioWorklet). */
-export function noiseFilterSupported(): boolean {
-  return typeof AudioWorkletNode === 'function' && typeof AudioContext === 'function';
-}
+/** RNNoise for the microphone; it needs an AudioWorklet. Once running it cannot fail on its own. */
+export const noiseFilter: TrackFilter = {
+  supported: () => typeof AudioWorkletNode === 'function' && typeof AudioContext === 'function',
+  apply: (raw) => filterNoise(raw),
+};
 
 /**
  * RNNoise, compiled to WebAssembly, in an AudioWorklet between the microphone and the sender.
  * RNNoise assumes 48 kHz, so the context is opened at that rate; it filters one channel (a microphone).
  */
-export async function filterNoise(raw: MediaStreamTrack): Promise<FilteredTrack> {
+async function filterNoise(raw: MediaStreamTrack): Promise<FilteredTrack> {
   const context = new AudioContext({ sampleRate: 48000 });
   try {
     // Loaded on first use: the library subclasses AudioWorkletNode when it is evaluated, which would throw

@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { DeviceLists } from '../media/LocalMedia';
+import type { MediaKind } from '../media/mediaTypes';
 
 interface MediaState {
   audioTrack: MediaStreamTrack | null;
@@ -16,10 +17,10 @@ interface MediaState {
   microphoneId: string | null;
   cameraId: string | null;
   speakerId: string | null;
-  /** The user's choice: RNNoise filters the microphone, instead of the browser's own noise suppression. */
-  enhancedNoise: boolean;
-  /** Why the enhanced filter is not running although chosen (the browser's suppression is used meanwhile). */
-  noiseFilterError: string | null;
+  /** The user's choice per kind: RNNoise filters the microphone (instead of the browser's suppression), the camera's background is blurred. */
+  filters: Record<MediaKind, boolean>;
+  /** Why a chosen filter is not running (the raw track is sent meanwhile). */
+  filterErrors: Record<MediaKind, string | null>;
   set(partial: Partial<Omit<MediaState, 'set'>>): void;
 }
 
@@ -36,8 +37,8 @@ export const initialMediaState: Omit<MediaState, 'set'> = {
   microphoneId: null,
   cameraId: null,
   speakerId: null,
-  enhancedNoise: false,
-  noiseFilterError: null,
+  filters: { audio: false, video: false },
+  filterErrors: { audio: null, video: null },
 };
 
 export const useMediaStore = create<MediaState>((set) => ({ ...initialMediaState, set: (partial) => set(partial) }));
