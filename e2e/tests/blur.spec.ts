@@ -1,12 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
-import { fileURLToPath } from 'node:url';
-import { chromiumArgs, chromiumLauncher } from '../chromium.js';
 import { closeAll, expectMediaFlowing, joinRoom, stats } from '../support/participants.js';
+import { personCamera } from '../support/personCamera.js';
 
-/** A person in front of fine stripes (e2e/fixtures/README.md): blur turns stripes grey and leaves the face. */
-const PERSON = fileURLToPath(new URL('../fixtures/person.mjpeg', import.meta.url));
-// This file's browser films the fixture instead of Chromium's synthetic pattern (which has no person in it).
-test.use({ launchOptions: { executablePath: chromiumLauncher, args: [...chromiumArgs, `--use-file-for-fake-video-capture=${PERSON}`] } });
+test.use(personCamera);
 
 /** Regions of the 640x360 fixture: stripes left and right of the photo; the face. */
 const REGIONS = { background: [[0, 0, 130, 360], [510, 0, 130, 360]], face: [[260, 40, 80, 80]] } as const;
