@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { SendResult } from '../chat/ChatService';
 import { useChatStore } from '../state/chatStore';
@@ -10,6 +10,7 @@ import { DevicePickers } from './DevicePicker';
 import type { LobbyActions } from './Lobby';
 import { ChatPanel } from './ChatPanel';
 import { ParticipantList, WaitingList, type Moderate } from './ParticipantList';
+import { nextActiveSpeaker } from '../room/activeSpeaker';
 import { tileLayout } from '../room/tileLayout';
 import { TileGrid } from './TileGrid';
 import { RemoteTile, SelfTile, SharedScreens } from './RoomTiles';
@@ -51,9 +52,14 @@ export function Room({
     for (const id of offPage ? offPage.split(',') : []) setTileVisible?.(id, false);
   }, [offPage, setTileVisible]);
   const onPin = useCallback((peerId: string, pinned: boolean) => set({ pinnedId: pinned ? peerId : null }), [set]);
-  // In mesh each browser hears who speaks: the last one to start is the speaker view's speaker (the SFU names its own).
+  // In mesh each browser hears who speaks and picks the active speaker (outlined, and the speaker view's speaker).
+  const speakingPeers = useRef<string[]>([]);
   const onSpeaking = useCallback((peerId: string, speaking: boolean) => {
-    if (speaking && useRoomStore.getState().topology === 'mesh') set({ activeSpeakerId: peerId });
+    const state = useRoomStore.getState();
+    // In the order they started (a peer gone from the room speaks no more).
+    const present = speakingPeers.current.filter((id) => state.peers[id]);
+    speakingPeers.current = !speaking ? present.filter((id) => id !== peerId) : present.includes(peerId) ? present : [...present, peerId];
+    if (state.topology === 'mesh') set({ activeSpeakerId: nextActiveSpeaker(state.activeSpeakerId, speakingPeers.current) });
   }, [set]);
   const { topology, switching, lastSwitch } = useRoomStore(useShallow(({ topology, switching, lastSwitch }) => ({ topology, switching, lastSwitch })));
   const media = useMediaStore(

@@ -55,6 +55,24 @@ describe('room tiles', () => {
     expect(renders.p1).not.toHaveBeenCalled();
     expect(renders.p2).not.toHaveBeenCalled();
   });
+
+  it('outlines the active speaker only; anyone else the SFU hears shows a speaking icon; a muted peer neither', () => {
+    const { container } = render(
+      <>
+        <RemoteTile peerId="p1" />
+        <RemoteTile peerId="p2" />
+      </>,
+    );
+    const tile = (id: string) => container.querySelector(`[data-peer-id="${id}"]`)!;
+    act(() => useRoomStore.getState().set({ topology: 'sfu', activeSpeakerId: 'p1', audiblePeerIds: ['p1', 'p2'] }));
+    expect(tile('p1')).toHaveClass('active-speaker');
+    expect(tile('p2')).not.toHaveClass('active-speaker');
+    for (const id of ['p1', 'p2']) expect(tile(id).querySelector('[data-testid="speaking-indicator"]')).toHaveAccessibleName('speaking');
+
+    act(() => useRoomStore.getState().upsertPeer({ ...peer('p1', 'Bo'), audioMuted: true }));
+    expect(tile('p1')).not.toHaveClass('active-speaker');
+    expect(tile('p1').querySelector('[data-testid="speaking-indicator"]')).toBeNull();
+  });
 });
 
 describe('device pickers', () => {

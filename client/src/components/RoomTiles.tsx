@@ -28,6 +28,7 @@ function useTileState(peerId: string | undefined) {
 export const SelfTile = memo(function SelfTile({ onPin, onStage, offPage }: Pick<TileCallbacks, 'onPin'> & TilePlace) {
   const self = useRoomStore((s) => s.self);
   const selfQuality = useRoomStore((s) => s.selfQuality);
+  const activeSpeaker = useRoomStore((s) => s.self !== null && s.activeSpeakerId === s.self.peerId);
   const tile = useTileState(self?.peerId);
   const { videoTrack, audioTrack, audioMuted, videoMuted } = useMediaStore(useShallow(({ videoTrack, audioTrack, audioMuted, videoMuted }) => ({ videoTrack, audioTrack, audioMuted, videoMuted })));
   // One stream per track pair: a new object on every render would reload the self-view each time.
@@ -44,6 +45,7 @@ export const SelfTile = memo(function SelfTile({ onPin, onStage, offPage }: Pick
       audioMuted={audioMuted}
       videoMuted={videoMuted}
       isSelf
+      activeSpeaker={activeSpeaker}
       quality={selfQuality}
       handRaised={self.handRaisedAt !== null}
       {...tile}
@@ -72,8 +74,8 @@ export const RemoteTile = memo(function RemoteTile({ peerId, onWidth, onVisible,
       videoMuted={info.videoMuted}
       link={peer.link}
       speakerId={speakerId}
-      activeSpeaker={onSfu && activeSpeaker}
-      audible={onSfu && audible}
+      activeSpeaker={activeSpeaker}
+      audible={onSfu && (audible || activeSpeaker)}
       onWidth={onWidth}
       onVisible={onVisible}
       quality={peer.quality}

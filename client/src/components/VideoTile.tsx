@@ -6,7 +6,7 @@ import { QualityIndicator } from './QualityIndicator';
 import { StreamVideo } from './StreamVideo';
 import { useSpeaking } from './useSpeaking';
 import { useSrcObject } from './useSrcObject';
-import { Hand, MicOff, Pin, PinOff, VideoOff } from 'lucide-react';
+import { AudioLines, Hand, MicOff, Pin, PinOff, VideoOff } from 'lucide-react';
 import { useTranslation } from 'react-i18next';
 
 export interface VideoTileProps {
@@ -19,9 +19,9 @@ export interface VideoTileProps {
   link?: LinkState;
   isSelf?: boolean;
   speakerId?: string | null;
-  /** The SFU names this peer the room's dominant speaker. */
+  /** The room's active speaker (named by the SFU, or picked in mesh): outlined while it speaks. */
   activeSpeaker?: boolean;
-  /** The SFU's audio-level observer hears this peer now. */
+  /** The SFU hears this peer now (its audio-level observer, or its dominant speaker). */
   audible?: boolean;
   /** Told the tile's rendered width, so the SFU can send a layer that fits it. */
   onWidth?: (peerId: string, width: number) => void;
@@ -49,7 +49,10 @@ export function VideoTile(props: VideoTileProps) {
   const tileRef = useRef<HTMLElement>(null);
   const audioRef = useRef<HTMLAudioElement>(null);
   const audioTrack = stream?.getAudioTracks()[0] ?? null;
-  const speaking = useSpeaking(audioTrack, audioMuted) || ((activeSpeaker || audible) && !audioMuted);
+  // Heard here or by the SFU; the outline is for the active speaker only, the others show a speaking icon.
+  const heard = useSpeaking(audioTrack, audioMuted);
+  const speaking = !audioMuted && (heard || audible);
+  const outlined = speaking && activeSpeaker;
 
   useSrcObject(audioRef, stream);
 
@@ -80,7 +83,7 @@ export function VideoTile(props: VideoTileProps) {
   return (
     <figure
       ref={tileRef}
-      className={`tile${speaking ? ' speaking' : ''}${isSelf ? ' self' : ''}${onStage ? ' on-stage' : ''}`}
+      className={`tile${outlined ? ' active-speaker' : ''}${isSelf ? ' self' : ''}${onStage ? ' on-stage' : ''}`}
       hidden={offPage}
       data-on-stage={onStage}
       data-hand-raised={handRaised}
@@ -124,7 +127,11 @@ export function VideoTile(props: VideoTileProps) {
           </span>
         )}
         <QualityIndicator quality={quality} />
-        {speaking && <span className="visually-hidden">{t('tile.speaking')}</span>}
+        {speaking && (
+          <span className="indicator speaking" data-testid="speaking-indicator" role="img" aria-label={t('tile.speaking')}>
+            <AudioLines aria-hidden="true" size={16} />
+          </span>
+        )}
       </figcaption>
       {reaction && (
         <div key={reaction.id} className="reaction" data-testid="reaction" role="img" aria-label={t('tile.reacts', { name, emoji: reaction.emoji })}>

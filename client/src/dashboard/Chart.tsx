@@ -1,4 +1,6 @@
 import { createContext, useContext, useEffect, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import type uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { STATS_HISTORY_SAMPLES, STATS_INTERVAL_MS } from '@confer/shared';
@@ -41,7 +43,7 @@ function niceTop(value: number): number {
   return ([1, 2, 2.5, 5, 10].find((step) => step * magnitude >= value) ?? 10) * magnitude;
 }
 
-function plotOptions<T>(spec: ChartSpec<T>, width: number, ink: string, onDraw: () => void): uPlot.Options {
+function plotOptions<T>(spec: ChartSpec<T>, width: number, ink: string, t: TFunction, onDraw: () => void): uPlot.Options {
   const axis = { stroke: ink, font: '11px system-ui, sans-serif', grid: { stroke: '#8883', width: 1 }, ticks: { stroke: '#8883', width: 1 } };
   return {
     width,
@@ -59,7 +61,7 @@ function plotOptions<T>(spec: ChartSpec<T>, width: number, ink: string, onDraw: 
     ],
     // Series names only: the cursor's values would sit in a second row under every small chart.
     legend: { live: false },
-    series: [{}, ...spec.series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, points: { show: false } }))],
+    series: [{}, ...spec.series.map((s) => ({ label: t(`stats.${s.label}`), stroke: s.color, width: 1.5, points: { show: false } }))],
     hooks: { draw: [onDraw] },
   };
 }
@@ -80,6 +82,8 @@ interface ChartProps<T extends { at: number }> {
  */
 export function Chart<T extends { at: number }>({ store, spec, select }: ChartProps<T>) {
   const createPlot = useContext(PlotFactoryContext);
+  // The plot is built again in a new language (its legend is drawn by uPlot).
+  const { t } = useTranslation();
   const figure = useRef<HTMLElement>(null);
   const host = useRef<HTMLDivElement>(null);
 
@@ -121,7 +125,7 @@ export function Chart<T extends { at: number }>({ store, spec, select }: ChartPr
     });
 
     const width = Math.max(target.clientWidth, 160);
-    createPlot(plotOptions(spec, width, getComputedStyle(el).color || '#333', onDraw), alignedData(select(store.getState()) ?? [], spec.series), target)
+    createPlot(plotOptions(spec, width, getComputedStyle(el).color || '#333', t, onDraw), alignedData(select(store.getState()) ?? [], spec.series), target)
       .then((created) => {
         if (closed) return created?.destroy();
         plot = created;
@@ -149,12 +153,12 @@ export function Chart<T extends { at: number }>({ store, spec, select }: ChartPr
       for (const observer of observers) observer.disconnect();
       plot?.destroy();
     };
-  }, [createPlot, store, spec, select]);
+  }, [createPlot, store, spec, select, t]);
 
   return (
     <figure className="stats-chart" data-testid="stats-chart" data-metric={spec.metric} ref={figure}>
       <figcaption>
-        {spec.title} <span className="unit">{spec.unit}</span>
+        {t(`stats.${spec.title}`)} <span className="unit">{typeof spec.unit === 'string' ? spec.unit : t(`stats.${spec.unit.text}`)}</span>
       </figcaption>
       <div className="stats-plot" ref={host} />
     </figure>

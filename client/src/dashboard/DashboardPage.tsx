@@ -1,7 +1,9 @@
 import { useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { StatsRoomSummary } from '@confer/shared';
 import type { SignalingSocket } from '../signaling/SignalingClient';
 import { createDashboardStore, type DashboardStore } from './dashboardStore';
+import { topologyKey } from './format';
 import { StatsDashboard } from './StatsDashboard';
 import { createStatsSource, describeError, type StatsSource } from './statsSource';
 import { useStatsSubscription } from './useStatsSubscription';
@@ -33,6 +35,7 @@ function RoomView({ source, store, roomId, operatorToken, onClose }: { source: S
 
 /** The operator's page: any room's stats, with the operator token. */
 export function DashboardPage({ socket }: { socket: SignalingSocket }) {
+  const { t } = useTranslation();
   const source = useMemo(() => createStatsSource(socket), [socket]);
   const [store] = useState(createDashboardStore);
   const [token, setToken] = useState(readToken);
@@ -59,7 +62,7 @@ export function DashboardPage({ socket }: { socket: SignalingSocket }) {
 
   return (
     <main className="stats-page">
-      <h1>Call quality dashboard</h1>
+      <h1>{t('stats.pageTitle')}</h1>
       <form
         className="stats-login"
         onSubmit={(e) => {
@@ -68,11 +71,11 @@ export function DashboardPage({ socket }: { socket: SignalingSocket }) {
         }}
       >
         <label className="field">
-          Operator token
+          {t('stats.operatorToken')}
           <input type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} required />
         </label>
         <button type="submit" disabled={busy || !token}>
-          Show rooms
+          {t('stats.showRooms')}
         </button>
       </form>
       {error && (
@@ -81,9 +84,9 @@ export function DashboardPage({ socket }: { socket: SignalingSocket }) {
         </p>
       )}
       {rooms && (
-        <nav aria-label="Rooms">
+        <nav aria-label={t('stats.rooms')}>
           {rooms.length === 0 ? (
-            <p className="detail">No rooms right now.</p>
+            <p className="detail">{t('stats.noRooms')}</p>
           ) : (
             <ul className="stats-rooms">
               {rooms.map((r) => (
@@ -92,7 +95,7 @@ export function DashboardPage({ socket }: { socket: SignalingSocket }) {
                     {r.roomId}
                   </button>{' '}
                   <span className="detail">
-                    {r.participants} {r.participants === 1 ? 'participant' : 'participants'} · {r.topology}
+                    {t('stats.roomSummary', { count: r.participants, topology: t(topologyKey(r.topology)) })}
                   </span>
                 </li>
               ))}

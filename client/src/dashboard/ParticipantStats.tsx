@@ -1,10 +1,11 @@
 import { memo, useCallback, useId } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useStore } from 'zustand';
 import type { Quality, ScoredSample, StatsParticipant, StreamStats } from '@confer/shared';
 import { Chart } from './Chart';
 import { StatsTable } from './StatsTable';
 import type { DashboardState, DashboardStore } from './dashboardStore';
-import { clock, kbps, NONE, resolution, rounded } from './format';
+import { clock, kbps, NONE, resolution, rounded, topologyKey } from './format';
 import { participantCharts } from './series';
 
 /** Display names by peer id; a peer the room no longer lists shows as the start of its id. */
@@ -12,8 +13,9 @@ export type Names = ReadonlyMap<string, string>;
 export const nameOf = (names: Names, peerId: string) => names.get(peerId) ?? peerId.slice(0, 8);
 
 export function QualityScore({ quality }: { quality: Quality | undefined }) {
+  const { t } = useTranslation();
   // An idle stream (paused, camera off, a layer not sent now) has nothing to judge: no figure rather than a 0.
-  if (!quality || quality.level === 'unknown') return <span className="stats-score" title="idle: nothing sent or received">{NONE}</span>;
+  if (!quality || quality.level === 'unknown') return <span className="stats-score" title={t('stats.idle')}>{NONE}</span>;
   return (
     <span className={`stats-score stats-level-${quality.level}`} title={quality.reasons.join(', ') || quality.level}>
       {quality.score.toFixed(1)}
@@ -34,18 +36,19 @@ const ParticipantCharts = memo(function ParticipantCharts({ store, peerId }: { s
 });
 
 function Connections({ sample, names }: { sample: ScoredSample; names: Names }) {
+  const { t } = useTranslation();
   if (sample.connections.length === 0) return null;
   return (
-    <ul className="stats-connections" aria-label="Connections">
+    <ul className="stats-connections" aria-label={t('stats.connections')}>
       {sample.connections.map((c) => (
         <li key={c.id}>
-          <span className="stats-conn">{c.path === 'mesh' && c.peerId ? `mesh ↔ ${nameOf(names, c.peerId)}` : `SFU ${c.direction}`}</span>{' '}
+          <span className="stats-conn">{c.path === 'mesh' && c.peerId ? t('stats.meshWith', { name: nameOf(names, c.peerId) }) : t('stats.sfuLink', { direction: c.direction })}</span>{' '}
           <span className="stats-candidate" data-testid="stats-candidate" data-connection-id={c.id}>
             {c.localCandidateType ?? '?'} {c.protocol ?? '?'}
           </span>{' '}
           <span className="detail">
-            remote {c.remoteCandidateType ?? '?'} · RTT {rounded(c.rttMs)} ms
-            {c.availableOutgoingBitrate !== null && ` · available out ${kbps(c.availableOutgoingBitrate)} kbps`}
+            {t('stats.remote', { type: c.remoteCandidateType ?? '?', rtt: rounded(c.rttMs) })}
+            {c.availableOutgoingBitrate !== null && t('stats.availableOut', { kbps: kbps(c.availableOutgoingBitrate) })}
           </span>
         </li>
       ))}
@@ -56,12 +59,13 @@ function Connections({ sample, names }: { sample: ScoredSample; names: Names }) 
 const order = (s: StreamStats) => `${s.direction === 'out' ? 0 : 1}:${s.peerId ?? ''}:${s.source}:${s.kind}:${s.rid ?? ''}`;
 
 function StreamTable({ sample, names }: { sample: ScoredSample; names: Names }) {
+  const { t } = useTranslation();
   const streams = sample.streams.toSorted((a, b) => order(a).localeCompare(order(b)));
   return (
-    <StatsTable columns={['Peer', 'Dir', 'Source', 'Path', 'kbps', 'Loss %', 'Jitter ms', 'RTT ms', 'fps', 'Resolution', 'Codec', 'rid', 'Limited by', 'Quality']}>
+    <StatsTable columns={['colPeer', 'colDirection', 'colSource', 'colPath', 'colKbps', 'colLoss', 'colJitter', 'colRtt', 'colFps', 'colResolution', 'colCodec', 'colRid', 'colLimitedBy', 'colQuality']}>
           {streams.map((s) => (
             <tr key={s.id} data-testid="stats-stream-row" data-peer-id={s.peerId ?? undefined} data-direction={s.direction} data-kind={s.kind} data-source={s.source} data-bitrate={s.bitrate} data-fps={s.fps ?? 0}>
-              <td>{s.peerId ? nameOf(names, s.peerId) : 'SFU'}</td>
+              <td>{s.peerId ? nameOf(names, s.peerId) : t('stats.sfuHeading')}</td>
               <td>{s.direction}</td>
               <td>
                 {s.source} {s.kind}
@@ -89,6 +93,7 @@ function StreamTable({ sample, names }: { sample: ScoredSample; names: Names }) 
 export function ParticipantCard({ store, participant, names }: { store: DashboardStore; participant: StatsParticipant; names: Names }) {
   const latest = useStore(store, (s) => s.snapshot?.samples[participant.peerId]?.at(-1));
   const headingId = useId();
+  const { t } = useTranslation();
   return (
     <article className="stats-participant" data-testid="stats-participant" data-peer-id={participant.peerId} aria-labelledby={headingId}>
       <header>
@@ -96,7 +101,7 @@ export function ParticipantCard({ store, participant, names }: { store: Dashboar
         <QualityScore quality={latest?.quality} />
         {latest && (
           <span className="detail">
-            {latest.topology} · {latest.streams.length} streams · sampled {clock(latest.at)}
+            {t('stats.sampleLine', { topology: t(topologyKey(latest.topology)), count: latest.streams.length, time: clock(latest.at) })}
           </span>
         )}
       </header>
@@ -107,7 +112,7 @@ export function ParticipantCard({ store, participant, names }: { store: Dashboar
           <StreamTable sample={latest} names={names} />
         </>
       ) : (
-        <p className="detail">No samples yet.</p>
+        <p className="detail">{t('stats.noSamples')}</p>
       )}
     </article>
   );

@@ -1,4 +1,5 @@
 import { memo, useId } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useStore } from 'zustand';
 import { Chart } from './Chart';
 import { StatsTable } from './StatsTable';
@@ -24,19 +25,20 @@ const SfuCharts = memo(function SfuCharts({ store }: { store: DashboardStore }) 
 export function SfuSection({ store, names }: { store: DashboardStore; names: Names }) {
   const latest = useStore(store, (s) => s.snapshot?.sfu.at(-1));
   const headingId = useId();
+  const { t } = useTranslation();
   if (!latest) return null;
   const name = (peerId: string) => nameOf(names, peerId);
   const producers = new Map(latest.producers.map((p) => [p.producerId, p]));
   return (
     <section className="stats-sfu" data-testid="stats-sfu" aria-labelledby={headingId}>
       <header>
-        <h3 id={headingId}>SFU</h3>
+        <h3 id={headingId}>{t('stats.sfuHeading')}</h3>
         <span className="detail">
-          worker CPU {rounded(latest.workerCpuPct)}% · receives {kbps(latest.recvBitrate)} kbps · sends {kbps(latest.sendBitrate)} kbps · {latest.transports} transports · chat {latest.dataProducers}/{latest.dataConsumers} data producers/consumers
+          {t('stats.sfuLine', { cpu: rounded(latest.workerCpuPct), recv: kbps(latest.recvBitrate), send: kbps(latest.sendBitrate), transports: latest.transports, producers: latest.dataProducers, consumers: latest.dataConsumers })}
         </span>
       </header>
       <SfuCharts store={store} />
-      <StatsTable caption="Producers" columns={['Peer', 'Source', 'Kind', 'Layers (active)', 'Scores', 'kbps']}>
+      <StatsTable caption="producers" columns={['colPeer', 'colSource', 'colKind', 'colLayers', 'colScores', 'colKbps']}>
             {latest.producers.map((p) => (
               <tr key={p.producerId} data-testid="stats-producer-row" data-peer-id={p.peerId} data-kind={p.kind}>
                 <td>{name(p.peerId)}</td>
@@ -50,7 +52,7 @@ export function SfuSection({ store, names }: { store: DashboardStore; names: Nam
               </tr>
             ))}
       </StatsTable>
-      <StatsTable caption="Consumers" columns={['Receiver', 'From', 'Kind', 'Paused', 'Spatial (preferred)', 'Temporal', 'Score / producer', 'kbps']}>
+      <StatsTable caption="consumers" columns={['colReceiver', 'colFrom', 'colKind', 'colPaused', 'colSpatial', 'colTemporal', 'colScore', 'colKbps']}>
             {latest.consumers.map((c) => {
               const producer = producers.get(c.producerId);
               return (
@@ -58,7 +60,7 @@ export function SfuSection({ store, names }: { store: DashboardStore; names: Nam
                   <td>{name(c.peerId)}</td>
                   <td>{producer ? `${name(producer.peerId)} ${producer.source}` : NONE}</td>
                   <td>{c.kind}</td>
-                  <td>{c.paused ? 'paused' : 'no'}</td>
+                  <td>{t(c.paused ? 'stats.paused' : 'stats.notPaused')}</td>
                   <td className="num">
                     {layer(c.spatialLayer)} ({layer(c.preferredSpatialLayer)})
                   </td>

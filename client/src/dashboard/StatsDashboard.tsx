@@ -1,8 +1,9 @@
 import { useId, useMemo } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useStore } from 'zustand';
 import type { RoomStatsSnapshot, SwitchReason, SwitchRecord } from '@confer/shared';
 import type { DashboardStore } from './dashboardStore';
-import { clock, duration } from './format';
+import { clock, duration, topologyKey } from './format';
 import { ParticipantCard } from './ParticipantStats';
 import { SfuSection } from './SfuStats';
 
@@ -19,20 +20,21 @@ export function downloadSnapshot(snapshot: RoomStatsSnapshot, now = Date.now()):
   setTimeout(() => URL.revokeObjectURL(url));
 }
 
-const reasons: Record<SwitchReason, string> = { participants: 'room size', 'screen-share': 'screen share', strain: 'mesh strained', 'below-threshold': 'room smaller' };
+const reasons = { participants: 'switchParticipants', 'screen-share': 'switchScreenShare', strain: 'switchStrain', 'below-threshold': 'switchBelowThreshold' } as const satisfies Record<SwitchReason, string>;
 
 function SwitchTimeline({ switches }: { switches: SwitchRecord[] }) {
-  if (switches.length === 0) return <p className="detail stats-switches">No topology switches yet.</p>;
+  const { t } = useTranslation();
+  if (switches.length === 0) return <p className="detail stats-switches">{t('stats.noSwitches')}</p>;
   return (
-    <ol className="stats-switches" aria-label="Topology switches">
+    <ol className="stats-switches" aria-label={t('stats.switches')}>
       {switches.map((s) => (
         <li key={s.switchId} data-testid="stats-switch" data-switch-id={s.switchId}>
           <strong>
             {s.from} → {s.to}
           </strong>{' '}
-          <span className="detail">({reasons[s.reason]})</span>{' '}
-          <time dateTime={new Date(s.startedAt).toISOString()}>{clock(s.startedAt)}</time> · {s.durationMs === null ? (s.endedAt === null ? 'in progress' : 'ended') : duration(s.durationMs)}
-          {s.unfinished > 0 && <span className="stats-warn"> · {s.unfinished} unfinished</span>}
+          <span className="detail">({t(`stats.${reasons[s.reason]}`)})</span>{' '}
+          <time dateTime={new Date(s.startedAt).toISOString()}>{clock(s.startedAt)}</time> · {s.durationMs === null ? t(s.endedAt === null ? 'stats.inProgress' : 'stats.ended') : duration(s.durationMs)}
+          {s.unfinished > 0 && <span className="stats-warn"> · {t('stats.unfinished', { count: s.unfinished })}</span>}
         </li>
       ))}
     </ol>
@@ -49,14 +51,15 @@ export function StatsDashboard({ store, onClose }: { store: DashboardStore; onCl
   const participants = snapshot?.participants;
   const names = useMemo(() => new Map((participants ?? []).map((p) => [p.peerId, p.displayName])), [participants]);
   const headingId = useId();
+  const { t } = useTranslation();
 
   return (
     <section className="stats-dashboard" data-testid="stats-dashboard" aria-labelledby={headingId}>
       <header className="stats-header">
-        <h2 id={headingId}>Call quality{snapshot && `: ${snapshot.roomId}`}</h2>
+        <h2 id={headingId}>{snapshot ? t('stats.titleRoom', { room: snapshot.roomId }) : t('stats.title')}</h2>
         {snapshot && (
           <span className="stats-topology" data-testid="stats-topology" data-topology={snapshot.topology}>
-            {snapshot.topology === 'sfu' ? 'SFU' : 'mesh'} · {snapshot.participants.length} in the room
+            {t('stats.inRoom', { topology: t(topologyKey(snapshot.topology)), count: snapshot.participants.length })}
           </span>
         )}
         <span className="stats-actions">
@@ -69,11 +72,11 @@ export function StatsDashboard({ store, onClose }: { store: DashboardStore; onCl
               if (current) downloadSnapshot(current);
             }}
           >
-            Download JSON
+            {t('stats.download')}
           </button>
           {onClose && (
             <button type="button" onClick={onClose}>
-              Close
+              {t('stats.close')}
             </button>
           )}
         </span>
@@ -84,11 +87,11 @@ export function StatsDashboard({ store, onClose }: { store: DashboardStore; onCl
         </p>
       )}
       {!snapshot ? (
-        !error && <p role="status">Loading stats…</p>
+        !error && <p role="status">{t('stats.loading')}</p>
       ) : (
         <>
           <SwitchTimeline switches={snapshot.switches} />
-          {snapshot.participants.length === 0 && <p className="detail">Nobody is in this room.</p>}
+          {snapshot.participants.length === 0 && <p className="detail">{t('stats.nobody')}</p>}
           <div className="stats-participants">
             {snapshot.participants.map((p) => (
               <ParticipantCard key={p.peerId} store={store} participant={p} names={names} />

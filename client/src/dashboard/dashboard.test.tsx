@@ -1,5 +1,6 @@
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import i18next from 'i18next';
 import type uPlot from 'uplot';
 import {
   STATS_HISTORY_SAMPLES,
@@ -319,6 +320,23 @@ describe('StatsDashboard', () => {
     expect(plots.every((p) => p.destroyed)).toBe(true);
   });
 
+  it('speaks German when the page does: headings, columns, charts and the switch reasons', async () => {
+    await i18next.changeLanguage('de');
+    try {
+      const store = createDashboardStore();
+      store.getState().load(snapshot({ switches: [{ switchId: 's1', from: 'mesh', to: 'sfu', reason: 'participants', startedAt: T0, endedAt: null, durationMs: null, unfinished: 0 }] }));
+      render(<StatsDashboard store={store} />);
+      expect(screen.getByRole('heading', { name: 'Anrufqualität: standup' })).toBeInTheDocument();
+      expect(screen.getByTestId('stats-switch')).toHaveTextContent('(Raumgröße)');
+      expect(screen.getByTestId('stats-switch')).toHaveTextContent('läuft');
+      expect(screen.getAllByRole('columnheader', { name: 'Auflösung' }).length).toBeGreaterThan(0);
+      expect(screen.getAllByText('Paketverlust').length).toBeGreaterThan(0);
+      expect(screen.getByRole('button', { name: 'JSON herunterladen' })).toBeInTheDocument();
+    } finally {
+      await i18next.changeLanguage('en');
+    }
+  });
+
   it('downloads the snapshot as JSON', async () => {
     const store = createDashboardStore();
     store.getState().load(snapshot());
@@ -408,7 +426,7 @@ describe('DashboardPage', () => {
 
     const list = await screen.findByRole('navigation', { name: 'Rooms' });
     expect(within(list).getAllByRole('button').map((b) => b.textContent)).toEqual(['all-hands', 'standup']);
-    expect(list).toHaveTextContent('12 participants · sfu');
+    expect(list).toHaveTextContent('12 participants · SFU');
     expect(sessionStorage.getItem('confer.operatorToken')).toBe('s3cret');
     expect(window.location.href).not.toContain('s3cret');
 
@@ -458,7 +476,7 @@ describe('StatsPanel', () => {
     const fake = fakeSocket({ 'stats:subscribe': () => answer });
     render(<StatsPanel socket={fake.socket} roomId="standup" onClose={vi.fn()} />);
     await act(async () => undefined);
-    expect(screen.getByRole('alert')).toHaveTextContent('Stats unavailable: not in this room');
+    expect(screen.getByRole('alert')).toHaveTextContent('Stats unavailable: You are not in the room.');
 
     answer = ok(snapshot());
     await act(async () => vi.advanceTimersByTimeAsync(3000));

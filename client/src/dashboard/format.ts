@@ -1,3 +1,9 @@
+import type { Topology } from '@confer/shared';
+import type { en } from '../i18n/en';
+
+/** A dashboard text (its key under `stats.`). */
+export type StatsKey = keyof typeof en.stats;
+
 /** Display helpers for the dashboard's tables: one dash for "not measured" everywhere. */
 
 export const NONE = '–';
@@ -13,3 +19,6 @@ export const clock = (at: number) => clockFormat.format(at);
 export const duration = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
 
 export const resolution = (width: number | null, height: number | null) => (width === null || height === null ? NONE : `${width}×${height}`);
+
+/** A topology's name on the dashboard (a translation key). */
+export const topologyKey = (topology: Topology): 'stats.sfu' | 'stats.mesh' => (topology === 'sfu' ? 'stats.sfu' : 'stats.mesh');

@@ -1,8 +1,9 @@
 import type { ScoredSample, SfuStatsSample, StreamStats } from '@confer/shared';
+import type { StatsKey } from './format';
 
 /** One line of a chart: how to read its value from a sample (null leaves a gap). */
 export interface ChartSeries<T> {
-  label: string;
+  label: StatsKey;
   color: string;
   value(sample: T): number | null;
 }
@@ -10,8 +11,9 @@ export interface ChartSeries<T> {
 export interface ChartSpec<T> {
   /** Stable name, also the chart's data-metric. */
   metric: string;
-  title: string;
-  unit: string;
+  title: StatsKey;
+  /** A unit's symbol, or a text to translate. */
+  unit: string | { text: StatsKey };
   series: ChartSeries<T>[];
   /** A fixed y range (the 1–5 quality score); otherwise 0..max, with the top at least `minTop` so noise near 0 stays flat. */
   range?: [number, number];
@@ -76,24 +78,24 @@ const pick =
     participantPoint(sample)[key];
 
 export const participantCharts: ChartSpec<ScoredSample>[] = [
-  { metric: 'bitrate', title: 'Bitrate', unit: 'kbps', minTop: 100, series: [{ label: 'in', color: IN, value: pick('inKbps') }, { label: 'out', color: OUT, value: pick('outKbps') }] },
-  { metric: 'loss', title: 'Packet loss', unit: '%', minTop: 5, series: [{ label: 'in', color: IN, value: pick('inLossPct') }, { label: 'out', color: OUT, value: pick('outLossPct') }] },
-  { metric: 'jitter', title: 'Jitter', unit: 'ms', minTop: 30, series: [{ label: 'in', color: IN, value: pick('inJitterMs') }, { label: 'out', color: OUT, value: pick('outJitterMs') }] },
-  { metric: 'rtt', title: 'Round-trip time', unit: 'ms', minTop: 100, series: [{ label: 'RTT', color: '#8a4fd1', value: pick('rttMs') }] },
-  { metric: 'fps', title: 'Camera frame rate', unit: 'fps', minTop: 30, series: [{ label: 'in (worst)', color: IN, value: pick('inFps') }, { label: 'out', color: OUT, value: pick('outFps') }] },
-  { metric: 'quality', title: 'Quality', unit: '1–5', range: [1, 5], series: [{ label: 'score', color: '#1f9d55', value: pick('score') }] },
+  { metric: 'bitrate', title: 'chartBitrate', unit: 'kbps', minTop: 100, series: [{ label: 'seriesIn', color: IN, value: pick('inKbps') }, { label: 'seriesOut', color: OUT, value: pick('outKbps') }] },
+  { metric: 'loss', title: 'chartLoss', unit: '%', minTop: 5, series: [{ label: 'seriesIn', color: IN, value: pick('inLossPct') }, { label: 'seriesOut', color: OUT, value: pick('outLossPct') }] },
+  { metric: 'jitter', title: 'chartJitter', unit: 'ms', minTop: 30, series: [{ label: 'seriesIn', color: IN, value: pick('inJitterMs') }, { label: 'seriesOut', color: OUT, value: pick('outJitterMs') }] },
+  { metric: 'rtt', title: 'chartRtt', unit: 'ms', minTop: 100, series: [{ label: 'seriesRtt', color: '#8a4fd1', value: pick('rttMs') }] },
+  { metric: 'fps', title: 'chartFps', unit: 'fps', minTop: 30, series: [{ label: 'seriesInWorst', color: IN, value: pick('inFps') }, { label: 'seriesOut', color: OUT, value: pick('outFps') }] },
+  { metric: 'quality', title: 'chartQuality', unit: '1–5', range: [1, 5], series: [{ label: 'seriesScore', color: '#1f9d55', value: pick('score') }] },
 ];
 
 export const sfuCharts: ChartSpec<SfuStatsSample>[] = [
-  { metric: 'sfu-cpu', title: 'Worker CPU', unit: '% of a core', minTop: 10, series: [{ label: 'CPU', color: '#c0392b', value: (s) => s.workerCpuPct }] },
+  { metric: 'sfu-cpu', title: 'chartWorkerCpu', unit: { text: 'unitCore' }, minTop: 10, series: [{ label: 'seriesCpu', color: '#c0392b', value: (s) => s.workerCpuPct }] },
   {
     metric: 'sfu-bitrate',
-    title: 'SFU bitrate',
+    title: 'chartSfuBitrate',
     unit: 'kbps',
     minTop: 100,
     series: [
-      { label: 'received', color: IN, value: (s) => s.recvBitrate / 1000 },
-      { label: 'sent', color: OUT, value: (s) => s.sendBitrate / 1000 },
+      { label: 'seriesReceived', color: IN, value: (s) => s.recvBitrate / 1000 },
+      { label: 'seriesSent', color: OUT, value: (s) => s.sendBitrate / 1000 },
     ],
   },
 ];

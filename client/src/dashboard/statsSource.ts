@@ -1,4 +1,6 @@
 import type { Ack, ProtocolError, RoomStatsSnapshot, StatsRoomSummary, StatsUpdate } from '@confer/shared';
+import i18next from 'i18next';
+import { describeRefusal } from '../i18n/refusals';
 import type { SignalingSocket } from '../signaling/SignalingClient';
 import { ask } from '../signaling/request';
 
@@ -33,10 +35,10 @@ export function createStatsSource(socket: SignalingSocket): StatsSource {
 export function describeError(error: ProtocolError): string {
   switch (error.code) {
     case 'FORBIDDEN':
-      return 'Not allowed: the operator token was refused.';
+      return i18next.t('stats.tokenRefused');
     case 'RATE_LIMITED':
-      return 'Too many requests; trying again shortly.';
+      return i18next.t('stats.rateLimited');
     default:
-      return `Stats unavailable: ${error.message}`;
+      return i18next.t('stats.unavailable', { reason: describeRefusal(error) });
   }
 }

@@ -1,4 +1,5 @@
 import i18next from 'i18next';
+import { describeRefusal } from '../i18n/refusals';
 import type { JoinResponse, ModerationAction, PeerUpdate, ReactionEmoji, ServerToClientEvents } from '@confer/shared';
 import type { CallOptions } from '../callOptions';
 import { ChatService } from '../chat/ChatService';
@@ -201,18 +202,18 @@ export class RoomClient {
   /** Host: act on a participant, or answer one who waits. A refusal (we are no longer host) is shown as a notice. */
   async moderate(action: ModerationAction, peerId: string): Promise<void> {
     const answer = await ask(this.signaling.socket, 'room:moderate', { action, peerId });
-    if (!answer.ok) this.showNotice(answer.error.message);
+    if (!answer.ok) this.showNotice(describeRefusal(answer.error));
   }
 
   async setLocked(locked: boolean): Promise<void> {
     const answer = await ask(this.signaling.socket, 'room:lock', { locked });
     if (answer.ok) this.view.set({ controls: answer.data });
-    else this.showNotice(answer.error.message);
+    else this.showNotice(describeRefusal(answer.error));
   }
 
   async endMeeting(): Promise<void> {
     const answer = await ask(this.signaling.socket, 'room:end', {});
-    if (!answer.ok) this.showNotice(answer.error.message);
+    if (!answer.ok) this.showNotice(describeRefusal(answer.error));
   }
 
   private showReaction(peerId: string, emoji: ReactionEmoji): void {

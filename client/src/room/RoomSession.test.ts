@@ -47,13 +47,15 @@ describe('RoomSession', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  it('joins with our name, password and media state; a refusal shows the message for its code', async () => {
-    const { s, requests, did } = session([refused('WRONG_PASSWORD'), refused('NOT_IN_ROOM'), { ok: true, data: response() }]);
+  it('joins with our name, password and media state; a refusal shows the message for its code, not the server\'s English', async () => {
+    const { s, requests, did } = session([refused('WRONG_PASSWORD'), refused('NOT_IN_ROOM'), refused('FORBIDDEN'), { ok: true, data: response() }]);
     await s.join('Ada', 'pw');
     await s.join('Ada', 'pw');
-    expect(did).toEqual(['failed: Wrong password for this room.', 'failed: server says NOT_IN_ROOM']);
+    await s.join('Ada', 'pw');
+    expect(did).toEqual(['failed: Wrong password for this room.', 'failed: You are not in the room.', 'failed: The host removed you from this meeting.']);
     await s.join('Ada', '');
     expect(requests.map((r) => [r.displayName, r.password, r.audioMuted])).toEqual([
+      ['Ada', 'pw', true],
       ['Ada', 'pw', true],
       ['Ada', 'pw', true],
       ['Ada', undefined, true],

@@ -1,18 +1,9 @@
-import type { Ack, ErrorCode, IceServer, JoinRequest, JoinResponse, ProtocolError, Topology } from '@confer/shared';
+import type { Ack, IceServer, JoinRequest, JoinResponse, ProtocolError, Topology } from '@confer/shared';
+import { describeRefusal } from '../i18n/refusals';
 import type { RetryPolicy } from '../net/RetryPolicy';
 
-/** What a refused join tells the user; other codes show the server's own message. */
-const joinErrors: Partial<Record<ErrorCode, string>> = {
-  ROOM_FULL: 'This room is full.',
-  BAD_REQUEST: 'The room name or display name is not valid.',
-  PASSWORD_REQUIRED: 'This room is protected: enter its password.',
-  WRONG_PASSWORD: 'Wrong password for this room.',
-  RATE_LIMITED: 'Too many attempts: wait a few seconds and try again.',
-  UNAVAILABLE: 'The server is busy or restarting: try again in a moment.',
-  FORBIDDEN: 'The host removed you from this meeting.',
-};
-
-export const joinErrorMessage = (error: ProtocolError): string => joinErrors[error.code] ?? error.message;
+/** What a refused join tells the user: a code means something particular here. */
+export const joinErrorMessage = (error: ProtocolError): string => describeRefusal(error, { BAD_REQUEST: 'joinInvalid', FORBIDDEN: 'joinRemoved' });
 
 /** How long tiles of peers a restarted server has not seen again wait for them before they go. */
 export const RESTORE_WAIT_MS = 20_000;

@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { useConnectionStore } from '../state/connectionStore';
-import { isOriginRefused, ORIGIN_REFUSED_MESSAGE, SignalingClient } from './SignalingClient';
+import { en } from '../i18n/en';
+import { isOriginRefused, SignalingClient } from './SignalingClient';
+
+const ORIGIN_REFUSED = en.refusals.originRefused;
 
 /** The error engine.io-client reports for a failed polling request (its TransportError: message, description = HTTP status). */
 const transportError = (message: string, description: unknown) => Object.assign(new Error(message), { type: 'TransportError', description });
@@ -29,9 +32,9 @@ describe('SignalingClient', () => {
     client.close(); // no real connection: the error is injected below
     const emit = (error: Error) => (client!.socket as unknown as { emitReserved(event: 'connect_error', error: Error): void }).emitReserved('connect_error', error);
     emit(transportError('xhr poll error', 403));
-    expect(useConnectionStore.getState().lastError).toBe(ORIGIN_REFUSED_MESSAGE);
+    expect(useConnectionStore.getState().lastError).toBe(ORIGIN_REFUSED);
     emit(transportError('xhr poll error', 0));
     // Any other failure keeps its own wording.
-    expect(useConnectionStore.getState().lastError).not.toBe(ORIGIN_REFUSED_MESSAGE);
+    expect(useConnectionStore.getState().lastError).not.toBe(ORIGIN_REFUSED);
   });
 });

@@ -1,11 +1,11 @@
+import i18next from 'i18next';
 import { io, type Socket } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, JoinRequest, JoinResponse, ServerToClientEvents } from '@confer/shared';
+import type { RefusalKey } from '../i18n/refusals';
 import { useConnectionStore } from '../state/connectionStore';
 import { ask } from './request';
 
 export type SignalingSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-export const ORIGIN_REFUSED_MESSAGE = "This page's address is not allowed to connect to the server (ALLOWED_ORIGINS)";
 
 /**
  * Whether a connect_error is the server refusing this page's origin. The browser's first transport is
@@ -23,13 +23,19 @@ export function isOriginRefused(error: Error): boolean {
 const RECONNECT = { reconnectionDelay: 250, reconnectionDelayMax: 2000, randomizationFactor: 0.5 } as const;
 
 /** Socket.IO's disconnect reasons, as a user would say them. */
-const reasons: Record<string, string> = {
-  'transport close': 'connection to the server lost',
-  'transport error': 'network error',
-  'ping timeout': 'the server stopped answering',
-  'parse error': 'the server sent something unreadable',
+const reasons: Record<string, RefusalKey> = {
+  'transport close': 'transportClose',
+  'transport error': 'transportError',
+  'ping timeout': 'pingTimeout',
+  'parse error': 'parseError',
+  'io server disconnect': 'serverClosed',
+  'io client disconnect': 'clientClosed',
 };
-const RESTARTING = 'the server is restarting';
+const said = (key: RefusalKey) => i18next.t(`refusals.${key}`);
+const reasonText = (reason: string) => {
+  const key = reasons[reason];
+  return key ? said(key) : reason;
+};
 
 /**
  * The browser's end of the signaling connection. Socket.IO reconnects on its own (with the backoff
@@ -49,20 +55,20 @@ export class SignalingClient {
     });
     this.socket.on('server:shutdown', () => {
       this.restarting = true;
-      store.set({ status: 'reconnecting', lastError: RESTARTING });
+      store.set({ status: 'reconnecting', lastError: said('restarting') });
     });
     this.socket.on('disconnect', (reason) => {
       // A server-side or client-side close is final; anything else is retried by the manager.
       const final = reason === 'io server disconnect' || reason === 'io client disconnect';
-      store.set({ status: final ? 'disconnected' : 'reconnecting', lastError: this.restarting ? RESTARTING : (reasons[reason] ?? reason) });
+      store.set({ status: final ? 'disconnected' : 'reconnecting', lastError: this.restarting ? said('restarting') : reasonText(reason) });
     });
     this.socket.on('connect_error', (error) => {
       const lastError = isOriginRefused(error)
-        ? ORIGIN_REFUSED_MESSAGE
+        ? said('originRefused')
         : this.restarting
-          ? RESTARTING
+          ? said('restarting')
           : error.message === 'xhr poll error' || error.message === 'websocket error'
-            ? 'cannot reach the server'
+            ? said('unreachable')
             : error.message;
       store.set({ status: this.socket.active ? 'reconnecting' : 'disconnected', lastError });
     });
