@@ -139,8 +139,9 @@ test.describe('layouts on the SFU (a server that moves rooms there at 3)', () =>
       await expect.poll(() => frames('Cy'), { timeout: 15_000 }).toBeGreaterThan(cyShown + 10);
 
       // Speaker view: the SFU's active speaker (the fake microphones beep) takes the stage, larger than the strip.
-      // On a page other than the speaker's own, one remote tile is marked as the speaker.
-      const marked = (page: Page) => page.locator('[data-testid="tile"][data-active-speaker="true"]');
+      // On a page other than the speaker's own, one remote tile is marked as the speaker (the speaker's own page
+      // marks its self tile, which speaker view never stages).
+      const marked = (page: Page) => page.locator('[data-testid="tile"][data-active-speaker="true"]:not(.self)');
       const viewer = async () => {
         for (const page of pages.slice(1)) if ((await marked(page).count()) === 1) return page;
         return null;
