@@ -1,7 +1,6 @@
-import i18next from 'i18next';
 import { io, type Socket } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, JoinRequest, JoinResponse, ServerToClientEvents } from '@confer/shared';
-import type { RefusalKey } from '../i18n/refusals';
+import { refusalText, type RefusalKey } from '../i18n/refusals';
 import { useConnectionStore } from '../state/connectionStore';
 import { ask } from './request';
 
@@ -31,10 +30,9 @@ const reasons: Record<string, RefusalKey> = {
   'io server disconnect': 'serverClosed',
   'io client disconnect': 'clientClosed',
 };
-const said = (key: RefusalKey) => i18next.t(`refusals.${key}`);
 const reasonText = (reason: string) => {
   const key = reasons[reason];
-  return key ? said(key) : reason;
+  return key ? refusalText(key) : reason;
 };
 
 /**
@@ -55,20 +53,20 @@ export class SignalingClient {
     });
     this.socket.on('server:shutdown', () => {
       this.restarting = true;
-      store.set({ status: 'reconnecting', lastError: said('restarting') });
+      store.set({ status: 'reconnecting', lastError: refusalText('restarting') });
     });
     this.socket.on('disconnect', (reason) => {
       // A server-side or client-side close is final; anything else is retried by the manager.
       const final = reason === 'io server disconnect' || reason === 'io client disconnect';
-      store.set({ status: final ? 'disconnected' : 'reconnecting', lastError: this.restarting ? said('restarting') : reasonText(reason) });
+      store.set({ status: final ? 'disconnected' : 'reconnecting', lastError: this.restarting ? refusalText('restarting') : reasonText(reason) });
     });
     this.socket.on('connect_error', (error) => {
       const lastError = isOriginRefused(error)
-        ? said('originRefused')
+        ? refusalText('originRefused')
         : this.restarting
-          ? said('restarting')
+          ? refusalText('restarting')
           : error.message === 'xhr poll error' || error.message === 'websocket error'
-            ? said('unreachable')
+            ? refusalText('unreachable')
             : error.message;
       store.set({ status: this.socket.active ? 'reconnecting' : 'disconnected', lastError });
     });
